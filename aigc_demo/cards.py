@@ -1,0 +1,74 @@
+"""Model cards: README.md of a checkpoint folder, written from its config, metrics and log,
+so the card can never disagree with the files beside it."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from . import checkpoint as ckpt
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def write_card(folder: str | Path) -> str:
+    folder = Path(folder)
+    config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
+    metrics = ckpt.read_json(folder / ckpt.METRICS_FILE) if (folder / ckpt.METRICS_FILE).is_file() else {}
+    t = config.get("training", {})
+    n_params = ckpt.count_parameters(folder)
+    lines = [
+        f"# {folder.name}",
+        "",
+        f"{config.get('modality', '?')} model, family `{config.get('family', '?')}`, trained by AIGC Studio.",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| parameters | {n_params:,} |",
+        f"| training data | {config.get('data', '?')} |",
+        f"| training time | {t.get('seconds', '?')} s ({t.get('steps', '?')} steps, {t.get('epochs', '?')} epochs) |",
+        f"| hardware | {t.get('hardware', '?')} |",
+        f"| training command | `{t.get('command', '?')}` |",
+        "",
+        "Model configuration: see `config.json`; training curves: `train_log.csv`.",
+        "",
+        "## Metrics",
+        "",
+    ]
+    gen, ref = metrics.get("generated"), metrics.get("real_reference", {})
+    if gen:
+        lines += [
+            f"Measured on {metrics.get('n')} samples (seed {metrics.get('seed')}) with "
+            f"`{metrics.get('command', '?')}`.",
+            "",
+            "| metric | this model | real data (reference) |",
+            "|---|---|---|",
+        ]
+        for k, v in gen.items():
+            lines.append(f"| {k} | {_fmt(v)} | {_fmt(ref.get(k, ''))} |")
+        lines += ["", "Definitions:", ""]
+        for k, d in metrics.get("definitions", {}).items():
+            lines.append(f"- **{k}**: {d}")
+    elif metrics.get("metrics"):
+        lines += [f"Measured with `{metrics.get('command', '?')}`.", ""]
+        for k, v in metrics["metrics"].items():
+            lines.append(f"- {k}: {_fmt(v)}")
+        if metrics.get("real_reference_at_n"):
+            lines.append("")
+            lines.append("Real-data reference (real train vs real test, in this classifier's features):")
+            lines.append("")
+            for k, v in metrics["real_reference_at_n"].items():
+                lines.append(f"- {k}: {_fmt(v)}")
+    else:
+        lines.append("Not measured yet: run `python -m aigc_demo.evaluate --model " + folder.name + "`.")
+    if (folder / ckpt.TRAIN_LOG_FILE).is_file():
+        with open(folder / ckpt.TRAIN_LOG_FILE, newline="") as f:
+            n_rows = sum(1 for _ in csv.DictReader(f))
+        lines += ["", f"`train_log.csv`: {n_rows} rows."]
+    text = "\n".join(lines) + "\n"
+    ckpt.atomic_write_text(folder / ckpt.CARD_FILE, text)
+    return text

@@ -1,0 +1,165 @@
+"""Image metrics in the features of our Fashion-MNIST classifier, computed by torchmetrics.
+
+- FID-FMNIST: Fréchet distance between Gaussian fits of classifier features (Heusel et al.
+  2017, with our classifier in place of InceptionV3; not comparable to published FIDs).
+- KID-FMNIST: kernel inception distance (Bińkowski et al. 2018) in the same features.
+- IS-FMNIST: inception score (Salimans et al. 2016) from the classifier's class posteriors.
+- class accuracy: how often the classifier agrees with the class the sample was asked for.
+
+Every figure comes with its real-data reference: the same metric between real training and
+real test images, in the same features and at the same sample count, because FID is biased
+upwards at small N and means little without that baseline.
+
+The reference features of 10k test and 10k training images ship beside the classifier
+(`reference_features.safetensors`), so the app measures without the dataset.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+from torchmetrics.image.fid import FrechetInceptionDistance
+from torchmetrics.image.inception import InceptionScore
+from torchmetrics.image.kid import KernelInceptionDistance
+
+from .. import checkpoint as ckpt
+from ..models.fmnist_classifier import ClassifierConfig, FMNISTClassifier
+from ..paths import CHECKPOINTS_DIR
+
+# KID and IS keep every feature vector; at 10k x 128 floats that is a few MB, not a worry.
+warnings.filterwarnings("ignore", message=r"Metric `(Kernel Inception Distance|InceptionScore)` will save all extracted features")
+
+EVALUATOR_DIR = CHECKPOINTS_DIR / "evaluators" / "fmnist-classifier"
+REFERENCE_FILE = "reference_features.safetensors"
+
+DEFINITIONS = {
+    "fid_fmnist": "Fréchet distance of FMNIST-classifier penultimate features (128-d), generated vs real test images (torchmetrics FrechetInceptionDistance, float64, custom feature module). Lower is better. Not InceptionV3 FID.",
+    "kid_fmnist": "Kernel inception distance (polynomial kernel, torchmetrics) in the same features; mean over subsets. Lower is better.",
+    "is_fmnist": "Inception score from the FMNIST classifier's softmax (torchmetrics InceptionScore, 10 splits). Higher is better; at most 10.",
+    "class_accuracy": "Fraction of samples the FMNIST classifier assigns to the class they were generated for.",
+}
+
+
+class _Features(nn.Module):
+    """The `feature` module torchmetrics calls. Images (B, 1, 28, 28) in [-1, 1] go through
+    the classifier; 2-D input (B, d) is taken as already-computed features, which is how
+    the shipped real-data reference enters the metric without the dataset."""
+
+    def __init__(self, classifier: FMNISTClassifier):
+        super().__init__()
+        self.classifier = classifier
+        self.num_features = classifier.config.feature_dim
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x if x.dim() == 2 else self.classifier.features(x)
+
+
+class _Logits(nn.Module):
+    """What InceptionScore needs: class logits, from images or from features."""
+
+    def __init__(self, classifier: FMNISTClassifier):
+        super().__init__()
+        self.classifier = classifier
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        feats = x if x.dim() == 2 else self.classifier.features(x)
+        return self.classifier.head(feats)
+
+
+class FMNISTEvaluator:
+    def __init__(self, classifier: FMNISTClassifier, reference: dict[str, torch.Tensor] | None = None):
+        self.classifier = classifier.eval()  # torchmetrics does not switch custom modules to eval
+        self.reference = reference or {}
+
+    @classmethod
+    def load(cls, folder: str | Path = EVALUATOR_DIR) -> "FMNISTEvaluator":
+        folder = Path(folder)
+        if not (folder / "model.safetensors").is_file():
+            raise FileNotFoundError(
+                f"The FMNIST classifier is missing at {folder}; train it with "
+                "`python -m aigc_demo.train image --model classifier`."
+            )
+        config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
+        model = FMNISTClassifier(ClassifierConfig(**config["model"]))
+        model.load_state_dict(ckpt.load_weights(folder / "model.safetensors"))
+        ref_path = folder / REFERENCE_FILE
+        reference = {k: v.float() for k, v in ckpt.load_weights(ref_path).items()} if ref_path.is_file() else {}
+        return cls(model, reference)
+
+    @torch.no_grad()
+    def features(self, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+        return torch.cat([self.classifier.features(images[i:i + batch_size]) for i in range(0, len(images), batch_size)])
+
+    @torch.no_grad()
+    def predict(self, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+        """Class probabilities (N, 10) of images (N, 1, 28, 28) in [-1, 1]."""
+        return torch.cat([self.classifier(images[i:i + batch_size]).softmax(-1) for i in range(0, len(images), batch_size)])
+
+    @torch.no_grad()
+    def _distances(self, fake: torch.Tensor, real_features: torch.Tensor) -> dict[str, float]:
+        """FID, KID and IS of `fake` (images or features) against real features."""
+        n = min(len(fake), len(real_features))
+        # FID keeps its sums in float64 already; set_dtype would also cast our module.
+        fid = FrechetInceptionDistance(feature=_Features(self.classifier), reset_real_features=True)
+        kid = KernelInceptionDistance(feature=_Features(self.classifier), subset_size=min(1000, n), subsets=50)
+        inception = InceptionScore(feature=_Logits(self.classifier), splits=10)
+        for i in range(0, len(real_features), 1000):
+            fid.update(real_features[i:i + 1000], real=True)
+            kid.update(real_features[i:i + 1000], real=True)
+        for i in range(0, len(fake), 1000):
+            batch = fake[i:i + 1000]
+            fid.update(batch, real=False)
+            kid.update(batch, real=False)
+            inception.update(batch)
+        kid_mean, kid_std = kid.compute()
+        is_mean, is_std = inception.compute()
+        return {
+            "fid_fmnist": float(fid.compute()),
+            "kid_fmnist": float(kid_mean), "kid_fmnist_std": float(kid_std),
+            "is_fmnist": float(is_mean), "is_fmnist_std": float(is_std),
+        }
+
+    def _reference_subset(self, key: str, n: int, generator: torch.Generator) -> torch.Tensor:
+        if key not in self.reference:
+            raise FileNotFoundError(f"the reference features ({REFERENCE_FILE}) are missing beside the classifier")
+        feats = self.reference[key]
+        if n > len(feats):
+            raise ValueError(f"at most {len(feats)} samples can be compared with the shipped reference, not {n}")
+        return feats[torch.randperm(len(feats), generator=generator)[:n]]
+
+    @torch.no_grad()
+    def score(self, images: torch.Tensor, labels: torch.Tensor | None = None, *, seed: int = 0) -> dict:
+        """All image metrics of generated `images` (N, 1, 28, 28) in [-1, 1], asked for as
+        classes `labels`, with the real-data reference row at the same N."""
+        torch.manual_seed(seed)  # KID draws its subsets from the global RNG
+        g = torch.Generator().manual_seed(seed)
+        n = len(images)
+        real_test = self._reference_subset("test_features", n, g)
+        real_train = self._reference_subset("train_features", n, g)
+        result = self._distances(images, real_test)
+        reference = self._distances(real_train, real_test)
+        if labels is not None:
+            pred = self.predict(images).argmax(-1)
+            result["class_accuracy"] = float((pred == labels.to(pred.device)).float().mean())
+            if "test_accuracy" in self.reference:
+                # the classifier's accuracy on real test images: the ceiling for samples
+                reference["class_accuracy"] = float(self.reference["test_accuracy"].item())
+        return {"n": n, "seed": seed, "generated": result, "real_reference": reference}
+
+
+def balanced_labels(n: int, n_classes: int = 10) -> torch.Tensor:
+    """0, 1, ..., 9, 0, 1, ...: n // 10 samples of every class (n a multiple of 10)."""
+    return torch.arange(n) % n_classes
+
+
+@torch.no_grad()
+def generate_and_score(sample_fn, evaluator: FMNISTEvaluator, n: int, seed: int = 0, batch_size: int = 500) -> dict:
+    """Draw n class-balanced samples with sample_fn(labels, generator) -> (B, 1, 28, 28) in
+    [-1, 1], then score them. One torch.Generator seeded once makes the draw reproducible."""
+    labels = balanced_labels(n)
+    g = torch.Generator().manual_seed(seed)
+    images = torch.cat([sample_fn(labels[i:i + batch_size], g).float().cpu() for i in range(0, n, batch_size)])
+    return evaluator.score(images, labels, seed=seed)

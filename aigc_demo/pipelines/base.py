@@ -1,0 +1,78 @@
+"""What every pipeline shares: input errors, seeds and the metadata contract."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from .. import __version__
+
+MAX_SEED = 2**31 - 1  # fits a JavaScript number and a torch.Generator seed
+
+
+class InputError(ValueError):
+    """Bad input from a user or API caller; the message says what to do instead."""
+
+
+def resolve_seed(seed) -> int:
+    """The seed a request will use: a given non-negative integer, or a fresh random one for
+    None/-1 (so every output can be reproduced from the seed shown beside it)."""
+    if seed is None or (isinstance(seed, numbers.Number) and not isinstance(seed, bool) and seed == -1):
+        return secrets.randbelow(MAX_SEED + 1)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Number):
+        raise InputError(f"seed must be a whole number between 0 and {MAX_SEED} (or -1 for a random one), not {seed!r}.")
+    if isinstance(seed, float) and (not math.isfinite(seed) or not seed.is_integer()):
+        raise InputError(f"seed must be a whole number between 0 and {MAX_SEED}, not {seed!r}.")
+    seed = int(seed)
+    if not 0 <= seed <= MAX_SEED:
+        raise InputError(f"seed must be between 0 and {MAX_SEED} (or -1 for a random one), not {seed}.")
+    return seed
+
+
+def check_number(name: str, value, lo: float, hi: float, *, integer: bool = False):
+    """A finite number in [lo, hi] (an integer if asked), or an InputError naming the range."""
+    kind = "a whole number" if integer else "a number"
+    if isinstance(value, bool) or not isinstance(value, numbers.Number) or not math.isfinite(value):
+        raise InputError(f"{name} must be {kind} between {lo} and {hi}, not {value!r}.")
+    if integer:
+        if isinstance(value, float) and not value.is_integer():
+            raise InputError(f"{name} must be {kind} between {lo} and {hi}, not {value!r}.")
+        value = int(value)
+    if not lo <= value <= hi:
+        raise InputError(f"{name} must be between {lo} and {hi}, not {value}.")
+    return value
+
+
+@dataclass
+class Meta:
+    """Everything needed to reproduce or cite one output."""
+
+    model: str
+    family: str
+    checkpoint_sha256: str
+    seed: int
+    params: dict
+    device: str
+    seconds: float = 0.0
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    studio_version: str = __version__
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.model, "family": self.family, "checkpoint_sha256": self.checkpoint_sha256,
+            "seed": self.seed, "params": self.params, "device": self.device,
+            "seconds": round(self.seconds, 4), "created": self.created, "studio_version": self.studio_version,
+        }
+
+
+class Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start

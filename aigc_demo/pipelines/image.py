@@ -1,0 +1,228 @@
+"""Image pipelines: class-conditional Fashion-MNIST generators behind one calling convention.
+
+    pipe = DCGANPipeline.from_checkpoint("checkpoints/image/dcgan")
+    out = pipe(label="Sneaker", n=16, seed=42, truncation=0.8)
+    out.images  # list of 28x28 PIL images
+    out.meta    # model, checkpoint hash, seed, parameters, device, seconds
+
+Every request draws its noise from its own torch.Generator seeded with the request's seed,
+never from the global RNG, so the same inputs give the same pixels whatever else runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from .. import checkpoint as ckpt
+from ..data.fashion_mnist import CLASSES
+from ..images import from_uint8, to_pil
+from .base import InputError, Meta, Timer, check_number, resolve_seed
+
+MAX_IMAGES = 64
+ALL_CLASSES = "all classes"  # the mixed grid: images cycle through the ten classes
+
+
+@dataclass
+class ImageOutput:
+    images: list[Image.Image]  # 28x28 grayscale, in order
+    labels: list[str]  # the class each image was generated for
+    meta: dict
+
+
+def parse_label(label) -> int | None:
+    """A class name (case-insensitive), an index 0-9, or "all classes"/"all" -> index or None."""
+    if isinstance(label, bool):
+        raise InputError(f"label must be a class name or 0-9, not {label!r}.")
+    if isinstance(label, int) and 0 <= label < len(CLASSES):
+        return label
+    if isinstance(label, str):
+        text = label.strip().lower()
+        if text in ("all", ALL_CLASSES):
+            return None
+        for i, name in enumerate(CLASSES):
+            if text == name.lower():
+                return i
+        if text.isdigit() and int(text) < len(CLASSES):
+            return int(text)
+    raise InputError(f"Unknown class {label!r}. Use one of: {', '.join(CLASSES)}, or '{ALL_CLASSES}' (or an index 0-9).")
+
+
+def labels_for(label: int | None, n: int) -> torch.Tensor:
+    return torch.arange(n) % len(CLASSES) if label is None else torch.full((n,), label, dtype=torch.long)
+
+
+class ImagePipeline:
+    """Shared request handling; each family supplies `sample()` and its own parameters."""
+
+    family = "?"
+    # name -> (default, low, high): model-specific controls, validated here, shown in the UI
+    controls: dict[str, tuple[float | None, float, float]] = {}
+
+    def __init__(self, model: torch.nn.Module, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
+        self.model = model.to(device).eval()
+        self.name = name
+        self.checkpoint_sha256 = checkpoint_sha256
+        self.device = device
+
+    @classmethod
+    def _read(cls, folder: str | Path) -> tuple[Path, dict, dict, str]:
+        folder = Path(folder)
+        config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
+        if config.get("family") != cls.family:
+            raise ckpt.CheckpointError(f"{folder} holds a {config.get('family')!r} model, not {cls.family!r}")
+        weights = ckpt.load_weights(folder / "model.safetensors")
+        return folder, config, weights, ckpt.weights_sha256(folder)
+
+    def sample(self, labels: torch.Tensor, generator: torch.Generator, **params) -> torch.Tensor:
+        """(B,) class indices -> (B, 1, 28, 28) in [-1, 1]. Tensors in, tensors out: used by
+        the metrics; people call the pipeline itself."""
+        raise NotImplementedError
+
+    def check_params(self, params: dict) -> dict:
+        out = {}
+        for key, value in params.items():
+            if key not in self.controls:
+                raise InputError(f"{self.name} has no parameter {key!r}; it takes: {', '.join(self.controls) or 'none'}.")
+            default, lo, hi = self.controls[key]
+            out[key] = default if value is None else check_number(key, value, lo, hi, integer=isinstance(lo, int) and isinstance(hi, int))
+        for key, (default, _, _) in self.controls.items():
+            out.setdefault(key, default)
+        return out
+
+    @torch.no_grad()
+    def __call__(self, label="all classes", n: int = 16, seed: int | None = None, **params) -> ImageOutput:
+        class_index = parse_label(label)
+        n = check_number("n", n, 1, MAX_IMAGES, integer=True)
+        seed = resolve_seed(seed)
+        params = self.check_params(params)
+        labels = labels_for(class_index, n)
+        with Timer() as t:
+            generator = torch.Generator().manual_seed(seed)
+            images = self.sample(labels, generator, **params)
+        meta = Meta(model=self.name, family=self.family, checkpoint_sha256=self.checkpoint_sha256, seed=seed,
+                    params={"label": CLASSES[class_index] if class_index is not None else ALL_CLASSES, "n": n, **params},
+                    device=self.device, seconds=t.seconds)
+        return ImageOutput(to_pil(images), [CLASSES[i] for i in labels.tolist()], meta.to_dict())
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
+    """Spherical interpolation: stays at the norm Gaussian latents have, where a straight
+    line would pass through unlikely, low-norm points in the middle."""
+    cos = (a * b).sum() / (a.norm() * b.norm())
+    omega = torch.arccos(cos.clamp(-1, 1))
+    if omega.abs() < 1e-4:
+        return (1 - t) * a + t * b
+    return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
+
+
+@torch.no_grad()
+def interpolate(pipe: "ImagePipeline", label, seed_a: int, seed_b: int, steps: int, **params) -> ImageOutput:
+    """`steps` images walking from seed_a's latent to seed_b's, for one class."""
+    if not hasattr(pipe, "latents"):
+        raise InputError(f"{pipe.name} has no latent space to walk through; interpolation works with the GAN and the VAE.")
+    class_index = parse_label(label)
+    if class_index is None:
+        raise InputError("Interpolation needs one class: pick a class rather than 'all classes'.")
+    params = pipe.check_params(params)
+    with Timer() as t:
+        za = pipe.latents(1, torch.Generator().manual_seed(seed_a), **params)
+        zb = pipe.latents(1, torch.Generator().manual_seed(seed_b), **params)
+        z = torch.cat([slerp(za, zb, float(f)) for f in torch.linspace(0, 1, steps)])
+        images = pipe.decode(z, torch.full((steps,), class_index))
+    meta = Meta(model=pipe.name, family=pipe.family, checkpoint_sha256=pipe.checkpoint_sha256, seed=seed_a,
+                params={"label": CLASSES[class_index], "seed_a": seed_a, "seed_b": seed_b, "steps": steps, **params},
+                device=pipe.device, seconds=t.seconds)
+    return ImageOutput(to_pil(images), [CLASSES[class_index]] * steps, meta.to_dict())
+
+
+class DCGANPipeline(ImagePipeline):
+    family = "dcgan"
+    controls = {"truncation": (0.0, 0.0, 4.0)}  # 0: plain N(0, I) latents; psi > 0 redraws |z| > psi
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "DCGANPipeline":
+        from ..models.dcgan import DCGAN, DCGANConfig
+
+        folder, config, weights, sha = cls._read(folder)
+        gan = DCGAN(DCGANConfig(**config["model"]))
+        # only the generator is shipped; the discriminator is needed for training alone
+        gan.generator.load_state_dict({k.removeprefix("generator."): v for k, v in weights.items()})
+        return cls(gan, name=folder.name, checkpoint_sha256=sha, device=device)
+
+    def latents(self, n: int, generator: torch.Generator, truncation: float = 0.0) -> torch.Tensor:
+        return self.model.sample_latent(n, generator, truncation or None)
+
+    def decode(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.model.generator(z.to(self.device), labels.to(self.device)).cpu()
+
+    def sample(self, labels, generator, truncation=0.0):
+        return self.model.sample(labels.to(self.device), generator, truncation or None).cpu()
+
+
+class VAEPipeline(ImagePipeline):
+    family = "vae"
+    controls = {"temperature": (1.0, 0.0, 3.0)}  # the spread of z: 0 gives each class's "mean" image
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "VAEPipeline":
+        from ..models.vae import ConditionalVAE, VAEConfig
+
+        folder, config, weights, sha = cls._read(folder)
+        vae = ConditionalVAE(VAEConfig(**config["model"]))
+        vae.load_state_dict(weights)
+        return cls(vae, name=folder.name, checkpoint_sha256=sha, device=device)
+
+    def latents(self, n: int, generator: torch.Generator, temperature: float = 1.0) -> torch.Tensor:
+        return self.model.sample_latent(n, generator, temperature)
+
+    def decode(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return self.model.decode(z.to(self.device), labels.to(self.device)).cpu()
+
+    @torch.no_grad()
+    def reconstruct(self, image: Image.Image, label) -> ImageOutput:
+        """Encode a picture (any size; turned grayscale and resized to 28x28) as the given
+        class and decode it back: what the VAE keeps of it."""
+        class_index = parse_label(label)
+        if class_index is None:
+            raise InputError("Reconstruction needs one class: pick the class of the uploaded picture.")
+        with Timer() as t:
+            small = image.convert("L").resize((28, 28), Image.BILINEAR)
+            x = from_uint8(np.asarray(small)[None])
+            y = torch.tensor([class_index])
+            recon = self.model.reconstruct(x.to(self.device), y.to(self.device)).cpu()
+        meta = Meta(model=self.name, family=self.family, checkpoint_sha256=self.checkpoint_sha256, seed=0,
+                    params={"label": CLASSES[class_index], "task": "reconstruction"}, device=self.device, seconds=t.seconds)
+        return ImageOutput([small, *to_pil(recon)], ["input (28x28)", "reconstruction"], meta.to_dict())
+
+    def sample(self, labels, generator, temperature=1.0):
+        return self.model.sample(labels.to(self.device), generator, temperature).cpu()
+
+
+class DiffusionPipeline(ImagePipeline):
+    family = "diffusion"
+    controls = {"steps": (25, 1, 1000), "guidance": (2.0, 0.0, 10.0)}
+    samplers = ("ddim", "ancestral")
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "DiffusionPipeline":
+        from ..models.diffusion import ConditionalDiffusion, DiffusionConfig
+
+        folder, config, weights, sha = cls._read(folder)
+        model = ConditionalDiffusion(DiffusionConfig.from_dict(config["model"]))
+        model.load_state_dict(weights)
+        return cls(model, name=folder.name, checkpoint_sha256=sha, device=device)
+
+    def check_params(self, params: dict) -> dict:
+        params = dict(params)
+        sampler = params.pop("sampler", None) or "ddim"
+        if sampler not in self.samplers:
+            raise InputError(f"sampler must be one of {', '.join(self.samplers)}, not {sampler!r}.")
+        return {**super().check_params(params), "sampler": sampler}
+
+    def sample(self, labels, generator, steps=25, guidance=2.0, sampler="ddim"):
+        return self.model.sample(labels.to(self.device), generator, steps=steps, guidance=guidance, sampler=sampler).cpu()

@@ -1,0 +1,87 @@
+"""Figures and tables for the Metrics and Evaluation tabs, from the files in checkpoint
+folders (train_log.csv, metrics.json). Plain pandas/plotly: no Gradio here, so they are
+testable and usable from a notebook."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from . import checkpoint as ckpt
+from .registry import ModelEntry
+
+X_AXES = {"step": "step", "epoch": "epoch", "wall clock (s)": "wall_seconds"}
+BOOKKEEPING = {"step", "epoch", "wall_seconds"}
+
+
+def read_log(entry: ModelEntry) -> pd.DataFrame:
+    path = entry.path / ckpt.TRAIN_LOG_FILE
+    if not path.is_file():
+        return pd.DataFrame()
+    try:
+        return pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError):
+        return pd.DataFrame()
+
+
+def curve_columns(entries: list[ModelEntry]) -> list[str]:
+    """Every logged quantity (losses, eval figures) across these models' logs."""
+    cols: list[str] = []
+    for e in entries:
+        for c in read_log(e).columns:
+            if c not in BOOKKEEPING and c not in cols:
+                cols.append(c)
+    return cols
+
+
+def ema(values: pd.Series, smoothing: float) -> pd.Series:
+    """Exponential moving average, debiased like TensorBoard's smoothing slider."""
+    if smoothing <= 0:
+        return values
+    return values.ewm(alpha=1 - smoothing, adjust=True).mean()
+
+
+def training_curves(entries: list[ModelEntry], column: str, *, x: str = "step", smoothing: float = 0.6,
+                    log_y: bool = False) -> go.Figure:
+    """One line per model for `column`, smoothed, with the raw curve kept faint behind it."""
+    x_col = X_AXES.get(x, x)
+    fig = go.Figure()
+    for e in entries:
+        df = read_log(e)
+        if column not in df.columns or x_col not in df.columns:
+            continue
+        d = df[[x_col, column]].dropna()
+        if d.empty:
+            continue
+        smoothed = ema(d[column], smoothing)
+        fig.add_trace(go.Scatter(x=d[x_col], y=d[column], mode="lines", name=f"{e.name} (raw)", opacity=0.25,
+                                 showlegend=False, legendgroup=e.name, line=dict(width=1)))
+        fig.add_trace(go.Scatter(x=d[x_col], y=smoothed, mode="lines+markers" if len(d) < 40 else "lines",
+                                 name=e.name, legendgroup=e.name))
+    fig.update_layout(title=column, xaxis_title=x, yaxis_title=column, template="plotly_white",
+                      margin=dict(l=40, r=20, t=50, b=40), height=420)
+    if log_y:
+        fig.update_yaxes(type="log")
+    if not fig.data:
+        fig.add_annotation(text=f"no model logged {column!r}", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    return fig
+
+
+def metrics_table(entries: list[ModelEntry]) -> pd.DataFrame:
+    """Every shipped metric of every model, with its real-data reference and how it was measured."""
+    rows = []
+    for e in entries:
+        m = e.metrics
+        gen, ref = m.get("generated", {}), m.get("real_reference", {})
+        for k, v in gen.items():
+            r = ref.get(k)
+            rows.append({"model": e.name, "modality": e.modality, "metric": k, "value": _round(v),
+                         "real data": _round(r) if r is not None else None, "samples": m.get("n"),
+                         "seed": m.get("seed"), "command": m.get("command", "")})
+    return pd.DataFrame(rows, columns=["model", "modality", "metric", "value", "real data", "samples", "seed", "command"])
+
+
+def _round(v):
+    return round(v, 5) if isinstance(v, float) and math.isfinite(v) else v

@@ -1,0 +1,136 @@
+"""The studio: everything the app can do, as plain Python, with inputs validated.
+
+The Gradio tabs are thin layers over these methods, and so is the HTTP API; a script can do
+the same:
+
+    from aigc_demo.studio import Studio
+    studio = Studio()
+    out = studio.generate_image(model="dcgan", label="Sneaker", n=8, seed=1)
+
+Bad input raises `InputError`; a missing or broken model raises `ModelUnavailable`. Both
+carry a message meant for the person who sent the request.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from pathlib import Path
+
+from . import registry
+from .pipelines.base import InputError, check_number, resolve_seed
+from .registry import ModelCache, ModelUnavailable
+
+__all__ = ["Studio", "InputError", "ModelUnavailable"]
+
+# Files the app hands to the browser (ZIPs, WAVs) go here and nowhere else.
+OUTPUT_DIR = Path(tempfile.gettempdir()) / "aigc_studio_outputs"
+
+MAX_INTERPOLATION_STEPS = 16
+
+
+class Studio:
+    def __init__(self, checkpoints_dir: str | Path | None = None, *, device: str = "cpu"):
+        self.entries = registry.discover(checkpoints_dir)
+        self.cache = ModelCache(self.entries, device=device)
+
+    # --- what exists ---------------------------------------------------------------------
+
+    def models(self, modality: str, *, usable_only: bool = True) -> list[str]:
+        return self.cache.names(modality, usable_only=usable_only)
+
+    def overview(self) -> list[dict]:
+        """One row per registered model, read from the checkpoint folders."""
+        return [e.overview_row() for e in self.entries]
+
+    def _pipeline(self, modality: str, model) -> object:
+        if not isinstance(model, str) or not model.strip():
+            raise InputError(f"model must be the name of a {modality} model: {', '.join(self.models(modality)) or 'none is trained yet'}.")
+        return self.cache.get(modality, model.strip())
+
+    def family(self, modality: str, model: str) -> str:
+        return self.cache.entry(modality, model).family
+
+    # --- images --------------------------------------------------------------------------
+
+    def generate_image(self, model: str, label="all classes", n: int = 16, seed: int | None = None, **params):
+        """Images from an image model; params are the model's own controls (see its
+        pipeline's `controls`). Returns an ImageOutput (PIL images + metadata)."""
+        return self._pipeline("image", model)(label=label, n=n, seed=seed, **params)
+
+    def interpolate_image(self, model: str, label="all classes", seed_a: int = 0, seed_b: int = 1, steps: int = 8, **params):
+        """Images along the path between the latents of two seeds (GAN and VAE)."""
+        from .pipelines.image import interpolate
+
+        pipe = self._pipeline("image", model)
+        steps = check_number("steps", steps, 2, MAX_INTERPOLATION_STEPS, integer=True)
+        return interpolate(pipe, label, resolve_seed(seed_a), resolve_seed(seed_b), steps, **params)
+
+    def compare_images(self, label="all classes", n: int = 10, seed: int | None = None) -> list:
+        """The same class and seed through every usable image model, default controls."""
+        seed = resolve_seed(seed)
+        return [self.generate_image(name, label=label, n=n, seed=seed) for name in self.models("image")]
+
+    @staticmethod
+    def save_zip(output, scale: int = 1) -> Path:
+        """A ZIP of the output's PNGs, each carrying the generation parameters in its
+        metadata, plus metadata.json. Written under OUTPUT_DIR only."""
+        from PIL import PngImagePlugin
+
+        OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+        meta = output.meta
+        fd, tmp = tempfile.mkstemp(dir=OUTPUT_DIR, prefix=f"{meta['model']}_seed{meta['seed']}_", suffix=".zip")
+        path = Path(tmp)
+        with open(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            for i, (image, label) in enumerate(zip(output.images, output.labels)):
+                info = PngImagePlugin.PngInfo()
+                info.add_text("parameters", json.dumps({**meta, "index": i, "class": label}))
+                if scale > 1:
+                    image = image.resize((image.width * scale, image.height * scale), 0)
+                buf = io.BytesIO()
+                image.save(buf, format="PNG", pnginfo=info)
+                safe_label = "".join(c if c.isalnum() else "-" for c in label)
+                zf.writestr(f"{i:03d}_{safe_label}.png", buf.getvalue())
+            zf.writestr("metadata.json", json.dumps(meta, indent=2))
+        return path
+
+    # --- text ----------------------------------------------------------------------------
+
+    def generate_text(self, prompt: str, model: str, *, max_new_tokens: int = 64, temperature: float = 0.8,
+                      top_k: int = 50, top_p: float = 0.95, num_beams: int = 1, repetition_penalty: float = 1.1,
+                      seed: int | None = None):
+        """Continue `prompt` with a text model. Ranges: max_new_tokens 1-512, temperature
+        0-5 (0 = greedy), top_k 0-1000 (0 = off), top_p (0, 1], num_beams 1-8,
+        repetition_penalty 1-3."""
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InputError("The prompt is empty: type a few words for the model to continue.")
+        settings = dict(
+            max_new_tokens=check_number("max_new_tokens", max_new_tokens, 1, 512, integer=True),
+            temperature=check_number("temperature", temperature, 0.0, 5.0),
+            top_k=check_number("top_k", top_k, 0, 1000, integer=True),
+            top_p=check_number("top_p", top_p, 0.0, 1.0),
+            num_beams=check_number("num_beams", num_beams, 1, 8, integer=True),
+            repetition_penalty=check_number("repetition_penalty", repetition_penalty, 1.0, 3.0),
+        )
+        if settings["top_p"] == 0:
+            raise InputError("top_p must be above 0 (1 keeps every token).")
+        seed = resolve_seed(seed)
+        return self._pipeline("text", model)(prompt, seed=seed, **settings)
+
+    # --- audio ---------------------------------------------------------------------------
+
+    MAX_DIGITS = 16
+
+    def generate_audio(self, model: str, text: str, *, seed: int | None = None, **params):
+        """Speak a string of digits ("7", "2026"; spaces allowed, at most 16 digits)."""
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("The text is empty: type the digits to speak, e.g. 2026.")
+        digits = "".join(text.split())
+        if not digits.isascii() or not digits.isdigit():
+            raise InputError(f"Only the digits 0-9 can be spoken, not {text!r}.")
+        if len(digits) > self.MAX_DIGITS:
+            raise InputError(f"At most {self.MAX_DIGITS} digits can be spoken at once; this text has {len(digits)}.")
+        seed = resolve_seed(seed)
+        return self._pipeline("audio", model)(digits, seed=seed, **params)

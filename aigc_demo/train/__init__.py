@@ -1,0 +1,1 @@
+"""Training scripts, one per modality: `python -m aigc_demo.train <modality> --model ...`."""

@@ -1,0 +1,17 @@
+"""python -m aigc_demo.train {image,text,audio} --model NAME [options]  (--help for each)"""
+
+import argparse
+
+from . import image
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m aigc_demo.train", description=__doc__)
+    sub = parser.add_subparsers(dest="modality", required=True)
+    image.add_arguments(sub.add_parser("image", help="Fashion-MNIST models (classifier, dcgan, vae, diffusion)"))
+    args = parser.parse_args(argv)
+    {"image": image.main}[args.modality](args)
+
+
+if __name__ == "__main__":
+    main()

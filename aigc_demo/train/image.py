@@ -1,0 +1,506 @@
+"""Train the image models on Fashion-MNIST.
+
+    python -m aigc_demo.train image --model {classifier,dcgan,vae,diffusion} [options]
+
+Train the classifier first: every other model is measured in its features at each epoch.
+A run keeps resumable state in runs/image/<model>/ (rerun the same command after an
+interruption to continue; --fresh starts over) and ends by exporting the checkpoint folder
+(config.json, model.safetensors, train_log.csv, samples/, preview.png, metrics.json,
+README.md) into checkpoints/image/<model>/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from .. import checkpoint as ckpt
+from ..data import fashion_mnist
+from ..images import grid
+from ..metrics.image import EVALUATOR_DIR, REFERENCE_FILE, FMNISTEvaluator, generate_and_score
+from ..paths import CHECKPOINTS_DIR, RUNS_DIR
+from .common import Clock, CsvLog, hardware_string, load_state, make_accelerator, save_state
+
+MODELS = ("classifier", "dcgan", "vae", "diffusion")
+# Per-model defaults; any of them can be overridden on the command line.
+DEFAULTS = {
+    "classifier": dict(epochs=12, lr=1e-3, width=32, batch_size=128),
+    "dcgan": dict(epochs=30, lr=2e-4, width=32, batch_size=128),
+    "vae": dict(epochs=30, lr=1e-3, width=32, batch_size=128),
+    "diffusion": dict(epochs=10, lr=1e-3, width=32, batch_size=128),
+}
+DRY_RUN = dict(epochs=1, max_steps=3, width=8, limit=256, eval_n=20, final_eval_n=20, batch_size=32, log_every=1)
+DATA_NOTE = "Fashion-MNIST train split (60k images, MIT licence)"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, choices=MODELS)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--width", type=int, help="base channel count of the network")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--limit", type=int, help="train on the first N training images only")
+    p.add_argument("--max-steps", type=int, help="stop after this many optimisation steps")
+    p.add_argument("--eval-n", type=int, help="samples scored at each epoch end (default 2000; 0: none)")
+    p.add_argument("--final-eval-n", type=int, help="samples scored for metrics.json at the end (default 10000)")
+    p.add_argument("--eval-steps", type=int, default=10, help="diffusion: DDIM steps for the per-epoch samples")
+    p.add_argument("--log-every", type=int, help="steps between log rows (default 50)")
+    p.add_argument("--save-every", type=int, default=200, help="steps between resumable-state saves")
+    p.add_argument("--data-dir", help=f"Fashion-MNIST folder (default: ${fashion_mnist.ENV_VAR} or the Debian package)")
+    p.add_argument("--evaluator", default=str(EVALUATOR_DIR), help="folder of the FMNIST classifier used for metrics")
+    p.add_argument("--run-dir", help="resumable state and logs (default runs/image/<model>)")
+    p.add_argument("--out", help="checkpoint folder to export (default checkpoints/image/<model>)")
+    p.add_argument("--fresh", action="store_true", help="ignore saved state and start over")
+    p.add_argument("--dry-run", action="store_true", help="a tiny model for a few steps: checks the script end to end")
+    p.add_argument("--cpu", action="store_true", help="train on the CPU even when a GPU is present")
+    p.add_argument("--no-amp", action="store_true", help="no mixed precision on the GPU")
+
+
+COMMON_DEFAULTS = dict(eval_n=2000, final_eval_n=10000, log_every=50)
+
+
+def resolve(args: argparse.Namespace) -> argparse.Namespace:
+    """Fill in the per-model defaults (or the tiny dry-run config) where no flag was given."""
+    defaults = {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})}
+    for k, v in defaults.items():
+        if getattr(args, k, None) is None:
+            setattr(args, k, v)
+    args.run_dir = Path(args.run_dir or RUNS_DIR / "image" / args.model)
+    args.out = Path(args.out or (EVALUATOR_DIR if args.model == "classifier" else CHECKPOINTS_DIR / "image" / args.model))
+    return args
+
+
+class Run:
+    """The bookkeeping of one training run: accelerator, log, clock, resumable state."""
+
+    def __init__(self, args, log_fields: list[str]):
+        self.args = args
+        self.accelerator = make_accelerator(amp=not args.no_amp, cpu=args.cpu)
+        self.device = self.accelerator.device
+        args.run_dir.mkdir(parents=True, exist_ok=True)
+        (args.run_dir / "samples").mkdir(exist_ok=True)
+        self.state_path = args.run_dir / "state.pt"
+        self.state = None if args.fresh else load_state(self.state_path)
+        if args.fresh:
+            for old in (args.run_dir / "samples").glob("*.png"):
+                old.unlink()
+        self.step = self.state["step"] if self.state else 0
+        self.epoch = self.state["epoch"] if self.state else 0
+        self.batch_in_epoch = self.state["batch_in_epoch"] if self.state else 0
+        self.log = CsvLog(args.run_dir / ckpt.TRAIN_LOG_FILE, log_fields, resume_step=self.step if self.state else None)
+        self.clock = Clock(self.state["wall_seconds"] if self.state else 0.0)
+        torch.manual_seed(args.seed)
+        if self.state:
+            torch.set_rng_state(self.state["rng"])
+            self.accelerator.print(f"resuming from step {self.step} (epoch {self.epoch}, batch {self.batch_in_epoch})")
+
+    def restore(self, modules: dict, optimizers: dict) -> None:
+        if not self.state:
+            return
+        for k, m in modules.items():
+            self.accelerator.unwrap_model(m).load_state_dict(self.state["modules"][k])
+        for k, o in optimizers.items():
+            o.load_state_dict(self.state["optimizers"][k])
+
+    def save(self, modules: dict, optimizers: dict) -> None:
+        if not self.accelerator.is_main_process:
+            return
+        self.log.flush()
+        save_state(
+            self.state_path,
+            modules={k: self.accelerator.unwrap_model(m).state_dict() for k, m in modules.items()},
+            optimizers={k: o.state_dict() for k, o in optimizers.items()},
+            step=self.step, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
+            wall_seconds=self.clock(), rng=torch.get_rng_state(),
+        )
+
+    def batches(self, n_items: int):
+        """Index batches for the current epoch: a permutation fixed by (seed, epoch), so a
+        resumed run skips exactly the batches it had done. Each process takes its shard."""
+        bs = self.args.batch_size
+        order = torch.randperm(n_items, generator=torch.Generator().manual_seed(self.args.seed * 1000 + self.epoch))
+        n_batches = n_items // bs  # drop the ragged last batch (BatchNorm dislikes tiny ones)
+        acc = self.accelerator
+        for b in range(self.batch_in_epoch, n_batches):
+            idx = order[b * bs:(b + 1) * bs]
+            yield b, idx[acc.process_index::acc.num_processes]
+
+    def finished(self) -> bool:
+        a = self.args
+        return self.epoch >= a.epochs or (a.max_steps is not None and self.step >= a.max_steps)
+
+
+def load_data(args):
+    x, y = fashion_mnist.as_tensors("train", args.data_dir)
+    if args.limit:
+        x, y = x[: args.limit], y[: args.limit]
+    return x, y
+
+
+def epoch_grid(sample_fn, path: Path) -> None:
+    """A 10x10 grid, one row per class, the same noise every epoch (seed 0)."""
+    labels = torch.arange(10).repeat_interleave(10)
+    images = sample_fn(labels, torch.Generator().manual_seed(0)).float().cpu()
+    grid(images, nrow=10).save(path)
+
+
+def train_classifier(args) -> None:
+    from ..models.fmnist_classifier import ClassifierConfig, FMNISTClassifier, augment
+
+    run = Run(args, ["loss", "train_accuracy", "test_accuracy", "lr"])
+    acc = run.accelerator
+    x, y = load_data(args)
+    x_test, y_test = fashion_mnist.as_tensors("test", args.data_dir)
+    config = ClassifierConfig(width=args.width)
+    model = FMNISTClassifier(config)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    total_steps = args.epochs * (len(x) // args.batch_size)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(total_steps, 1))
+    run.restore({"model": model}, {"opt": opt, "sched": sched})
+    model, opt = acc.prepare(model, opt)
+
+    @torch.no_grad()
+    def test_accuracy() -> float:
+        model.eval()
+        correct = sum((model(x_test[i:i + 1000].to(run.device)).argmax(-1).cpu() == y_test[i:i + 1000]).sum().item()
+                      for i in range(0, len(x_test), 1000))
+        model.train()
+        return correct / len(x_test)
+
+    while not run.finished():
+        model.train()
+        bar = tqdm(run.batches(len(x)), total=len(x) // args.batch_size, initial=run.batch_in_epoch,
+                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
+        for b, idx in bar:
+            xb, yb = augment(x[idx]).to(run.device), y[idx].to(run.device)
+            with acc.autocast():
+                logits = model(xb)
+                loss = torch.nn.functional.cross_entropy(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            acc.backward(loss)
+            opt.step()
+            sched.step()
+            run.step += 1
+            run.batch_in_epoch = b + 1
+            if run.step % args.log_every == 0:
+                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), loss=loss.item(),
+                            train_accuracy=(logits.argmax(-1) == yb).float().mean().item(), lr=sched.get_last_lr()[0])
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+            if run.step % args.save_every == 0:
+                run.save({"model": model}, {"opt": opt, "sched": sched})
+            if run.finished():
+                break
+        if run.batch_in_epoch >= len(x) // args.batch_size:
+            run.epoch, run.batch_in_epoch = run.epoch + 1, 0
+        test_acc = test_accuracy()
+        run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), test_accuracy=test_acc)
+        acc.print(f"epoch {run.epoch}: test accuracy {test_acc:.4f}")
+        run.save({"model": model}, {"opt": opt, "sched": sched})
+
+    if not acc.is_main_process:
+        return
+    model = acc.unwrap_model(model).eval()
+    export_classifier(args, run, model, x, x_test, y_test, test_accuracy())
+
+
+@torch.no_grad()
+def export_classifier(args, run, model, x_train, x_test, y_test, test_acc: float) -> None:
+    """The classifier folder: weights, and the real-data reference features the metrics use."""
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    model = model.cpu()
+    evaluator = FMNISTEvaluator(model)
+    g = torch.Generator().manual_seed(args.seed)
+    n_ref = min(10000, len(x_train), len(x_test))
+    train_sub = x_train[torch.randperm(len(x_train), generator=g)[:n_ref]]
+    reference = {
+        # float16 halves the file (5 MB for 2 x 10k x 128); ample precision for FID in float64
+        "test_features": evaluator.features(x_test[:n_ref]).half(),
+        "train_features": evaluator.features(train_sub).half(),
+        "test_accuracy": torch.tensor([test_acc]),
+    }
+    ckpt.save_weights(out / REFERENCE_FILE, reference)
+    ckpt.save_weights(out / "model.safetensors", model.state_dict())
+    run.log.flush()
+    shutil.copy(run.log.path, out / ckpt.TRAIN_LOG_FILE)
+    ckpt.write_json(out / ckpt.CONFIG_FILE, {
+        "modality": "evaluator", "family": "fmnist-classifier", "model": model.config_dict(),
+        "data": DATA_NOTE, "training": training_block(args, run),
+    })
+    evaluator = FMNISTEvaluator(model, {k: v.float() for k, v in reference.items()})
+    # The real-data reference at the full 10k: real train vs real test, in these features.
+    real = evaluator._distances(reference["train_features"].float(), reference["test_features"].float())
+    metrics = {
+        "headline": {"name": "test accuracy", "value": round(test_acc, 4)},
+        "metrics": {"test_accuracy": test_acc},
+        "real_reference_at_n": {"n": n_ref, **real},
+        "command": f"python -m aigc_demo.train image --model classifier --seed {args.seed}",
+    }
+    ckpt.write_json(out / ckpt.METRICS_FILE, metrics)
+    from ..cards import write_card
+
+    write_card(out)
+    print(f"exported {out}: test accuracy {test_acc:.4f}, real FID-FMNIST train-vs-test {real['fid_fmnist']:.3f}")
+
+
+def training_block(args, run) -> dict:
+    return {
+        "hardware": hardware_string(run.accelerator),
+        "seconds": round(run.clock(), 1),
+        "steps": run.step,
+        "epochs": run.epoch,
+        "seed": args.seed,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "command": "python -m aigc_demo.train image " + " ".join(_cli_args(args)),
+    }
+
+
+def _cli_args(args) -> list[str]:
+    out = [f"--model {args.model}", f"--epochs {args.epochs}", f"--width {args.width}", f"--seed {args.seed}"]
+    if args.limit:
+        out.append(f"--limit {args.limit}")
+    if args.max_steps:
+        out.append(f"--max-steps {args.max_steps}")
+    return out
+
+
+def train_dcgan(args) -> None:
+    from ..models.dcgan import DCGAN, DCGANConfig
+
+    run = Run(args, ["d_loss", "g_loss", "d_real", "d_fake", "fid_fmnist", "class_accuracy"])
+    acc = run.accelerator
+    x, y = load_data(args)
+    evaluator = _evaluator(args)
+    config = DCGANConfig(g_width=args.width, d_width=args.width)
+    gan = DCGAN(config)
+    # Adam with lr 2e-4 and beta1 0.5: the DCGAN paper's settings, also the project's seeds.
+    opt_g = torch.optim.Adam(gan.generator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    run.restore({"gan": gan}, {"g": opt_g, "d": opt_d})
+    G, D, opt_g, opt_d = acc.prepare(gan.generator, gan.discriminator, opt_g, opt_d)
+
+    def sample_fn(labels, generator):
+        G.eval()
+        z = gan.sample_latent(len(labels), generator).to(run.device)
+        with torch.no_grad(), acc.autocast():
+            out = G(z, labels.to(run.device))
+        G.train()
+        return out
+
+    while not run.finished():
+        bar = tqdm(run.batches(len(x)), total=len(x) // args.batch_size, initial=run.batch_in_epoch,
+                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
+        for b, idx in bar:
+            real, labels = x[idx].to(run.device), y[idx].to(run.device)
+            z = torch.randn(len(idx), config.latent_dim, device=run.device)
+            # (1) Update D: real pairs up, generated pairs down.
+            with acc.autocast():
+                fake = G(z, labels)
+                real_logits = D(real, labels)
+                fake_logits = D(fake.detach(), labels)
+                d_loss = (torch.nn.functional.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+                          + torch.nn.functional.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+            opt_d.zero_grad(set_to_none=True)
+            acc.backward(d_loss)
+            opt_d.step()
+            # (2) Update G: the non-saturating loss, -log D(G(z)).
+            with acc.autocast():
+                logits = D(fake, labels)
+                g_loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+            opt_g.zero_grad(set_to_none=True)
+            acc.backward(g_loss)
+            opt_g.step()
+            run.step += 1
+            run.batch_in_epoch = b + 1
+            if run.step % args.log_every == 0:
+                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), d_loss=d_loss.item(), g_loss=g_loss.item(),
+                            d_real=real_logits.sigmoid().mean().item(), d_fake=fake_logits.sigmoid().mean().item())
+                bar.set_postfix(d=f"{d_loss.item():.3f}", g=f"{g_loss.item():.3f}")
+            if run.step % args.save_every == 0:
+                run.save({"gan": gan}, {"g": opt_g, "d": opt_d})
+            if run.finished():
+                break
+        end_epoch(run, sample_fn, evaluator)
+        run.save({"gan": gan}, {"g": opt_g, "d": opt_d})
+
+    if acc.is_main_process:
+        generator = acc.unwrap_model(G)
+        export_generative(args, run, config_dict=asdict(config), family="dcgan",
+                          weights={f"generator.{k}": v for k, v in generator.state_dict().items()}, sample_fn=sample_fn)
+
+
+def _evaluator(args) -> FMNISTEvaluator | None:
+    if args.eval_n == 0 and args.final_eval_n == 0:
+        return None
+    return FMNISTEvaluator.load(args.evaluator)
+
+
+def end_epoch(run: Run, sample_fn, evaluator: FMNISTEvaluator | None) -> None:
+    """Close an epoch: count it, draw its sample grid, score eval_n samples into the log."""
+    args = run.args
+    epoch_done = run.batch_in_epoch >= _batches_per_epoch(args)
+    if epoch_done:
+        run.epoch, run.batch_in_epoch = run.epoch + 1, 0
+    if not run.accelerator.is_main_process:
+        return
+    # a run cut short by --max-steps names its last, partial epoch by the batches it saw
+    name = f"epoch_{run.epoch:03d}.png" if epoch_done else f"epoch_{run.epoch:03d}_batch_{run.batch_in_epoch}.png"
+    epoch_grid(sample_fn, args.run_dir / "samples" / name)
+    if evaluator is not None and args.eval_n:
+        s = generate_and_score(sample_fn, evaluator, args.eval_n, seed=0)["generated"]
+        run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), fid_fmnist=s["fid_fmnist"], class_accuracy=s["class_accuracy"])
+        run.accelerator.print(f"epoch {run.epoch}: FID-FMNIST {s['fid_fmnist']:.3f}, class accuracy {s['class_accuracy']:.3f} ({args.eval_n} samples)")
+
+
+def _batches_per_epoch(args) -> int:
+    n = args.limit or 60000
+    return n // args.batch_size
+
+
+def export_generative(args, run: Run, *, config_dict: dict, family: str, weights: dict, sample_fn) -> None:
+    """Write the checkpoint folder, then measure it through the same code as the evaluate
+    command (which also proves the exported folder loads)."""
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt.save_weights(out / "model.safetensors", weights)
+    ckpt.write_json(out / ckpt.CONFIG_FILE, {
+        "modality": "image", "family": family, "model": config_dict, "data": DATA_NOTE,
+        "training": training_block(args, run),
+    })
+    run.log.flush()
+    shutil.copy(run.log.path, out / ckpt.TRAIN_LOG_FILE)
+    samples = out / "samples"
+    if samples.exists():
+        shutil.rmtree(samples)
+    shutil.copytree(args.run_dir / "samples", samples)
+    epoch_grid(sample_fn, out / "preview.png")
+    from ..evaluate import evaluate_folder
+
+    if args.final_eval_n:
+        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator)
+    else:
+        from ..cards import write_card
+
+        write_card(out)
+    print(f"exported {out}")
+
+
+def train_vae(args) -> None:
+    from ..models.vae import ConditionalVAE, VAEConfig
+
+    run = Run(args, ["loss", "recon", "kl", "kl_weight", "fid_fmnist", "class_accuracy"])
+    acc = run.accelerator
+    x, y = load_data(args)
+    evaluator = _evaluator(args)
+    config = VAEConfig(width=args.width)
+    vae = ConditionalVAE(config)
+    opt = torch.optim.Adam(vae.parameters(), lr=args.lr)
+    run.restore({"vae": vae}, {"opt": opt})
+    model, opt = acc.prepare(vae, opt)
+    warmup_steps = _batches_per_epoch(args) * 2  # KL weight ramps 0 -> 1 over two epochs
+
+    def sample_fn(labels, generator):
+        vae.eval()
+        out = vae.sample(labels.to(run.device), generator)
+        vae.train()
+        return out
+
+    while not run.finished():
+        bar = tqdm(run.batches(len(x)), total=_batches_per_epoch(args), initial=run.batch_in_epoch,
+                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
+        for b, idx in bar:
+            xb, yb = x[idx].to(run.device), y[idx].to(run.device)
+            kl_weight = min(1.0, (run.step + 1) / warmup_steps)
+            with acc.autocast():
+                loss, recon, kl = model(xb, yb, kl_weight)  # forward() is the loss: DDP sees the call
+            opt.zero_grad(set_to_none=True)
+            acc.backward(loss)
+            opt.step()
+            run.step += 1
+            run.batch_in_epoch = b + 1
+            if run.step % args.log_every == 0:
+                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), loss=loss.item(), recon=recon.item(),
+                            kl=kl.item(), kl_weight=kl_weight)
+                bar.set_postfix(recon=f"{recon.item():.1f}", kl=f"{kl.item():.1f}")
+            if run.step % args.save_every == 0:
+                run.save({"vae": vae}, {"opt": opt})
+            if run.finished():
+                break
+        end_epoch(run, sample_fn, evaluator)
+        run.save({"vae": vae}, {"opt": opt})
+
+    if acc.is_main_process:
+        export_generative(args, run, config_dict=asdict(config), family="vae", weights=vae.state_dict(), sample_fn=sample_fn)
+
+
+def train_diffusion(args) -> None:
+    from ..models.diffusion import ConditionalDiffusion, DiffusionConfig
+    from ..models.unet import UNetConfig
+
+    run = Run(args, ["loss", "lr", "fid_fmnist", "class_accuracy"])
+    acc = run.accelerator
+    x, y = load_data(args)
+    evaluator = _evaluator(args)
+    config = DiffusionConfig(unet=UNetConfig(width=args.width))
+    model = ConditionalDiffusion(config)
+    # An exponential moving average of the weights samples far better than the raw weights
+    # after few steps; it is what gets evaluated and shipped.
+    ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(0.999))
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    total_steps = args.max_steps or args.epochs * _batches_per_epoch(args)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(total_steps, 1), pct_start=0.05)
+    run.restore({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
+    net, opt = acc.prepare(model, opt)
+    ema.to(run.device)
+
+    def sample_fn(labels, generator):
+        # a short, fixed sampler for the per-epoch figures; metrics.json uses the defaults
+        return ema.module.sample(labels.to(run.device), generator, steps=args.eval_steps, guidance=2.0)
+
+    while not run.finished():
+        bar = tqdm(run.batches(len(x)), total=_batches_per_epoch(args), initial=run.batch_in_epoch,
+                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
+        for b, idx in bar:
+            xb, yb = x[idx].to(run.device), y[idx].to(run.device)
+            with acc.autocast():
+                loss = net(xb, yb)  # forward() is the loss, so DDP (several GPUs) sees the call
+            opt.zero_grad(set_to_none=True)
+            acc.backward(loss)
+            acc.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            ema.update_parameters(acc.unwrap_model(net))
+            run.step += 1
+            run.batch_in_epoch = b + 1
+            if run.step % args.log_every == 0:
+                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), loss=loss.item(), lr=sched.get_last_lr()[0])
+                bar.set_postfix(loss=f"{loss.item():.4f}")
+            if run.step % args.save_every == 0:
+                run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
+            if run.finished():
+                break
+        end_epoch(run, sample_fn, evaluator)
+        run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
+
+    if acc.is_main_process:
+        cfg = asdict(config)
+        export_generative(args, run, config_dict=cfg, family="diffusion", weights=ema.module.state_dict(), sample_fn=sample_fn)
+
+
+TRAINERS = {"classifier": train_classifier, "dcgan": train_dcgan, "vae": train_vae, "diffusion": train_diffusion}
+
+
+def main(args: argparse.Namespace) -> None:
+    args = resolve(args)
+    print("config:", json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, indent=1))
+    if args.model not in TRAINERS:
+        raise SystemExit(f"--model {args.model} is not implemented yet")
+    TRAINERS[args.model](args)

@@ -1,0 +1,52 @@
+"""What every tab shares: turning studio errors into messages, and the not-trained notice."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import gradio as gr
+
+from ..studio import InputError, ModelUnavailable
+
+log = logging.getLogger("aigc_studio")
+
+
+def user_errors(fn):
+    """Bad input and unusable models become a gr.Error with their message; anything else is
+    logged with its traceback on the server and shown as a short apology, never a trace."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (InputError, ModelUnavailable) as e:
+            raise gr.Error(str(e), print_exception=False) from None
+        except gr.Error:
+            raise
+        except Exception as e:  # noqa: BLE001 - the last line of defence of a public demo
+            log.exception("unexpected error in %s", fn.__name__)
+            raise gr.Error(f"Something went wrong ({type(e).__name__}). The app is still running; "
+                           "try other settings, and see the server log for details.", print_exception=False) from None
+
+    return wrapper
+
+
+def not_trained(modality: str, studio) -> str | None:
+    """The notice a tab shows instead of its controls while it has no model, else None."""
+    names = studio.models(modality, usable_only=False)
+    if not names:
+        return (f"**No {modality} model is trained yet.** This tab fills in once a checkpoint exists "
+                f"under `checkpoints/{modality}/`; nothing here is a placeholder.")
+    broken = [n for n in names if studio.cache.status(modality, n)]
+    if len(broken) == len(names):
+        reasons = "; ".join(f"`{n}`: {studio.cache.status(modality, n)}" for n in broken)
+        return f"**Every {modality} model is disabled.** {reasons}"
+    return None
+
+
+def disabled_note(modality: str, studio) -> str:
+    """A line listing the models of this tab that are disabled, and why ('' if none)."""
+    lines = [f"- `{n}` is disabled: {studio.cache.status(modality, n)}"
+             for n in studio.models(modality, usable_only=False) if studio.cache.status(modality, n)]
+    return "\n".join(lines)

@@ -1,0 +1,36 @@
+"""The Metrics tab: training curves of every model, from its train_log.csv."""
+
+import gradio as gr
+
+from .. import plots
+from .common import user_errors
+
+
+def build(studio, demo: gr.Blocks) -> None:
+    entries = [e for e in studio.entries if (e.path / "train_log.csv").is_file()]
+    if not entries:
+        gr.Markdown("**No training log yet.** Curves appear here once a model folder holds its `train_log.csv`.")
+        return
+    by_name = {e.name: e for e in entries}
+    columns = plots.curve_columns(entries)
+
+    @user_errors
+    def curves(models: list[str], column: str, x: str, smoothing: float, log_y: bool):
+        chosen = [by_name[m] for m in (models or []) if m in by_name]
+        if not chosen:
+            raise gr.Error("Pick at least one model.")
+        return plots.training_curves(chosen, column, x=x, smoothing=smoothing, log_y=log_y)
+
+    with gr.Row():
+        models = gr.Dropdown(list(by_name), value=list(by_name)[:1], multiselect=True, label="Models (overlaid)")
+        column = gr.Dropdown(columns, value=columns[0], label="Quantity")
+        x = gr.Radio(list(plots.X_AXES), value="step", label="x axis")
+    with gr.Row():
+        smoothing = gr.Slider(0, 0.99, value=0.6, step=0.01, label="EMA smoothing (raw curve stays faint behind)")
+        log_y = gr.Checkbox(False, label="log scale")
+    plot = gr.Plot(label="Training curve")
+    inputs = [models, column, x, smoothing, log_y]
+    for control in inputs:
+        control.change(curves, inputs, plot, api_visibility="private")
+    # draw the first figure on page load, not at start-up (keeps start-up fast)
+    demo.load(curves, inputs, plot, api_visibility="private")

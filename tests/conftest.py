@@ -1,0 +1,94 @@
+"""Shared fixtures: the tiny Fashion-MNIST subset, tiny models really trained on it for a
+few steps (once per session), and the real app served from them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FMNIST_FIXTURE = FIXTURES / "fashion-mnist"
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+def train(*argv: str) -> None:
+    from aigc_demo.train.__main__ import main
+
+    main(list(argv))
+
+
+def train_tiny_image_models(root: Path, models=("dcgan", "vae", "diffusion")) -> Path:
+    """A checkpoints tree like the shipped one, with dry-run-sized models: the classifier
+    under evaluators/, the generators under image/."""
+    evaluator = root / "evaluators" / "fmnist-classifier"
+    common = ["--dry-run", "--data-dir", str(FMNIST_FIXTURE)]
+    train("image", "--model", "classifier", *common, "--run-dir", str(root.parent / "runs" / "classifier"), "--out", str(evaluator))
+    for m in models:
+        train("image", "--model", m, *common, "--run-dir", str(root.parent / "runs" / m),
+              "--out", str(root / "image" / m), "--evaluator", str(evaluator))
+    return root
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory) -> Path:
+    return train_tiny_image_models(tmp_path_factory.mktemp("tiny") / "checkpoints")
+
+
+@pytest.fixture()
+def checkpoints_copy(tiny_checkpoints, tmp_path) -> Path:
+    """A private copy a test may damage."""
+    dst = tmp_path / "checkpoints"
+    shutil.copytree(tiny_checkpoints, dst)
+    return dst
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tiny_checkpoints, tmp_path_factory):
+    """The real entry point (`python app.py`) serving the tiny checkpoints on loopback."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    env = {**os.environ, "AIGC_CHECKPOINTS": str(tiny_checkpoints), "GRADIO_SERVER_NAME": "127.0.0.1",
+           "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"app exited early:\n{log.read_text()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError(f"app did not serve within 90 s:\n{log.read_text()}")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)

@@ -1,0 +1,28 @@
+from aigc_demo import plots, registry
+
+
+def test_training_curves_overlay_models_with_raw_and_smoothed_lines(tiny_checkpoints):
+    entries = registry.discover(tiny_checkpoints)
+    cols = plots.curve_columns(entries)
+    assert {"d_loss", "g_loss", "recon", "kl", "loss", "fid_fmnist", "class_accuracy"} <= set(cols)
+    fig = plots.training_curves(entries, "fid_fmnist", x="epoch", smoothing=0.5, log_y=True)
+    names = [t.name for t in fig.data]
+    assert names.count("dcgan") == 1 and "dcgan (raw)" in names and "vae" in names
+    assert fig.layout.yaxis.type == "log"
+    empty = plots.training_curves(entries, "not-a-column")
+    assert not empty.data and "no model logged" in empty.layout.annotations[0].text
+
+
+def test_ema_smoothing():
+    import pandas as pd
+
+    s = pd.Series([0.0, 10.0, 10.0, 10.0])
+    assert plots.ema(s, 0).tolist() == s.tolist()
+    smoothed = plots.ema(s, 0.9)
+    assert smoothed.iloc[0] == 0 and 0 < smoothed.iloc[-1] < 10
+
+
+def test_metrics_table_has_reference_beside_each_value(tiny_checkpoints):
+    table = plots.metrics_table(registry.discover(tiny_checkpoints))
+    assert set(table["model"]) == {"dcgan", "vae", "diffusion"}
+    assert table["real data"].notna().all() and (table["samples"] == 20).all()

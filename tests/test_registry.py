@@ -1,0 +1,86 @@
+import threading
+
+import pytest
+
+from aigc_demo import registry
+from aigc_demo.registry import ModelCache, ModelUnavailable
+
+
+def test_discovers_every_model_with_overview_fields(tiny_checkpoints):
+    entries = registry.discover(tiny_checkpoints)
+    assert [(e.modality, e.name) for e in entries] == [("image", "dcgan"), ("image", "diffusion"), ("image", "vae")]
+    for e in entries:
+        assert e.available, e.error
+        row = e.overview_row()
+        assert row["parameters"].endswith(" M") and row["hardware"] and row["training time"]
+        assert row["headline metric"].startswith("FID-FMNIST") and "real data" in row["headline metric"]
+    # the classifier used for metrics is not a generative model and is not listed
+    assert all(e.modality != "evaluators" for e in entries)
+
+
+def test_loads_once_under_concurrent_first_requests(tiny_checkpoints):
+    cache = ModelCache(registry.discover(tiny_checkpoints))
+    results, barrier = [], threading.Barrier(8)
+
+    def first_use():
+        barrier.wait()
+        results.append(cache.get("image", "vae"))
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert cache.load_count == 1
+    assert all(r is results[0] for r in results)
+
+
+def test_truncated_weights_disable_only_that_model(checkpoints_copy):
+    weights = checkpoints_copy / "image" / "dcgan" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])
+    entries = {e.name: e for e in registry.discover(checkpoints_copy)}
+    assert entries["dcgan"].error and "cannot read weights" in entries["dcgan"].error
+    assert entries["vae"].available and entries["diffusion"].available
+    cache = ModelCache(list(entries.values()))
+    with pytest.raises(ModelUnavailable, match="disabled"):
+        cache.get("image", "dcgan")
+    assert cache.get("image", "vae") is not None
+
+
+def test_weights_that_do_not_fit_the_config_disable_the_model_at_load(checkpoints_copy):
+    import json
+
+    cfg_path = checkpoints_copy / "image" / "vae" / "config.json"
+    cfg = json.loads(cfg_path.read_text())
+    cfg["model"]["latent_dim"] += 1
+    cfg_path.write_text(json.dumps(cfg))
+    cache = ModelCache(registry.discover(checkpoints_copy))
+    with pytest.raises(ModelUnavailable, match="loading failed"):
+        cache.get("image", "vae")
+    assert cache.status("image", "vae").startswith("loading failed")
+    with pytest.raises(ModelUnavailable):  # stays disabled, no retry storm
+        cache.get("image", "vae")
+    assert cache.get("image", "dcgan") is not None
+
+
+@pytest.mark.parametrize("content, expected", [
+    ("{not json", "unreadable"),
+    ('{"modality": "image", "family": "nope"}', "unknown model family"),
+    ('{"modality": "text", "family": "dcgan"}', "modality"),
+])
+def test_broken_config_is_explained(checkpoints_copy, content, expected):
+    (checkpoints_copy / "image" / "diffusion" / "config.json").write_text(content)
+    entry = {e.name: e for e in registry.discover(checkpoints_copy)}["diffusion"]
+    assert expected in entry.error
+
+
+def test_unknown_model_lists_the_available_ones(tiny_checkpoints):
+    cache = ModelCache(registry.discover(tiny_checkpoints))
+    with pytest.raises(ModelUnavailable, match="Available: dcgan, diffusion, vae"):
+        cache.get("image", "gan")
+    with pytest.raises(ModelUnavailable, match="no text model is trained yet"):
+        cache.get("text", "gpt")
+
+
+def test_empty_tree(tmp_path):
+    assert registry.discover(tmp_path) == []

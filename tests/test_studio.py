@@ -1,0 +1,50 @@
+"""Validation of the text and audio entry points, which exist before their models do."""
+
+import pytest
+
+from aigc_demo.studio import InputError, ModelUnavailable, Studio
+
+
+@pytest.fixture(scope="module")
+def studio(tiny_checkpoints):
+    return Studio(tiny_checkpoints)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(prompt="", model="gpt"), "prompt is empty"),
+    (dict(prompt="   ", model="gpt"), "prompt is empty"),
+    (dict(prompt="Hi", model="gpt", max_new_tokens=0), "max_new_tokens must be between 1 and 512"),
+    (dict(prompt="Hi", model="gpt", max_new_tokens=513), "max_new_tokens"),
+    (dict(prompt="Hi", model="gpt", temperature=float("inf")), "temperature"),
+    (dict(prompt="Hi", model="gpt", top_p=0), "top_p must be above 0"),
+    (dict(prompt="Hi", model="gpt", num_beams=9), "num_beams"),
+    (dict(prompt="Hi", model="gpt", seed=-2), "seed"),
+    (dict(prompt=None, model="gpt"), "prompt is empty"),
+])
+def test_text_input_is_validated(studio, kwargs, message):
+    with pytest.raises(InputError, match=message):
+        studio.generate_text(**kwargs)
+
+
+def test_text_without_models_says_so(studio):
+    with pytest.raises(ModelUnavailable, match="no text model is trained yet"):
+        studio.generate_text("Hello", "gpt")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "empty"), ("12a", "Only the digits"), ("١٢", "Only the digits"), ("1" * 17, "At most 16 digits"),
+])
+def test_audio_input_is_validated(studio, text, message):
+    with pytest.raises(InputError, match=message):
+        studio.generate_audio("specgan", text)
+
+
+def test_audio_without_models_says_so(studio):
+    with pytest.raises(ModelUnavailable, match="no audio model is trained yet"):
+        studio.generate_audio("specgan", "2026")
+
+
+def test_overview_rows(studio):
+    rows = studio.overview()
+    assert [r["model"] for r in rows] == ["dcgan", "diffusion", "vae"]
+    assert all(r["status"] == "ready" for r in rows)

@@ -1,0 +1,55 @@
+import csv
+
+import pytest
+import torch
+
+from aigc_demo import checkpoint as ckpt
+from tests.conftest import FMNIST_FIXTURE, train
+
+
+@pytest.mark.parametrize("model", ["dcgan", "vae", "diffusion"])
+def test_dry_run_exports_a_complete_checkpoint(tiny_checkpoints, model):
+    folder = tiny_checkpoints / "image" / model
+    for name in ("config.json", "model.safetensors", "train_log.csv", "metrics.json", "README.md", "preview.png"):
+        assert (folder / name).is_file(), name
+    assert list((folder / "samples").glob("epoch_*.png"))
+    config = ckpt.read_json(folder / "config.json")
+    assert config["family"] == model and config["modality"] == "image"
+    assert config["training"]["steps"] == 3 and "CPU" in config["training"]["hardware"]
+    metrics = ckpt.read_json(folder / "metrics.json")
+    assert {"fid_fmnist", "kid_fmnist", "is_fmnist", "class_accuracy"} <= set(metrics["generated"])
+    assert "fid_fmnist" in metrics["real_reference"]
+    assert metrics["command"].startswith("python -m aigc_demo.evaluate --model " + model)
+    card = (folder / "README.md").read_text()
+    assert "hardware" in card and metrics["command"] in card
+    with open(folder / "train_log.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert [int(r["step"]) for r in rows if r.get("fid_fmnist")] == [3]
+
+
+def test_interrupted_run_resumes_where_it_stopped(tmp_path, tiny_checkpoints):
+    evaluator = tiny_checkpoints / "evaluators" / "fmnist-classifier"
+    args = ["image", "--model", "dcgan", "--dry-run", "--data-dir", str(FMNIST_FIXTURE), "--run-dir", str(tmp_path / "run"),
+            "--out", str(tmp_path / "out"), "--evaluator", str(evaluator), "--save-every", "1", "--final-eval-n", "0"]
+    train(*args, "--max-steps", "2")
+    state = torch.load(tmp_path / "run" / "state.pt", weights_only=True)
+    assert state["step"] == 2
+    # a second run with a larger budget picks up at step 2, not 0
+    train(*args, "--max-steps", "5")
+    state = torch.load(tmp_path / "run" / "state.pt", weights_only=True)
+    assert state["step"] == 5
+    with open(tmp_path / "out" / "train_log.csv") as f:
+        steps = [int(r["step"]) for r in csv.DictReader(f) if r["d_loss"]]
+    assert steps == [1, 2, 3, 4, 5]
+    assert ckpt.read_json(tmp_path / "out" / "config.json")["training"]["steps"] == 5
+
+
+def test_same_seed_same_weights(tmp_path, tiny_checkpoints):
+    evaluator = tiny_checkpoints / "evaluators" / "fmnist-classifier"
+    outs = []
+    for i in range(2):
+        out = tmp_path / f"out{i}"
+        train("image", "--model", "vae", "--dry-run", "--data-dir", str(FMNIST_FIXTURE), "--run-dir", str(tmp_path / f"run{i}"),
+              "--out", str(out), "--evaluator", str(evaluator), "--final-eval-n", "0", "--eval-n", "0")
+        outs.append(ckpt.load_weights(out / "model.safetensors"))
+    assert all(torch.equal(outs[0][k], outs[1][k]) for k in outs[0])

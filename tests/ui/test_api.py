@@ -1,0 +1,54 @@
+"""The real app (`python app.py`) served on loopback, driven through gradio_client."""
+
+import pytest
+from gradio_client.exceptions import AppError
+from PIL import Image
+
+
+def test_api_lists_the_generation_endpoints(client):
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert {"/generate_text", "/generate_image", "/generate_audio"} <= set(api)
+    params = [p["parameter_name"] for p in api["/generate_image"]["parameters"]]
+    assert params[:4] == ["model", "label", "n", "seed"]
+    assert all(p["parameter_has_default"] for p in api["/generate_image"]["parameters"])
+    assert [p["parameter_name"] for p in api["/generate_text"]["parameters"]][:2] == ["prompt", "model"]
+    assert [p["parameter_name"] for p in api["/generate_audio"]["parameters"]][:3] == ["model", "text", "seed"]
+
+
+def test_generate_image_with_defaults_and_reproducibly(client):
+    gallery, info, meta, zip_path = client.predict(n=2, seed=9, api_name="/generate_image")
+    assert len(gallery) == 2 and "effective seed **9**" in info
+    assert meta["model"] == "dcgan" and meta["params"]["n"] == 2 and zip_path.endswith(".zip")
+    again = client.predict(n=2, seed=9, api_name="/generate_image")[0]
+    for a, b in zip(gallery, again):
+        assert list(Image.open(a["image"]).getdata()) == list(Image.open(b["image"]).getdata())
+    assert Image.open(gallery[0]["image"]).size == (224, 224)  # nearest-neighbour x8, PNG
+    assert gallery[0]["image"].endswith(".png")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(model="nope"), "Unknown image model 'nope'"),
+    (dict(label="Hat"), "Unknown class 'Hat'"),
+    (dict(n=100), "maximum value 64"),  # the slider's own range check, before our handler
+    (dict(seed=-7), "minimum value -1"),
+    (dict(seed=2**40), "maximum value"),
+])
+def test_bad_image_input_is_a_clear_api_error(client, kwargs, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(**kwargs, api_name="/generate_image")
+
+
+def test_text_and_audio_endpoints_explain_what_is_missing(client):
+    with pytest.raises(AppError, match="prompt is empty"):
+        client.predict(prompt="", api_name="/generate_text")
+    with pytest.raises(AppError, match="no text model is trained yet"):
+        client.predict(prompt="Hello", model="gpt", api_name="/generate_text")
+    with pytest.raises(AppError, match="Only the digits"):
+        client.predict(text="twelve", api_name="/generate_audio")
+
+
+def test_app_keeps_serving_after_errors(client):
+    with pytest.raises(AppError):
+        client.predict(n=0, api_name="/generate_image")
+    gallery = client.predict(model="vae", n=1, seed=1, api_name="/generate_image")[0]
+    assert len(gallery) == 1
