@@ -59,7 +59,8 @@ def write_card(folder: str | Path) -> str:
             lines.append(f"- {k}: {_fmt(v)}")
         if metrics.get("real_reference_at_n"):
             lines.append("")
-            lines.append("Real-data reference (real train vs real test, in this classifier's features):")
+            lines.append("Real-data reference (real train vs real test, in this classifier's features), "
+                         f"measured with `{metrics.get('reference_command', '?')}`:")
             lines.append("")
             for k, v in metrics["real_reference_at_n"].items():
                 lines.append(f"- {k}: {_fmt(v)}")

@@ -6,7 +6,7 @@
                              "data": "...", "training": {"hardware", "seconds", ...}}
                             (a transformers model keeps its own config.json; our keys ride
                             along in it as extra attributes)
-        *.safetensors       the weights; never pickles
+        model*.safetensors  the weights; never pickles
         train_log.csv       step, epoch, wall seconds, losses, eval figures
         metrics.json        evaluation figures: {"headline": {...}, "metrics": {...}, ...}
         README.md           model card
@@ -99,7 +99,9 @@ def load_weights(path: str | Path, device: str = "cpu") -> dict:
 
 
 def weight_files(folder: str | Path) -> list[Path]:
-    return sorted(Path(folder).glob("*.safetensors"))
+    """The model's weights: model.safetensors, or transformers' model-0000i-of-0000n shards.
+    Other safetensors files in a folder (e.g. reference features) are data, not weights."""
+    return sorted(Path(folder).glob("model*.safetensors"))
 
 
 def weights_sha256(folder: str | Path) -> str:

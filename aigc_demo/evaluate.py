@@ -30,7 +30,7 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
     from .registry import load_pipeline, read_entry
 
     folder = Path(folder)
-    modality = folder.parent.name
+    modality = ckpt.read_json(folder / ckpt.CONFIG_FILE).get("modality")
     entry = read_entry(folder, modality)
     if entry.error:
         raise ckpt.CheckpointError(f"{folder}: {entry.error}")
@@ -57,18 +57,41 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
     return metrics
 
 
+def evaluate_reference(evaluator_dir: str | Path | None = None, *, n: int = 10000, seed: int = 0) -> dict:
+    """Real train vs real test in the classifier's features, written into the classifier's
+    metrics.json: the floor every image model's figures are read against."""
+    from .cards import write_card
+    from .metrics.image import EVALUATOR_DIR, FMNISTEvaluator
+
+    folder = Path(evaluator_dir or EVALUATOR_DIR)
+    row = FMNISTEvaluator.load(folder).reference_scores(n, seed=seed)
+    metrics = ckpt.read_json(folder / ckpt.METRICS_FILE) if (folder / ckpt.METRICS_FILE).is_file() else {}
+    metrics["real_reference_at_n"] = {"n": n, "seed": seed, **row}
+    metrics["reference_command"] = f"python -m aigc_demo.evaluate --reference --n {n} --seed {seed}"
+    metrics["versions"] = _versions()
+    ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
+    write_card(folder)
+    return row
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(prog="python -m aigc_demo.evaluate", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--model", help="model name (its checkpoint folder's name)")
     which.add_argument("--all", action="store_true")
+    which.add_argument("--reference", action="store_true",
+                       help="recompute the real-data reference (real train vs real test) of the image metrics")
     p.add_argument("--n", type=int, default=10000, help="samples to generate (a multiple of 10)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoints", default=str(CHECKPOINTS_DIR))
     args = p.parse_args(argv)
     from .registry import discover
 
+    if args.reference:
+        row = evaluate_reference(Path(args.checkpoints) / "evaluators" / "fmnist-classifier", n=args.n, seed=args.seed)
+        print("real train vs real test: " + ", ".join(f"{k} {v:.4g}" for k, v in row.items()))
+        return
     entries = [e for e in discover(args.checkpoints) if e.modality == "image"]
     if args.model:
         entries = [e for e in entries if e.name == args.model]

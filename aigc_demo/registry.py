@@ -114,7 +114,7 @@ def read_entry(folder: Path, modality: str) -> ModelEntry:
     if family not in FAMILIES:
         return ModelEntry(**entry, error=f"unknown model family {family!r}")
     if not ckpt.weight_files(folder):
-        return ModelEntry(**entry, error="no .safetensors weights in the folder")
+        return ModelEntry(**entry, error="no model*.safetensors weights in the folder")
     try:
         n_params = ckpt.count_parameters(folder)
     except ckpt.CheckpointError as e:

@@ -68,6 +68,17 @@ class Studio:
         steps = check_number("steps", steps, 2, MAX_INTERPOLATION_STEPS, integer=True)
         return interpolate(pipe, label, resolve_seed(seed_a), resolve_seed(seed_b), steps, **params)
 
+    def reconstruct_image(self, model: str, image, label):
+        """What a VAE keeps of a picture: the picture (as 28x28 grayscale) and its reconstruction."""
+        from PIL import Image
+
+        pipe = self._pipeline("image", model)
+        if not hasattr(pipe, "reconstruct"):
+            raise InputError(f"{model} cannot reconstruct pictures; the VAE can (it has an encoder).")
+        if not isinstance(image, Image.Image):
+            raise InputError("Upload a picture (PNG or JPEG) to reconstruct.")
+        return pipe.reconstruct(image, label)
+
     def compare_images(self, label="all classes", n: int = 10, seed: int | None = None) -> list:
         """The same class and seed through every usable image model, default controls."""
         seed = resolve_seed(seed)

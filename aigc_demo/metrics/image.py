@@ -37,7 +37,7 @@ REFERENCE_FILE = "reference_features.safetensors"
 
 DEFINITIONS = {
     "fid_fmnist": "Fréchet distance of FMNIST-classifier penultimate features (128-d), generated vs real test images (torchmetrics FrechetInceptionDistance, float64, custom feature module). Lower is better. Not InceptionV3 FID.",
-    "kid_fmnist": "Kernel inception distance (polynomial kernel, torchmetrics) in the same features; mean over subsets. Lower is better.",
+    "kid_fmnist": "Kernel inception distance (torchmetrics; cubic polynomial kernel with gamma = 1/(d * mean square of the real features), i.e. features at unit RMS) in the same features; mean over 50 subsets of min(1000, n). Lower is better.",
     "is_fmnist": "Inception score from the FMNIST classifier's softmax (torchmetrics InceptionScore, 10 splits). Higher is better; at most 10.",
     "class_accuracy": "Fraction of samples the FMNIST classifier assigns to the class they were generated for.",
 }
@@ -103,9 +103,16 @@ class FMNISTEvaluator:
         """FID, KID and IS of `fake` (images or features) against real features."""
         n = min(len(fake), len(real_features))
         # FID keeps its sums in float64 already; set_dtype would also cast our module.
-        fid = FrechetInceptionDistance(feature=_Features(self.classifier), reset_real_features=True)
-        kid = KernelInceptionDistance(feature=_Features(self.classifier), subset_size=min(1000, n), subsets=50)
-        inception = InceptionScore(feature=_Logits(self.classifier), splits=10)
+        # sync_on_compute=False: scoring runs in one process, also inside a multi-GPU run
+        fid = FrechetInceptionDistance(feature=_Features(self.classifier), reset_real_features=True, sync_on_compute=False)
+        # KID's polynomial kernel (gamma x.y + 1)^3 assumes features of order one; ours are
+        # ReLU activations of arbitrary scale, so gamma is 1 / (d * mean square of the real
+        # features) instead of 1 / d: the same as rescaling the features to unit RMS.
+        d = real_features.shape[1]
+        gamma = 1.0 / (d * real_features.float().pow(2).mean().item())
+        kid = KernelInceptionDistance(feature=_Features(self.classifier), subset_size=min(1000, n), subsets=50, gamma=gamma,
+                                      sync_on_compute=False)
+        inception = InceptionScore(feature=_Logits(self.classifier), splits=10, sync_on_compute=False)
         for i in range(0, len(real_features), 1000):
             fid.update(real_features[i:i + 1000], real=True)
             kid.update(real_features[i:i + 1000], real=True)
@@ -134,20 +141,28 @@ class FMNISTEvaluator:
     def score(self, images: torch.Tensor, labels: torch.Tensor | None = None, *, seed: int = 0) -> dict:
         """All image metrics of generated `images` (N, 1, 28, 28) in [-1, 1], asked for as
         classes `labels`, with the real-data reference row at the same N."""
-        torch.manual_seed(seed)  # KID draws its subsets from the global RNG
-        g = torch.Generator().manual_seed(seed)
         n = len(images)
-        real_test = self._reference_subset("test_features", n, g)
-        real_train = self._reference_subset("train_features", n, g)
+        torch.manual_seed(seed)  # KID draws its subsets from the global RNG
+        real_test = self._reference_subset("test_features", n, torch.Generator().manual_seed(seed))
         result = self._distances(images, real_test)
-        reference = self._distances(real_train, real_test)
         if labels is not None:
             pred = self.predict(images).argmax(-1)
             result["class_accuracy"] = float((pred == labels.to(pred.device)).float().mean())
-            if "test_accuracy" in self.reference:
-                # the classifier's accuracy on real test images: the ceiling for samples
-                reference["class_accuracy"] = float(self.reference["test_accuracy"].item())
-        return {"n": n, "seed": seed, "generated": result, "real_reference": reference}
+        return {"n": n, "seed": seed, "generated": result, "real_reference": self.reference_scores(n, seed=seed)}
+
+    @torch.no_grad()
+    def reference_scores(self, n: int, *, seed: int = 0) -> dict:
+        """The same metrics for n real training images against n real test images: what a
+        perfect generator would score at this sample count."""
+        torch.manual_seed(seed)
+        g = torch.Generator().manual_seed(seed)
+        real_test = self._reference_subset("test_features", n, g)  # the same draw score() makes
+        real_train = self._reference_subset("train_features", n, g)
+        reference = self._distances(real_train, real_test)
+        if "test_accuracy" in self.reference:
+            # the classifier's accuracy on real test images: the ceiling for samples
+            reference["class_accuracy"] = float(self.reference["test_accuracy"].item())
+        return reference
 
 
 def balanced_labels(n: int, n_classes: int = 10) -> torch.Tensor:

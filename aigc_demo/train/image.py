@@ -234,19 +234,14 @@ def export_classifier(args, run, model, x_train, x_test, y_test, test_acc: float
         "modality": "evaluator", "family": "fmnist-classifier", "model": model.config_dict(),
         "data": DATA_NOTE, "training": training_block(args, run),
     })
-    evaluator = FMNISTEvaluator(model, {k: v.float() for k, v in reference.items()})
-    # The real-data reference at the full 10k: real train vs real test, in these features.
-    real = evaluator._distances(reference["train_features"].float(), reference["test_features"].float())
-    metrics = {
+    ckpt.write_json(out / ckpt.METRICS_FILE, {
         "headline": {"name": "test accuracy", "value": round(test_acc, 4)},
         "metrics": {"test_accuracy": test_acc},
-        "real_reference_at_n": {"n": n_ref, **real},
         "command": f"python -m aigc_demo.train image --model classifier --seed {args.seed}",
-    }
-    ckpt.write_json(out / ckpt.METRICS_FILE, metrics)
-    from ..cards import write_card
+    })
+    from ..evaluate import evaluate_reference
 
-    write_card(out)
+    real = evaluate_reference(out, n=n_ref, seed=args.seed)  # also writes the model card
     print(f"exported {out}: test accuracy {test_acc:.4f}, real FID-FMNIST train-vs-test {real['fid_fmnist']:.3f}")
 
 
@@ -334,7 +329,7 @@ def train_dcgan(args) -> None:
     if acc.is_main_process:
         generator = acc.unwrap_model(G)
         export_generative(args, run, config_dict=asdict(config), family="dcgan",
-                          weights={f"generator.{k}": v for k, v in generator.state_dict().items()}, sample_fn=sample_fn)
+                          weights={f"generator.{k}": v for k, v in generator.state_dict().items()})
 
 
 def _evaluator(args) -> FMNISTEvaluator | None:
@@ -349,15 +344,17 @@ def end_epoch(run: Run, sample_fn, evaluator: FMNISTEvaluator | None) -> None:
     epoch_done = run.batch_in_epoch >= _batches_per_epoch(args)
     if epoch_done:
         run.epoch, run.batch_in_epoch = run.epoch + 1, 0
-    if not run.accelerator.is_main_process:
-        return
-    # a run cut short by --max-steps names its last, partial epoch by the batches it saw
-    name = f"epoch_{run.epoch:03d}.png" if epoch_done else f"epoch_{run.epoch:03d}_batch_{run.batch_in_epoch}.png"
-    epoch_grid(sample_fn, args.run_dir / "samples" / name)
-    if evaluator is not None and args.eval_n:
-        s = generate_and_score(sample_fn, evaluator, args.eval_n, seed=0)["generated"]
-        run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), fid_fmnist=s["fid_fmnist"], class_accuracy=s["class_accuracy"])
-        run.accelerator.print(f"epoch {run.epoch}: FID-FMNIST {s['fid_fmnist']:.3f}, class accuracy {s['class_accuracy']:.3f} ({args.eval_n} samples)")
+    if run.accelerator.is_main_process:
+        # a run cut short by --max-steps names its last, partial epoch by the batches it saw
+        name = f"epoch_{run.epoch:03d}.png" if epoch_done else f"epoch_{run.epoch:03d}_batch_{run.batch_in_epoch}.png"
+        epoch_grid(sample_fn, args.run_dir / "samples" / name)
+        if evaluator is not None and args.eval_n:
+            s = generate_and_score(sample_fn, evaluator, args.eval_n, seed=0)["generated"]
+            run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), fid_fmnist=s["fid_fmnist"],
+                        class_accuracy=s["class_accuracy"])
+            run.accelerator.print(f"epoch {run.epoch}: FID-FMNIST {s['fid_fmnist']:.3f}, "
+                                  f"class accuracy {s['class_accuracy']:.3f} ({args.eval_n} samples)")
+    run.accelerator.wait_for_everyone()  # the other processes wait while the main one measures
 
 
 def _batches_per_epoch(args) -> int:
@@ -365,7 +362,7 @@ def _batches_per_epoch(args) -> int:
     return n // args.batch_size
 
 
-def export_generative(args, run: Run, *, config_dict: dict, family: str, weights: dict, sample_fn) -> None:
+def export_generative(args, run: Run, *, config_dict: dict, family: str, weights: dict) -> None:
     """Write the checkpoint folder, then measure it through the same code as the evaluate
     command (which also proves the exported folder loads)."""
     out = args.out
@@ -381,7 +378,10 @@ def export_generative(args, run: Run, *, config_dict: dict, family: str, weights
     if samples.exists():
         shutil.rmtree(samples)
     shutil.copytree(args.run_dir / "samples", samples)
-    epoch_grid(sample_fn, out / "preview.png")
+    # the preview comes from the exported folder through the app's own pipeline, defaults and all
+    from ..registry import load_pipeline, read_entry
+
+    epoch_grid(load_pipeline(read_entry(out, "image")).sample, out / "preview.png")
     from ..evaluate import evaluate_folder
 
     if args.final_eval_n:
@@ -438,7 +438,7 @@ def train_vae(args) -> None:
         run.save({"vae": vae}, {"opt": opt})
 
     if acc.is_main_process:
-        export_generative(args, run, config_dict=asdict(config), family="vae", weights=vae.state_dict(), sample_fn=sample_fn)
+        export_generative(args, run, config_dict=asdict(config), family="vae", weights=vae.state_dict())
 
 
 def train_diffusion(args) -> None:
@@ -492,7 +492,7 @@ def train_diffusion(args) -> None:
 
     if acc.is_main_process:
         cfg = asdict(config)
-        export_generative(args, run, config_dict=cfg, family="diffusion", weights=ema.module.state_dict(), sample_fn=sample_fn)
+        export_generative(args, run, config_dict=cfg, family="diffusion", weights=ema.module.state_dict())
 
 
 TRAINERS = {"classifier": train_classifier, "dcgan": train_dcgan, "vae": train_vae, "diffusion": train_diffusion}

@@ -64,6 +64,11 @@ def build(studio) -> None:
         return _gallery(out), _info(out)
 
     @user_errors
+    def reconstruct(model: str, image, label: str):
+        out = studio.reconstruct_image(model, image, label)
+        return _gallery(out), _info(out)
+
+    @user_errors
     def compare(label: str, seed: int):
         outs = studio.compare_images(label=label, n=10, seed=seed)
         strips = [(strip(out.images, scale=4), f"{out.meta['model']} ({out.meta['seconds']:.2f} s)") for out in outs]
@@ -102,6 +107,17 @@ def build(studio) -> None:
         path = gr.Gallery(label="Interpolation", columns=10, height="auto", format="png", object_fit="contain")
         interp_info = gr.Markdown()
 
+    vae_names = [m for m in names if family_of(m) == "vae"]
+    with gr.Accordion("VAE reconstruction of your picture", open=False):
+        with gr.Row():
+            rec_model = gr.Dropdown(vae_names, value=vae_names[0] if vae_names else None, label="VAE", allow_custom_value=True)
+            rec_image = gr.Image(type="pil", label="Picture (turned into 28x28 grayscale)", image_mode="L",
+                                 sources=["upload", "clipboard"], height=200)
+            rec_label = gr.Dropdown(list(CLASSES), value=CLASSES[0], label="Its class", allow_custom_value=True)
+            rec_go = gr.Button("Reconstruct")
+        rec_gallery = gr.Gallery(label="Input and reconstruction", columns=2, height="auto", format="png", object_fit="contain")
+        rec_info = gr.Markdown()
+
     with gr.Accordion("All models side by side", open=False):
         with gr.Row():
             cmp_label = gr.Dropdown([ALL_CLASSES, *CLASSES], value=ALL_CLASSES, label="Class")
@@ -121,4 +137,6 @@ def build(studio) -> None:
              [gallery, info, meta, zip_file], api_name="generate_image", concurrency_limit=2)
     interp_go.click(interpolate, [model, interp_label, seed_a, seed_b, interp_steps, truncation, temperature],
                     [path, interp_info], api_name="interpolate_image", concurrency_limit=2)
+    rec_go.click(reconstruct, [rec_model, rec_image, rec_label], [rec_gallery, rec_info], api_name="reconstruct_image",
+                 concurrency_limit=2)
     cmp_go.click(compare, [cmp_label, cmp_seed], [cmp_gallery, cmp_info], api_name="compare_image_models", concurrency_limit=1)

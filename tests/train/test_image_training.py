@@ -53,3 +53,20 @@ def test_same_seed_same_weights(tmp_path, tiny_checkpoints):
               "--out", str(out), "--evaluator", str(evaluator), "--final-eval-n", "0", "--eval-n", "0")
         outs.append(ckpt.load_weights(out / "model.safetensors"))
     assert all(torch.equal(outs[0][k], outs[1][k]) for k in outs[0])
+
+
+def test_two_process_data_parallel_run(tmp_path, tiny_checkpoints):
+    """The multi-GPU path (DDP through accelerate), exercised with two CPU processes (gloo)."""
+    import os
+    import subprocess
+    import sys
+
+    evaluator = tiny_checkpoints / "evaluators" / "fmnist-classifier"
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "aigc_demo.train",
+           "image", "--model", "dcgan", "--dry-run", "--data-dir", str(FMNIST_FIXTURE), "--run-dir", str(tmp_path / "run"),
+           "--out", str(tmp_path / "out"), "--evaluator", str(evaluator)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert (tmp_path / "out" / "model.safetensors").is_file()
+    assert ckpt.read_json(tmp_path / "out" / "metrics.json")["n"] == 20

@@ -1,0 +1,124 @@
+"""Speed benchmark: prints one table and writes it to docs/benchmarks.md.
+
+    python -m aigc_demo.bench [--repeats 5] [--out docs/benchmarks.md]
+
+Measures, on this machine: cold start of `python app.py` to the first served page, the
+first-use load time of each model, and the generation latency of each image model at the
+sizes the issues set targets for. Each target is printed as met or not met. Run it on an
+otherwise idle machine: the figures are wall-clock times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import date
+from pathlib import Path
+
+from .paths import REPO_ROOT
+
+# (model family, request, target seconds or None): the targets of the image issue.
+IMAGE_CASES = {
+    "dcgan": (dict(n=64), 0.1),
+    "vae": (dict(n=64), 0.1),
+    "diffusion": (dict(n=16, steps=25), 3.0),
+}
+START_TARGET_S = 10.0
+
+
+def machine() -> str:
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, torch {torch.__version__} with {torch.get_num_threads()} threads"
+
+
+def cold_start(timeout: float = 120.0) -> float:
+    """Seconds from launching `python app.py` to the first HTTP 200 of its page."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - start < timeout:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+                return time.perf_counter() - start
+            except OSError:
+                time.sleep(0.1)
+        raise TimeoutError("the app did not serve its page in time")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def bench_images(studio, repeats: int) -> list[dict]:
+    rows = []
+    for name in studio.models("image"):
+        family = studio.family("image", name)
+        request, target = IMAGE_CASES.get(family, (dict(n=16), None))
+        t0 = time.perf_counter()
+        studio.cache.get("image", name)
+        load_s = time.perf_counter() - t0
+        studio.generate_image(name, seed=0, **request)  # warm-up
+        times = []
+        for i in range(repeats):
+            t0 = time.perf_counter()
+            studio.generate_image(name, seed=i, **request)
+            times.append(time.perf_counter() - t0)
+        p50 = statistics.median(times)
+        what = ", ".join(f"{k}={v}" for k, v in request.items())
+        rows.append({
+            "what": f"image `{name}` ({what})", "first-use load (s)": f"{load_s:.2f}",
+            "p50 (s)": f"{p50:.3f}", "max (s)": f"{max(times):.3f}", "throughput": f"{request['n'] / p50:.0f} images/s",
+            "target": f"< {target} s" if target else "", "met": ("yes" if p50 < target else "**no**") if target else "",
+        })
+    return rows
+
+
+def table(rows: list[dict]) -> str:
+    cols = list(rows[0])
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(prog="python -m aigc_demo.bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--out", default=str(REPO_ROOT / "docs" / "benchmarks.md"))
+    args = p.parse_args(argv)
+    from .studio import Studio
+
+    start = cold_start()
+    rows = [{"what": "cold start: `python app.py` to first served page", "first-use load (s)": "", "p50 (s)": f"{start:.2f}",
+             "max (s)": "", "throughput": "", "target": f"< {START_TARGET_S:.0f} s",
+             "met": "yes" if start < START_TARGET_S else "**no**"}]
+    rows += bench_images(Studio(), args.repeats)
+    text = (f"# Benchmarks\n\nMeasured on {date.today().isoformat()} on: {machine()}.\n\n"
+            f"Command: `python -m aigc_demo.bench --repeats {args.repeats}` (p50 and max over the repeats, after one "
+            "warm-up call; batch as given; CPU float32).\n\n" + table(rows) + "\n")
+    print(text)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
