@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import plotly.colors
 import plotly.graph_objects as go
 
 from . import checkpoint as ckpt
@@ -48,7 +49,9 @@ def training_curves(entries: list[ModelEntry], column: str, *, x: str = "step", 
     """One line per model for `column`, smoothed, with the raw curve kept faint behind it."""
     x_col = X_AXES.get(x, x)
     fig = go.Figure()
-    for e in entries:
+    palette = plotly.colors.qualitative.Plotly
+    for i, e in enumerate(entries):
+        color = palette[i % len(palette)]  # the faint raw line and the smoothed one share it
         df = read_log(e)
         if column not in df.columns or x_col not in df.columns:
             continue
@@ -57,9 +60,9 @@ def training_curves(entries: list[ModelEntry], column: str, *, x: str = "step", 
             continue
         smoothed = ema(d[column], smoothing)
         fig.add_trace(go.Scatter(x=d[x_col], y=d[column], mode="lines", name=f"{e.name} (raw)", opacity=0.25,
-                                 showlegend=False, legendgroup=e.name, line=dict(width=1)))
+                                 showlegend=False, legendgroup=e.name, line=dict(width=1, color=color)))
         fig.add_trace(go.Scatter(x=d[x_col], y=smoothed, mode="lines+markers" if len(d) < 40 else "lines",
-                                 name=e.name, legendgroup=e.name))
+                                 name=e.name, legendgroup=e.name, line=dict(color=color)))
     fig.update_layout(title=column, xaxis_title=x, yaxis_title=column, template="plotly_white",
                       margin=dict(l=40, r=20, t=50, b=40), height=420)
     if log_y:

@@ -283,11 +283,13 @@ def train_dcgan(args) -> None:
     G, D, opt_g, opt_d = acc.prepare(gan.generator, gan.discriminator, opt_g, opt_d)
 
     def sample_fn(labels, generator):
-        G.eval()
+        # the unwrapped generator: a DDP forward would wait for the other processes
+        g = acc.unwrap_model(G)
+        g.eval()
         z = gan.sample_latent(len(labels), generator).to(run.device)
         with torch.no_grad(), acc.autocast():
-            out = G(z, labels.to(run.device))
-        G.train()
+            out = g(z, labels.to(run.device))
+        g.train()
         return out
 
     while not run.finished():
