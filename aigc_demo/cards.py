@@ -4,6 +4,7 @@ so the card can never disagree with the files beside it."""
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from . import checkpoint as ckpt
@@ -43,13 +44,17 @@ def write_card(folder: str | Path) -> str:
     if gen:
         lines += [
             f"Measured on {metrics.get('n')} samples (seed {metrics.get('seed')}) with "
-            f"`{metrics.get('command', '?')}`.",
+            f"`{metrics.get('command', '?')}`, sampling controls {json.dumps(metrics.get('sampling_controls', {}))}.",
             "",
             "| metric | this model | real data (reference) |",
             "|---|---|---|",
         ]
         for k, v in gen.items():
             lines.append(f"| {k} | {_fmt(v)} | {_fmt(ref.get(k, ''))} |")
+        if metrics.get("targets"):
+            lines += ["", "Quality bars of the project:", "", "| metric | bar | measured | met |", "|---|---|---|---|"]
+            for t in metrics["targets"]:
+                lines.append(f"| {t['metric']} | {t['target']} | {_fmt(t['value'])} | {'yes' if t['met'] else '**no**'} |")
         lines += ["", "Definitions:", ""]
         for k, d in metrics.get("definitions", {}).items():
             lines.append(f"- **{k}**: {d}")

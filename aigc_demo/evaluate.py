@@ -37,7 +37,7 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
     pipe = load_pipeline(entry)
     if modality != "image":
         raise NotImplementedError(f"no evaluation for {modality} models yet")
-    from .metrics.image import DEFINITIONS, EVALUATOR_DIR, FMNISTEvaluator, generate_and_score
+    from .metrics.image import DEFINITIONS, EVALUATOR_DIR, FMNISTEvaluator, check_targets, generate_and_score
 
     if n % 10:
         raise ValueError(f"--n must be a multiple of 10 (the classes are balanced), not {n}")
@@ -47,6 +47,8 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
         "headline": {"name": "FID-FMNIST", "value": round(scores["generated"]["fid_fmnist"], 4),
                      "reference": round(scores["real_reference"]["fid_fmnist"], 4)},
         **scores,
+        "sampling_controls": pipe.check_params({}),  # the pipeline's defaults, as the app uses them
+        "targets": check_targets(entry.family, scores),
         "definitions": DEFINITIONS,
         "checkpoint_sha256": pipe.checkpoint_sha256,
         "versions": _versions(),

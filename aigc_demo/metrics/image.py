@@ -43,6 +43,29 @@ DEFINITIONS = {
 }
 
 
+# The quality bars the shipped image models are held to (10,000 samples, 1,000 per class).
+# ("ratio" bars are a multiple of the real-data reference at the same sample count.)
+TARGETS = {
+    "dcgan": [("class_accuracy", ">=", 0.90), ("fid_fmnist", "ratio<=", 3.0)],
+    "diffusion": [("class_accuracy", ">=", 0.90), ("fid_fmnist", "ratio<=", 3.0)],
+    "vae": [("class_accuracy", ">=", 0.85)],
+}
+
+
+def check_targets(family: str, scores: dict) -> list[dict]:
+    """Each bar of the family with the measured value and whether it is met."""
+    out = []
+    for metric, kind, bound in TARGETS.get(family, []):
+        value = scores["generated"][metric]
+        if kind == ">=":
+            out.append({"metric": metric, "target": f">= {bound}", "value": value, "met": value >= bound})
+        else:
+            ref = scores["real_reference"][metric]
+            out.append({"metric": metric, "target": f"<= {bound} x real data ({bound * ref:.4g})", "value": value,
+                        "ratio_to_real": value / ref, "met": value <= bound * ref})
+    return out
+
+
 class _Features(nn.Module):
     """The `feature` module torchmetrics calls. Images (B, 1, 28, 28) in [-1, 1] go through
     the classifier; 2-D input (B, d) is taken as already-computed features, which is how

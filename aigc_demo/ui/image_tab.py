@@ -30,13 +30,7 @@ def _info(output) -> str:
 
 
 def build(studio) -> None:
-    notice = not_trained("image", studio)
-    if notice:
-        gr.Markdown(notice)
-        return
     names = studio.models("image")
-    if note := disabled_note("image", studio):
-        gr.Markdown(note)
 
     def family_of(model: str) -> str | None:
         try:
@@ -45,7 +39,7 @@ def build(studio) -> None:
             return None
 
     @user_errors
-    def generate_image(model: str = names[0], label: str = ALL_CLASSES, n: int = 16, seed: int = -1,
+    def generate_image(model: str = names[0] if names else "", label: str = ALL_CLASSES, n: int = 16, seed: int = -1,
                        truncation: float = 0.0, temperature: float = 1.0, steps: int = 25, guidance: float = 2.0,
                        sampler: str = "ddim"):
         """Generate Fashion-MNIST images. truncation: DCGAN only (0 = off); temperature: VAE only;
@@ -73,6 +67,15 @@ def build(studio) -> None:
         outs = studio.compare_images(label=label, n=10, seed=seed)
         strips = [(strip(out.images, scale=4), f"{out.meta['model']} ({out.meta['seconds']:.2f} s)") for out in outs]
         return strips, f"same class and seed **{outs[0].meta['seed'] if outs else seed}** through every model, default controls"
+
+    notice = not_trained("image", studio)
+    if notice:
+        gr.Markdown(notice)
+        # The endpoint exists all the same, so scripts get a clear error rather than a 404.
+        gr.api(generate_image, api_name="generate_image", concurrency_limit=2)
+        return
+    if note := disabled_note("image", studio):
+        gr.Markdown(note)
 
     with gr.Row():
         with gr.Column(scale=1, min_width=280):

@@ -19,6 +19,8 @@ def test_dry_run_exports_a_complete_checkpoint(tiny_checkpoints, model):
     metrics = ckpt.read_json(folder / "metrics.json")
     assert {"fid_fmnist", "kid_fmnist", "is_fmnist", "class_accuracy"} <= set(metrics["generated"])
     assert "fid_fmnist" in metrics["real_reference"]
+    assert {t["metric"] for t in metrics["targets"]} == ({"class_accuracy"} if model == "vae" else {"class_accuracy", "fid_fmnist"})
+    assert isinstance(metrics["sampling_controls"], dict)
     assert metrics["command"].startswith("python -m aigc_demo.evaluate --model " + model)
     card = (folder / "README.md").read_text()
     assert "hardware" in card and metrics["command"] in card

@@ -52,3 +52,20 @@ def test_app_keeps_serving_after_errors(client):
         client.predict(n=0, api_name="/generate_image")
     gallery = client.predict(model="vae", n=1, seed=1, api_name="/generate_image")[0]
     assert len(gallery) == 1
+
+
+def test_an_app_without_models_says_so_and_keeps_its_endpoints(tmp_path):
+    """No checkpoints at all: every tab says it has no model; the endpoints still answer."""
+    from aigc_demo.studio import Studio
+    from aigc_demo.ui.app import build_demo
+
+    demo = build_demo(Studio(tmp_path))
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=None)
+    try:
+        from gradio_client import Client
+
+        c = Client(demo.local_url, verbose=False)
+        with pytest.raises(AppError, match="no image model is trained yet"):
+            c.predict(model="dcgan", api_name="/generate_image")
+    finally:
+        demo.close()
