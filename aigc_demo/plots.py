@@ -5,6 +5,7 @@ testable and usable from a notebook."""
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 import plotly.colors
@@ -88,3 +89,16 @@ def metrics_table(entries: list[ModelEntry]) -> pd.DataFrame:
 
 def _round(v):
     return round(v, 5) if isinstance(v, float) and math.isfinite(v) else v
+
+
+def epoch_grids(entry: ModelEntry) -> dict[str, str]:
+    """{"epoch N": path} of the sample grids a model drew during training, in epoch order
+    (one row per class, the same noise every epoch)."""
+    folder = entry.path / "samples"
+    found = []
+    for p in folder.glob("epoch_*.png") if folder.is_dir() else []:
+        m = re.fullmatch(r"epoch_(\d+)(?:_batch_(\d+))?", p.stem)
+        if m:
+            epoch, batch = int(m.group(1)), m.group(2)
+            found.append(((epoch, int(batch or 0)), f"epoch {epoch}" + (f" + {batch} batches" if batch else ""), str(p)))
+    return {label: path for _, label, path in sorted(found)}

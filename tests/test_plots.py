@@ -26,3 +26,10 @@ def test_metrics_table_has_reference_beside_each_value(tiny_checkpoints):
     table = plots.metrics_table(registry.discover(tiny_checkpoints))
     assert set(table["model"]) == {"dcgan", "vae", "diffusion"}
     assert table["real data"].notna().all() and (table["samples"] == 20).all()
+
+
+def test_epoch_grids_are_listed_in_order(tiny_checkpoints):
+    entry = {e.name: e for e in registry.discover(tiny_checkpoints)}["dcgan"]
+    grids = plots.epoch_grids(entry)
+    assert list(grids) == ["epoch 0 + 3 batches"]
+    assert grids["epoch 0 + 3 batches"].endswith("epoch_000_batch_3.png")

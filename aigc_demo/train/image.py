@@ -32,7 +32,7 @@ MODELS = ("classifier", "dcgan", "vae", "diffusion")
 DEFAULTS = {
     "classifier": dict(epochs=12, lr=1e-3, width=32, batch_size=128),
     "dcgan": dict(epochs=30, lr=2e-4, width=32, batch_size=128),
-    "vae": dict(epochs=30, lr=1e-3, width=32, batch_size=128),
+    "vae": dict(epochs=15, lr=1e-3, width=32, batch_size=128),
     "diffusion": dict(epochs=10, lr=1e-3, width=32, batch_size=128),
 }
 DRY_RUN = dict(epochs=1, max_steps=3, width=8, limit=256, eval_n=20, final_eval_n=20, batch_size=32, log_every=1)

@@ -1,6 +1,7 @@
 """The Metrics tab: training curves of every model, from its train_log.csv."""
 
 import gradio as gr
+from PIL import Image
 
 from .. import plots
 from .common import user_errors
@@ -34,3 +35,27 @@ def build(studio, demo: gr.Blocks) -> None:
         control.change(curves, inputs, plot, api_visibility="private")
     # draw the first figure on page load, not at start-up (keeps start-up fast)
     demo.load(curves, inputs, plot, api_visibility="private")
+
+    with_grids = {e.name: plots.epoch_grids(e) for e in entries if plots.epoch_grids(e)}
+    if with_grids:
+        gr.Markdown("### What the model drew during training\nOne row per class, the same noise at every epoch.")
+        first = next(iter(with_grids))
+        with gr.Row():
+            grid_model = gr.Dropdown(list(with_grids), value=first, label="Model")
+            grid_epoch = gr.Dropdown(list(with_grids[first]), value=list(with_grids[first])[-1], label="Epoch")
+        # handed over as pictures, not paths: Gradio copies them to its cache, and nothing
+        # under checkpoints/ becomes downloadable by URL
+        grid_image = gr.Image(label="Sample grid", format="png", height=420, interactive=False)
+
+        def epochs_of(model):
+            grids = with_grids.get(model, {})
+            last = list(grids)[-1] if grids else None
+            return gr.update(choices=list(grids), value=last), grid_at(model, last)
+
+        def grid_at(model, epoch):
+            path = with_grids.get(model, {}).get(epoch)
+            return Image.open(path) if path else None
+
+        grid_model.change(epochs_of, grid_model, [grid_epoch, grid_image], api_visibility="private")
+        grid_epoch.change(grid_at, [grid_model, grid_epoch], grid_image, api_visibility="private")
+        demo.load(grid_at, [grid_model, grid_epoch], grid_image, api_visibility="private")
