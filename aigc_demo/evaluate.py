@@ -24,6 +24,24 @@ def _versions() -> dict:
     return {"torch": torch.__version__, "torchmetrics": torchmetrics.__version__}
 
 
+def image_record(pipe, family: str, scores: dict, *, command: str) -> dict:
+    """What metrics.json holds for an image model: the scores and everything needed to read
+    and reproduce them."""
+    from .metrics.image import DEFINITIONS, check_targets
+
+    return {
+        "headline": {"name": "FID-FMNIST", "value": round(scores["generated"]["fid_fmnist"], 4),
+                     "reference": round(scores["real_reference"]["fid_fmnist"], 4)},
+        **scores,
+        "sampling_controls": pipe.check_params({}),  # the pipeline's defaults, as the app uses them
+        "targets": check_targets(family, scores),
+        "definitions": DEFINITIONS,
+        "checkpoint_sha256": pipe.checkpoint_sha256,
+        "versions": _versions(),
+        "command": command,
+    }
+
+
 def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evaluator_dir: str | Path | None = None) -> dict:
     """Score the model in `folder` and write metrics.json and README.md beside it."""
     from .cards import write_card
@@ -37,23 +55,13 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
     pipe = load_pipeline(entry)
     if modality != "image":
         raise NotImplementedError(f"no evaluation for {modality} models yet")
-    from .metrics.image import DEFINITIONS, EVALUATOR_DIR, FMNISTEvaluator, check_targets, generate_and_score
+    from .metrics.image import EVALUATOR_DIR, FMNISTEvaluator, generate_and_score
 
     if n % 10:
         raise ValueError(f"--n must be a multiple of 10 (the classes are balanced), not {n}")
     evaluator = FMNISTEvaluator.load(evaluator_dir or EVALUATOR_DIR)
     scores = generate_and_score(pipe.sample, evaluator, n, seed=seed)
-    metrics = {
-        "headline": {"name": "FID-FMNIST", "value": round(scores["generated"]["fid_fmnist"], 4),
-                     "reference": round(scores["real_reference"]["fid_fmnist"], 4)},
-        **scores,
-        "sampling_controls": pipe.check_params({}),  # the pipeline's defaults, as the app uses them
-        "targets": check_targets(entry.family, scores),
-        "definitions": DEFINITIONS,
-        "checkpoint_sha256": pipe.checkpoint_sha256,
-        "versions": _versions(),
-        "command": f"python -m aigc_demo.evaluate --model {entry.name} --n {n} --seed {seed}",
-    }
+    metrics = image_record(pipe, entry.family, scores, command=f"python -m aigc_demo.evaluate --model {entry.name} --n {n} --seed {seed}")
     ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
     write_card(folder)
     return metrics

@@ -16,10 +16,12 @@ from __future__ import annotations
 import io
 import json
 import tempfile
+import threading
 import zipfile
 from pathlib import Path
 
 from . import registry
+from .paths import CHECKPOINTS_DIR
 from .pipelines.base import InputError, check_number, resolve_seed
 from .registry import ModelCache, ModelUnavailable
 
@@ -33,8 +35,11 @@ MAX_INTERPOLATION_STEPS = 16
 
 class Studio:
     def __init__(self, checkpoints_dir: str | Path | None = None, *, device: str = "cpu"):
-        self.entries = registry.discover(checkpoints_dir)
+        self.root = Path(checkpoints_dir) if checkpoints_dir is not None else CHECKPOINTS_DIR
+        self.entries = registry.discover(self.root)
         self.cache = ModelCache(self.entries, device=device)
+        self._evaluator = None
+        self._evaluator_lock = threading.Lock()
 
     # --- what exists ---------------------------------------------------------------------
 
@@ -145,3 +150,70 @@ class Studio:
             raise InputError(f"At most {self.MAX_DIGITS} digits can be spoken at once; this text has {len(digits)}.")
         seed = resolve_seed(seed)
         return self._pipeline("audio", model)(digits, seed=seed, **params)
+
+    # --- measuring -----------------------------------------------------------------------
+
+    MAX_MEASURE_N = 10000
+
+    def image_evaluator(self):
+        """The Fashion-MNIST classifier and its reference features, loaded once."""
+        from .metrics.image import FMNISTEvaluator
+
+        if self._evaluator is None:
+            with self._evaluator_lock:
+                if self._evaluator is None:
+                    folder = self.root / "evaluators" / "fmnist-classifier"
+                    try:
+                        self._evaluator = FMNISTEvaluator.load(folder)
+                    except (OSError, ValueError, KeyError) as e:
+                        raise ModelUnavailable(f"The image metrics are unavailable: {e}") from e
+        return self._evaluator
+
+    def measure_image(self, model: str, n: int = 1000, seed: int = 0):
+        """Measure an image model now, on fresh samples. A generator: it yields
+        {"done", "total"} while drawing samples (so a UI can show progress and stop), then
+        {"done", "total", "result"} with the same record `python -m aigc_demo.evaluate`
+        writes to metrics.json (the same n and seed give the same figures)."""
+        import torch
+
+        from .evaluate import image_record
+        from .metrics.image import iter_samples
+
+        n = check_number("n", n, 10, self.MAX_MEASURE_N, integer=True)
+        if n % 10:
+            raise InputError(f"n must be a multiple of 10 (every class gets the same number of samples), not {n}.")
+        seed = resolve_seed(seed)
+        pipe = self._pipeline("image", model)
+        evaluator = self.image_evaluator()
+        labels, images = [], []
+        for batch_labels, batch_images in iter_samples(pipe.sample, n, seed):
+            labels.append(batch_labels)
+            images.append(batch_images)
+            yield {"done": sum(len(b) for b in labels), "total": n}
+        scores = evaluator.score(torch.cat(images), torch.cat(labels), seed=seed)
+        record = image_record(pipe, self.family("image", model), scores,
+                              command=f"python -m aigc_demo.evaluate --model {model} --n {n} --seed {seed}")
+        yield {"done": n, "total": n, "result": record}
+
+    @staticmethod
+    def bleu(hypotheses: str, references: str, tokenize: str = "auto") -> dict:
+        """BLEU of newline-separated hypotheses against newline-separated references, one
+        reference per hypothesis line (sacrebleu; see metrics/text.py)."""
+        from .metrics import text as text_metrics
+
+        if not isinstance(hypotheses, str) or not isinstance(references, str):
+            raise InputError("hypotheses and references must be text, one sentence per line.")
+        if len(hypotheses) + len(references) > text_metrics.MAX_CHARS:
+            raise InputError(f"At most {text_metrics.MAX_CHARS:,} characters in all, please.")
+        hyps = hypotheses.strip("\n").split("\n") if hypotheses.strip() else []
+        refs = references.strip("\n").split("\n") if references.strip() else []
+        if not hyps or not refs:
+            raise InputError("Paste at least one hypothesis and one reference, one sentence per line.")
+        if len(hyps) != len(refs):
+            raise InputError(f"{len(hyps)} hypothesis lines but {len(refs)} reference lines: "
+                             "give exactly one reference line per hypothesis line.")
+        if len(hyps) > text_metrics.MAX_LINES:
+            raise InputError(f"At most {text_metrics.MAX_LINES} lines, please.")
+        if tokenize not in text_metrics.TOKENIZERS:
+            raise InputError(f"tokenize must be one of {', '.join(text_metrics.TOKENIZERS)}, not {tokenize!r}.")
+        return text_metrics.bleu(hyps, refs, tokenize)

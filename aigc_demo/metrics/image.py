@@ -194,10 +194,17 @@ def balanced_labels(n: int, n_classes: int = 10) -> torch.Tensor:
 
 
 @torch.no_grad()
-def generate_and_score(sample_fn, evaluator: FMNISTEvaluator, n: int, seed: int = 0, batch_size: int = 500) -> dict:
+def iter_samples(sample_fn, n: int, seed: int = 0, batch_size: int = 500):
     """Draw n class-balanced samples with sample_fn(labels, generator) -> (B, 1, 28, 28) in
-    [-1, 1], then score them. One torch.Generator seeded once makes the draw reproducible."""
+    [-1, 1], yielding (labels, images) batch by batch (so a caller can show progress or
+    stop). One torch.Generator seeded once makes the whole draw reproducible."""
     labels = balanced_labels(n)
     g = torch.Generator().manual_seed(seed)
-    images = torch.cat([sample_fn(labels[i:i + batch_size], g).float().cpu() for i in range(0, n, batch_size)])
+    for i in range(0, n, batch_size):
+        yield labels[i:i + batch_size], sample_fn(labels[i:i + batch_size], g).float().cpu()
+
+
+def generate_and_score(sample_fn, evaluator: FMNISTEvaluator, n: int, seed: int = 0, batch_size: int = 500) -> dict:
+    batches = list(iter_samples(sample_fn, n, seed, batch_size))
+    images, labels = torch.cat([b[1] for b in batches]), torch.cat([b[0] for b in batches])
     return evaluator.score(images, labels, seed=seed)

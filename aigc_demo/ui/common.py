@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 
 import gradio as gr
@@ -12,22 +13,38 @@ from ..studio import InputError, ModelUnavailable
 log = logging.getLogger("aigc_studio")
 
 
+def _as_user_error(fn_name: str, e: Exception) -> gr.Error:
+    if isinstance(e, (InputError, ModelUnavailable)):
+        return gr.Error(str(e), print_exception=False)
+    log.exception("unexpected error in %s", fn_name)
+    return gr.Error(f"Something went wrong ({type(e).__name__}). The app is still running; "
+                    "try other settings, and see the server log for details.", print_exception=False)
+
+
 def user_errors(fn):
     """Bad input and unusable models become a gr.Error with their message; anything else is
-    logged with its traceback on the server and shown as a short apology, never a trace."""
+    logged with its traceback on the server and shown as a short apology, never a trace.
+    Works for plain handlers and for generators (streaming, progress, Stop buttons)."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_wrapper(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as e:  # noqa: BLE001 - the last line of defence of a public demo
+                raise _as_user_error(fn.__name__, e) from None
+
+        return gen_wrapper
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (InputError, ModelUnavailable) as e:
-            raise gr.Error(str(e), print_exception=False) from None
         except gr.Error:
             raise
         except Exception as e:  # noqa: BLE001 - the last line of defence of a public demo
-            log.exception("unexpected error in %s", fn.__name__)
-            raise gr.Error(f"Something went wrong ({type(e).__name__}). The app is still running; "
-                           "try other settings, and see the server log for details.", print_exception=False) from None
+            raise _as_user_error(fn.__name__, e) from None
 
     return wrapper
 

@@ -69,3 +69,18 @@ def test_an_app_without_models_says_so_and_keeps_its_endpoints(tmp_path):
             c.predict(model="dcgan", api_name="/generate_image")
     finally:
         demo.close()
+
+
+def test_bleu_endpoint(client):
+    summary, rows, details = client.predict(hypotheses="hello there world\nsame line here",
+                                            references="hello there world\nsame line here", api_name="/bleu")
+    assert details["bleu"] == pytest.approx(100.0) and "BLEU 100.00" in summary
+    with pytest.raises(AppError, match="reference line"):
+        client.predict(hypotheses="a\nb", references="a", api_name="/bleu")
+
+
+def test_measure_image_endpoint(client):
+    status, table = client.predict(model="dcgan", n=100, seed=0, api_name="/measure_image")
+    assert "100 samples" in status
+    metrics = [row[0] for row in table["data"]]
+    assert {"fid_fmnist", "kid_fmnist", "is_fmnist", "class_accuracy"} <= set(metrics)

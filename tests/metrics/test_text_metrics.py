@@ -1,0 +1,42 @@
+import pytest
+
+from aigc_demo.metrics import text as text_metrics
+from aigc_demo.studio import InputError, Studio
+
+
+def test_identical_texts_score_100():
+    r = Studio.bleu("the cat sat on the mat\na dog barked", "the cat sat on the mat\na dog barked")
+    assert r["bleu"] == pytest.approx(100.0)
+    assert r["sentence_bleu"] == [pytest.approx(100.0)] * 2
+    assert r["signature"].startswith("nrefs:1|case:mixed|eff:yes|tok:13a")
+    short = Studio.bleu("hi there\nok", "hi there\nok")  # no 4-grams at all
+    assert short["bleu"] == pytest.approx(100.0)
+
+
+def test_partial_overlap_scores_between():
+    r = Studio.bleu("the cat sat on a mat today", "the cat sat on the mat")
+    assert 0 < r["bleu"] < 100
+
+
+def test_chinese_uses_the_zh_tokenizer():
+    zh = "床前明月光，疑是地上霜。"
+    r = Studio.bleu("床前明月光，疑是天上霜。", zh)
+    assert r["tokenize"] == "zh" and "tok:zh" in r["signature"] and 0 < r["bleu"] < 100
+    plain = text_metrics.bleu(["床前明月光，疑是天上霜。"], [zh], tokenize="13a")
+    assert plain["bleu"] < r["bleu"]  # unsegmented, 13a sees one long "word"
+
+
+@pytest.mark.parametrize("hyps, refs, message", [
+    ("", "a", "at least one"),
+    ("a\nb", "a", "2 hypothesis lines but 1 reference"),
+    (None, "a", "must be text"),
+    ("a" * 150_000, "b" * 60_000, "characters"),
+])
+def test_bad_input_is_explained(hyps, refs, message):
+    with pytest.raises(InputError, match=message):
+        Studio.bleu(hyps, refs)
+
+
+def test_unknown_tokenizer():
+    with pytest.raises(InputError, match="tokenize must be one of"):
+        Studio.bleu("a", "a", tokenize="spacy")
