@@ -102,3 +102,40 @@ def epoch_grids(entry: ModelEntry) -> dict[str, str]:
             epoch, batch = int(m.group(1)), m.group(2)
             found.append(((epoch, int(batch or 0)), f"epoch {epoch}" + (f" + {batch} batches" if batch else ""), str(p)))
     return {label: path for _, label, path in sorted(found)}
+
+
+def comparison_bars(entries: list[ModelEntry], metric: str) -> go.Figure:
+    """One bar per model for `metric`, with each model's real-data reference as a marker line
+    (references differ with the sample count, so each bar carries its own), and error bars
+    where the metric has a measured spread (e.g. kid_fmnist_std)."""
+    names, values, refs, errors = [], [], [], []
+    for e in entries:
+        gen, ref = e.metrics.get("generated", {}), e.metrics.get("real_reference", {})
+        if metric not in gen:
+            continue
+        names.append(e.name)
+        values.append(gen[metric])
+        refs.append(ref.get(metric))
+        errors.append(gen.get(f"{metric}_std"))
+    fig = go.Figure()
+    if names:
+        fig.add_trace(go.Bar(x=names, y=values, name=metric,
+                             error_y=dict(type="data", array=[v or 0 for v in errors], visible=any(errors))))
+        if any(r is not None for r in refs):
+            fig.add_trace(go.Scatter(x=names, y=refs, mode="markers", name="real data (same n)",
+                                     marker=dict(symbol="line-ew", size=40, color="black", line=dict(width=3, color="black"))))
+    else:
+        fig.add_annotation(text=f"no model measured {metric!r}", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_layout(title=f"{metric}: models vs real data", yaxis_title=metric, template="plotly_white", height=380,
+                      margin=dict(l=40, r=20, t=50, b=40))
+    return fig
+
+
+def comparable_metrics(entries: list[ModelEntry]) -> list[str]:
+    """Metrics measured for at least one model (their *_std companions excluded)."""
+    out: list[str] = []
+    for e in entries:
+        for k in e.metrics.get("generated", {}):
+            if not k.endswith("_std") and k not in out:
+                out.append(k)
+    return out

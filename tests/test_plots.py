@@ -33,3 +33,12 @@ def test_epoch_grids_are_listed_in_order(tiny_checkpoints):
     grids = plots.epoch_grids(entry)
     assert list(grids) == ["epoch 0 + 3 batches"]
     assert grids["epoch 0 + 3 batches"].endswith("epoch_000_batch_3.png")
+
+
+def test_comparison_bars_carry_the_real_data_reference(tiny_checkpoints):
+    entries = registry.discover(tiny_checkpoints)
+    assert plots.comparable_metrics(entries)[:2] == ["fid_fmnist", "kid_fmnist"]
+    fig = plots.comparison_bars(entries, "kid_fmnist")
+    bar, ref = fig.data
+    assert list(bar.x) == ["dcgan", "diffusion", "vae"] and bar.error_y.visible
+    assert len(ref.y) == 3 and ref.name == "real data (same n)"

@@ -8,10 +8,12 @@ from .common import user_errors
 
 
 def build(studio, demo: gr.Blocks) -> None:
+    _comparison(studio, demo)
     entries = [e for e in studio.entries if (e.path / "train_log.csv").is_file()]
     if not entries:
         gr.Markdown("**No training log yet.** Curves appear here once a model folder holds its `train_log.csv`.")
         return
+    gr.Markdown("### Training curves")
     by_name = {e.name: e for e in entries}
     columns = plots.curve_columns(entries)
 
@@ -59,3 +61,39 @@ def build(studio, demo: gr.Blocks) -> None:
         grid_model.change(epochs_of, grid_model, [grid_epoch, grid_image], api_visibility="private")
         grid_epoch.change(grid_at, [grid_model, grid_epoch], grid_image, api_visibility="private")
         demo.load(grid_at, [grid_model, grid_epoch], grid_image, api_visibility="private")
+
+
+def _comparison(studio, demo: gr.Blocks) -> None:
+    measured = [e for e in studio.entries if e.metrics.get("generated")]
+    if not measured:
+        gr.Markdown("**No model is measured yet**; comparisons appear once models have a `metrics.json`.")
+        return
+    metrics = plots.comparable_metrics(measured)
+    gr.Markdown("### Models compared\nEach bar beside the same metric of real data at the same sample count "
+                "(black line); error bars where a spread was measured.")
+    metric = gr.Dropdown(metrics, value=metrics[0], label="Metric")
+    bars = gr.Plot()
+    table = plots.metrics_table(measured)
+    with gr.Accordion("Every metric of every model (sortable; CSV below)", open=False):
+        gr.Dataframe(table, interactive=False, wrap=True)
+        export = gr.Button("Export as CSV", variant="secondary")
+        csv_file = gr.File(label="metrics.csv")
+        export.click(lambda: _csv(table), None, csv_file, api_visibility="private")
+
+    def draw(m):
+        return plots.comparison_bars(measured, m)
+
+    metric.change(draw, metric, bars, api_visibility="private")
+    demo.load(draw, metric, bars, api_visibility="private")
+
+
+def _csv(table) -> str:
+    """The metrics table as a CSV file in the app's output folder (served from there only)."""
+    import tempfile
+
+    from ..studio import OUTPUT_DIR
+
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=OUTPUT_DIR, prefix="aigc_metrics_", suffix=".csv", delete=False) as f:
+        table.to_csv(f, index=False)
+    return f.name
