@@ -23,6 +23,9 @@ def build(studio) -> None:
     if image_models:
         _measure_section(studio, image_models)
 
+    if image_models or studio.models("image", usable_only=False):
+        _upload_section(studio)
+
     gr.Markdown("### BLEU calculator\nOne sentence per line; line *i* of the references is the reference of line *i* "
                 "of the hypotheses. Computed by sacrebleu; the signature says exactly how.")
 
@@ -86,3 +89,31 @@ def _measure_section(studio, image_models: list[str]) -> None:
     run = go.click(measure, [model, n, seed], [status, table], api_name="measure_image", concurrency_limit=1)
     stop.click(None, None, None, cancels=[run], api_visibility="private")
 
+
+
+def _upload_section(studio) -> None:
+    gr.Markdown("### Score your own images\nPNG/JPEG files or a ZIP of them (at most 10,000 images). They are compared "
+                "with Fashion-MNIST in the classifier's features; colour or other sizes are converted, with a notice.")
+
+    @user_errors
+    def score(files: list[str] | None = None, seed: int = 0):
+        r = studio.score_images(files or [], seed=seed)
+        lines = [f"**{r['n']} image(s)** read."] + [f"- {n}" for n in r["notices"]]
+        metrics = None
+        if r["metrics"]:
+            gen, ref = r["metrics"]["generated"], r["metrics"]["real_reference"]
+            metrics = pd.DataFrame([{"metric": k, "your images": round(v, 5), "real data (same n)": round(ref[k], 5)}
+                                    for k, v in gen.items()])
+        preds = pd.DataFrame(r["predictions"][:200])
+        return "\n".join(lines), metrics, preds
+
+    with gr.Row():
+        files = gr.File(file_count="multiple", file_types=[".png", ".jpg", ".jpeg", ".zip"], label="Images or ZIP")
+        with gr.Column():
+            seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (the real-data subset drawn)")
+            go = gr.Button("Score images", variant="primary")
+    report = gr.Markdown()
+    with gr.Row():
+        metrics = gr.Dataframe(label="Against Fashion-MNIST", interactive=False)
+        preds = gr.Dataframe(label="Classifier verdicts (first 200)", interactive=False)
+    go.click(score, [files, seed], [report, metrics, preds], api_name="score_images", concurrency_limit=1)

@@ -84,3 +84,17 @@ def test_measure_image_endpoint(client):
     assert "100 samples" in status
     metrics = [row[0] for row in table["data"]]
     assert {"fid_fmnist", "kid_fmnist", "is_fmnist", "class_accuracy"} <= set(metrics)
+
+
+def test_score_images_endpoint_good_and_bad(client, tmp_path):
+    from gradio_client import handle_file
+    from PIL import Image
+
+    good = tmp_path / "shoe.png"
+    Image.new("L", (28, 28), 128).save(good)
+    report, metrics, preds = client.predict(files=[handle_file(str(good))], api_name="/score_images")
+    assert "1 image(s)" in report and len(preds["data"]) == 1
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(AppError, match="not a valid ZIP"):
+        client.predict(files=[handle_file(str(bad))], api_name="/score_images")
