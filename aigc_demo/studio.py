@@ -195,6 +195,31 @@ class Studio:
                               command=f"python -m aigc_demo.evaluate --model {model} --n {n} --seed {seed}")
         yield {"done": n, "total": n, "result": record}
 
+    MAX_COPY_CHECK = 16
+
+    def nearest_training_images(self, model: str, label="all classes", n: int = 8, seed: int | None = None, k: int = 3):
+        """"Is it copying?": fresh samples, each with its k nearest training images in the
+        classifier's features, and the distance real test images typically have to theirs."""
+        import numpy as np
+        from PIL import Image
+
+        from .images import from_uint8
+
+        n = check_number("n", n, 1, self.MAX_COPY_CHECK, integer=True)
+        k = check_number("k", k, 1, 5, integer=True)
+        out = self.generate_image(model, label=label, n=n, seed=seed)
+        evaluator = self.image_evaluator()
+        if evaluator.train_images is None:
+            raise ModelUnavailable("The reference training images are missing beside the classifier.")
+        x = from_uint8(np.stack([np.asarray(im) for im in out.images]))
+        dist, idx = evaluator.nearest_training(x, k)
+        rows = []
+        for i, im in enumerate(out.images):
+            neighbours = [Image.fromarray(evaluator.train_images[j]) for j in idx[i].tolist()]
+            rows.append({"sample": im, "neighbours": neighbours, "distances": [round(float(d), 3) for d in dist[i]]})
+        return {"output": out, "rows": rows, "typical_distance": evaluator.typical_nearest_distance(),
+                "pool": f"{len(evaluator.train_images):,} training images (a fixed random subset of the 60,000)"}
+
     MIN_SCORED_IMAGES = 10
 
     def score_images(self, paths: list, seed: int = 0) -> dict:

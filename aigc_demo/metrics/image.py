@@ -34,6 +34,7 @@ warnings.filterwarnings("ignore", message=r"Metric `(Kernel Inception Distance|I
 
 EVALUATOR_DIR = CHECKPOINTS_DIR / "evaluators" / "fmnist-classifier"
 REFERENCE_FILE = "reference_features.safetensors"
+REFERENCE_IMAGES_FILE = "reference_train_images.npz"  # the training images behind train_features
 
 DEFINITIONS = {
     "fid_fmnist": "Fréchet distance of FMNIST-classifier penultimate features (128-d), generated vs real test images (torchmetrics FrechetInceptionDistance, float64, custom feature module). Lower is better. Not InceptionV3 FID.",
@@ -96,6 +97,7 @@ class FMNISTEvaluator:
     def __init__(self, classifier: FMNISTClassifier, reference: dict[str, torch.Tensor] | None = None):
         self.classifier = classifier.eval()  # torchmetrics does not switch custom modules to eval
         self.reference = reference or {}
+        self.train_images = None
 
     @classmethod
     def load(cls, folder: str | Path = EVALUATOR_DIR) -> "FMNISTEvaluator":
@@ -110,7 +112,14 @@ class FMNISTEvaluator:
         model.load_state_dict(ckpt.load_weights(folder / "model.safetensors"))
         ref_path = folder / REFERENCE_FILE
         reference = {k: v.float() for k, v in ckpt.load_weights(ref_path).items()} if ref_path.is_file() else {}
-        return cls(model, reference)
+        evaluator = cls(model, reference)
+        images_path = folder / REFERENCE_IMAGES_FILE
+        if images_path.is_file():
+            import numpy as np
+
+            with np.load(images_path, allow_pickle=False) as z:
+                evaluator.train_images = z["train_images"]  # (N, 28, 28) uint8, rows of train_features
+        return evaluator
 
     @torch.no_grad()
     def features(self, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
@@ -172,6 +181,27 @@ class FMNISTEvaluator:
             pred = self.predict(images).argmax(-1)
             result["class_accuracy"] = float((pred == labels.to(pred.device)).float().mean())
         return {"n": n, "seed": seed, "generated": result, "real_reference": self.reference_scores(n, seed=seed)}
+
+    @torch.no_grad()
+    def nearest_training(self, images: torch.Tensor, k: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
+        """For each image, the k nearest of the reference training images in classifier
+        features (Euclidean): (distances (N, k), indices (N, k))."""
+        train = self._reference_subset_all("train_features")
+        d = torch.cdist(self.features(images), train)
+        dist, idx = d.topk(k, dim=1, largest=False)
+        return dist, idx
+
+    @torch.no_grad()
+    def typical_nearest_distance(self, n: int = 1000) -> float:
+        """Median distance from a real *test* image to its nearest training image: samples
+        much closer to the training set than this are suspiciously close to copies."""
+        test = self.reference["test_features"][:n]
+        return float(torch.cdist(test, self._reference_subset_all("train_features")).min(dim=1).values.median())
+
+    def _reference_subset_all(self, key: str) -> torch.Tensor:
+        if key not in self.reference:
+            raise FileNotFoundError(f"the reference features ({REFERENCE_FILE}) are missing beside the classifier")
+        return self.reference[key]
 
     @torch.no_grad()
     def reference_scores(self, n: int, *, seed: int = 0) -> dict:

@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 from .. import checkpoint as ckpt
 from ..data import fashion_mnist
 from ..images import grid
-from ..metrics.image import EVALUATOR_DIR, REFERENCE_FILE, FMNISTEvaluator, generate_and_score
+from ..metrics.image import EVALUATOR_DIR, REFERENCE_FILE, REFERENCE_IMAGES_FILE, FMNISTEvaluator, generate_and_score
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR
 from .common import Clock, CsvLog, hardware_string, load_state, make_accelerator, save_state
 
@@ -227,6 +227,7 @@ def export_classifier(args, run, model, x_train, x_test, y_test, test_acc: float
         "test_accuracy": torch.tensor([test_acc]),
     }
     ckpt.save_weights(out / REFERENCE_FILE, reference)
+    save_reference_images(out, train_sub)
     ckpt.save_weights(out / "model.safetensors", model.state_dict())
     run.log.flush()
     shutil.copy(run.log.path, out / ckpt.TRAIN_LOG_FILE)
@@ -243,6 +244,22 @@ def export_classifier(args, run, model, x_train, x_test, y_test, test_acc: float
 
     real = evaluate_reference(out, n=n_ref, seed=args.seed)  # also writes the model card
     print(f"exported {out}: test accuracy {test_acc:.4f}, real FID-FMNIST train-vs-test {real['fid_fmnist']:.3f}")
+
+
+def save_reference_images(out: Path, train_sub: torch.Tensor) -> None:
+    """The training images whose features are in the reference file, same order, so the app
+    can show the nearest training images of a sample ("is it copying?") without the dataset.
+    uint8 in a compressed .npz (about half the size of raw safetensors; read with
+    allow_pickle=False)."""
+    import io
+
+    import numpy as np
+
+    from ..images import to_uint8
+
+    buf = io.BytesIO()
+    np.savez_compressed(buf, train_images=to_uint8(train_sub))
+    ckpt.atomic_write_bytes(out / REFERENCE_IMAGES_FILE, buf.getvalue())
 
 
 def training_block(args, run) -> dict:

@@ -25,6 +25,8 @@ def build(studio) -> None:
 
     if image_models or studio.models("image", usable_only=False):
         _upload_section(studio)
+    if image_models:
+        _copy_section(studio, image_models)
 
     gr.Markdown("### BLEU calculator\nOne sentence per line; line *i* of the references is the reference of line *i* "
                 "of the hypotheses. Computed by sacrebleu; the signature says exactly how.")
@@ -117,3 +119,34 @@ def _upload_section(studio) -> None:
         metrics = gr.Dataframe(label="Against Fashion-MNIST", interactive=False)
         preds = gr.Dataframe(label="Classifier verdicts (first 200)", interactive=False)
     go.click(score, [files, seed], [report, metrics, preds], api_name="score_images", concurrency_limit=1)
+
+
+def _copy_section(studio, image_models: list[str]) -> None:
+    from ..data.fashion_mnist import CLASSES
+    from ..images import strip
+    from ..pipelines.image import ALL_CLASSES
+
+    gr.Markdown("### Is it copying?\nEach sample beside its nearest training images in the classifier's features. "
+                "A sample much closer to a training image than real test images usually are would be a copy.")
+
+    @user_errors
+    def check(model: str, label: str, n: int, seed: int):
+        r = studio.nearest_training_images(model, label=label, n=n, seed=seed)
+        pictures = [(strip([row["sample"], *row["neighbours"]], scale=4),
+                     "sample | nearest: " + ", ".join(f"{d:.2f}" for d in row["distances"])) for row in r["rows"]]
+        closest = min(row["distances"][0] for row in r["rows"])
+        verdict = (f"Closest sample-to-training distance **{closest:.2f}**; a real test image's nearest training "
+                   f"image is typically at **{r['typical_distance']:.2f}** (median). Searched: {r['pool']}. "
+                   f"Effective seed {r['output'].meta['seed']}.")
+        return pictures, verdict
+
+    with gr.Row():
+        model = gr.Dropdown(image_models, value=image_models[0], label="Image model", allow_custom_value=True)
+        label = gr.Dropdown([ALL_CLASSES, *CLASSES], value=ALL_CLASSES, label="Class", allow_custom_value=True)
+        n = gr.Slider(1, studio.MAX_COPY_CHECK, value=6, step=1, label="Samples")
+        seed = gr.Number(value=-1, precision=0, minimum=-1, label="Seed (-1: random)")
+        go = gr.Button("Find nearest training images")
+    verdict = gr.Markdown()
+    gallery = gr.Gallery(label="Sample, then its 3 nearest training images", columns=2, height="auto", format="png",
+                         object_fit="contain")
+    go.click(check, [model, label, n, seed], [gallery, verdict], api_name="nearest_training_images", concurrency_limit=2)

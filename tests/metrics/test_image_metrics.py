@@ -32,3 +32,21 @@ def test_scores_are_reproducible(evaluator):
 def test_more_samples_than_the_reference_is_refused(evaluator):
     with pytest.raises(ValueError, match="at most"):
         evaluator.score(torch.zeros(1000, 1, 28, 28), None)
+
+
+def test_a_copied_training_image_is_found_at_distance_zero(evaluator):
+    from aigc_demo.images import from_uint8
+
+    copies = from_uint8(evaluator.train_images[[5, 17]])
+    dist, idx = evaluator.nearest_training(copies, k=3)
+    assert idx[:, 0].tolist() == [5, 17]
+    assert dist[:, 0].max() < 0.05 < evaluator.typical_nearest_distance()
+    assert (dist[:, :-1] <= dist[:, 1:]).all()
+
+
+def test_is_it_copying_for_a_model(tiny_checkpoints):
+    from aigc_demo.studio import Studio
+
+    r = Studio(tiny_checkpoints).nearest_training_images("dcgan", label="Bag", n=4, seed=2)
+    assert len(r["rows"]) == 4 and all(len(row["neighbours"]) == 3 for row in r["rows"])
+    assert r["typical_distance"] > 0 and r["output"].meta["seed"] == 2
