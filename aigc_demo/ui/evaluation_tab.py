@@ -50,7 +50,7 @@ def build(studio) -> None:
         go = gr.Button("Compute BLEU", variant="primary")
     summary = gr.Markdown()
     with gr.Row():
-        per_line = gr.Dataframe(label="Sentence BLEU", interactive=False)
+        per_line = gr.Dataframe(label="Sentence BLEU", interactive=False, headers=["line", "sentence BLEU"])
         details = gr.JSON(label="All figures")
     go.click(bleu, [hyps, refs, tok], [summary, per_line, details], api_name="bleu", concurrency_limit=4)
 
@@ -60,7 +60,7 @@ def _result_table(record: dict, shipped: dict) -> pd.DataFrame:
     shipped_gen = shipped.get("generated", {})
     bars = {t["metric"]: f"{t['target']}: {'met' if t['met'] else 'not met'}" for t in record.get("targets", [])}
     rows = [{"metric": k, "now": round(v, 5), "real data (same n)": round(ref[k], 5) if k in ref else None,
-             f"shipped (n={shipped.get('n', '-')})": round(shipped_gen[k], 5) if k in shipped_gen else None,
+             "shipped": round(shipped_gen[k], 5) if k in shipped_gen else None,
              "bar": bars.get(k, "")} for k, v in gen.items()]
     return pd.DataFrame(rows)
 
@@ -77,7 +77,8 @@ def _measure_section(studio, image_models: list[str]) -> None:
                 yield f"drawing samples: {step['done']:,} / {step['total']:,}", None
         entry = studio.cache.entry("image", model)
         yield (f"**{model}**: {n:,} samples, seed {step['result']['seed']} · same as "
-               f"`{step['result']['command']}`"), _result_table(step["result"], entry.metrics)
+               f"`{step['result']['command']}` · shipped figures: n={entry.metrics.get('n', '-')}"), \
+            _result_table(step["result"], entry.metrics)
 
     with gr.Row():
         model = gr.Dropdown(image_models, value=image_models[0], label="Image model", allow_custom_value=True)
@@ -87,7 +88,7 @@ def _measure_section(studio, image_models: list[str]) -> None:
         go = gr.Button("Measure", variant="primary")
         stop = gr.Button("Stop")
     status = gr.Markdown()
-    table = gr.Dataframe(label="Metrics", interactive=False)
+    table = gr.Dataframe(label="Metrics", interactive=False, headers=["metric", "now", "real data (same n)", "shipped", "bar"])
     run = go.click(measure, [model, n, seed], [status, table], api_name="measure_image", concurrency_limit=1)
     stop.click(None, None, None, cancels=[run], api_visibility="private")
 
@@ -116,8 +117,9 @@ def _upload_section(studio) -> None:
             go = gr.Button("Score images", variant="primary")
     report = gr.Markdown()
     with gr.Row():
-        metrics = gr.Dataframe(label="Against Fashion-MNIST", interactive=False)
-        preds = gr.Dataframe(label="Classifier verdicts (first 200)", interactive=False)
+        metrics = gr.Dataframe(label="Against Fashion-MNIST", interactive=False,
+                               headers=["metric", "your images", "real data (same n)"])
+        preds = gr.Dataframe(label="Classifier verdicts (first 200)", interactive=False, headers=["file", "class", "confidence"])
     go.click(score, [files, seed], [report, metrics, preds], api_name="score_images", concurrency_limit=1)
 
 

@@ -43,6 +43,12 @@ def test_header_overview_and_all_five_tabs(page):
     assert page.get_by_text("No text model is trained yet").is_visible()
     page.get_by_role("tab", name="Audio").click()
     assert page.get_by_text("No audio model is trained yet").is_visible()
+    page.get_by_role("tab", name="Evaluation").click()
+    for heading in ("Shipped metrics", "Measure a model now", "Score your own images", "Is it copying?", "BLEU calculator"):
+        assert page.get_by_text(heading).first.is_visible(), heading
+    page.get_by_role("tab", name="Metrics").click()
+    for heading in ("Models compared", "Training curves", "What the model drew during training"):
+        assert page.get_by_text(heading).first.is_visible(), heading
 
 
 def test_generate_images_in_the_browser(page):
