@@ -1,0 +1,77 @@
+"""Property-based: whatever a caller sends, the studio answers with a result or a clear
+InputError/ModelUnavailable, never another exception."""
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aigc_demo.studio import InputError, ModelUnavailable, Studio
+
+anything = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=50), st.binary(max_size=10),
+    st.lists(st.integers(), max_size=3),
+)
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def studio(tiny_checkpoints):
+    return Studio(tiny_checkpoints)
+
+
+def answered(fn, *args, **kwargs):
+    try:
+        out = fn(*args, **kwargs)
+        return list(out) if hasattr(out, "__next__") else out
+    except (InputError, ModelUnavailable) as e:
+        assert str(e) and "Traceback" not in str(e)
+        return None
+
+
+@SETTINGS
+@given(model=st.one_of(st.sampled_from(["dcgan", "vae", "diffusion"]), anything), label=anything,
+       n=st.one_of(st.integers(-5, 70), anything), seed=anything)
+def test_generate_image_never_crashes(studio, model, label, n, seed):
+    params = {"steps": 2} if model == "diffusion" else {}
+    out = answered(studio.generate_image, model, label=label, n=n, seed=seed, **params)
+    if out is not None:
+        assert 1 <= len(out.images) <= 64
+
+
+@SETTINGS
+@given(control=st.sampled_from(["truncation", "temperature", "steps", "guidance", "sampler", "bogus"]), value=anything,
+       model=st.sampled_from(["dcgan", "vae", "diffusion"]))
+def test_model_controls_never_crash(studio, control, value, model):
+    if control == "steps" and isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value > 4:
+        value = 4  # valid but slow values are not the point here
+    answered(studio.generate_image, model, n=1, seed=0, **({"steps": 2} if model == "diffusion" and control != "steps" else {}),
+             **{control: value})
+
+
+@SETTINGS
+@given(prompt=anything, model=anything, max_new_tokens=anything, temperature=anything, top_p=anything, seed=anything)
+def test_generate_text_never_crashes(studio, prompt, model, max_new_tokens, temperature, top_p, seed):
+    answered(studio.generate_text, prompt, model, max_new_tokens=max_new_tokens, temperature=temperature, top_p=top_p, seed=seed)
+
+
+@SETTINGS
+@given(model=anything, text=anything, seed=anything)
+def test_generate_audio_never_crashes(studio, model, text, seed):
+    answered(studio.generate_audio, model, text, seed=seed)
+
+
+@SETTINGS
+@given(h=anything, r=anything, tok=anything)
+def test_bleu_never_crashes(h, r, tok):
+    answered(Studio.bleu, h, r, tok)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(n=anything, seed=anything)
+def test_measure_never_crashes(studio, n, seed):
+    if isinstance(n, int) and not isinstance(n, bool) and n > 100:
+        n = 100
+    answered(studio.measure_image, "vae", n=n, seed=seed)
