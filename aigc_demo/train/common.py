@@ -26,12 +26,22 @@ def make_accelerator(amp: bool = True, cpu: bool = False):
     return Accelerator(cpu=not use_cuda, mixed_precision=mixed)
 
 
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def hardware_string(accelerator) -> str:
     if accelerator.device.type == "cuda":
         name = torch.cuda.get_device_name(accelerator.device)
         n = accelerator.num_processes
         return f"{n}x {name}" + (f" ({accelerator.mixed_precision})" if accelerator.mixed_precision != "no" else "")
-    return f"CPU ({torch.get_num_threads()} threads, {platform.machine()})"
+    return f"CPU: {cpu_name()} ({torch.get_num_threads()} threads)"
 
 
 class CsvLog:
