@@ -6,6 +6,7 @@ import math
 import numbers
 import secrets
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -59,13 +60,15 @@ class Meta:
     device: str
     seconds: float = 0.0
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     studio_version: str = __version__
 
     def to_dict(self) -> dict:
         return {
             "model": self.model, "family": self.family, "checkpoint_sha256": self.checkpoint_sha256,
             "seed": self.seed, "params": self.params, "device": self.device,
-            "seconds": round(self.seconds, 4), "created": self.created, "studio_version": self.studio_version,
+            "seconds": round(self.seconds, 4), "created": self.created, "request_id": self.request_id,
+            "studio_version": self.studio_version,
         }
 
 

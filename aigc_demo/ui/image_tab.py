@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 
 import gradio as gr
@@ -19,8 +20,16 @@ FAMILY_PARAMS = {family: [*cls.controls, *(["sampler"] if family == "diffusion" 
 
 
 def _gallery(output):
-    return [(im.resize((im.width * DISPLAY_SCALE, im.height * DISPLAY_SCALE), 0), cap)
-            for im, cap in zip(output.images, output.labels)]
+    """Enlarged copies for display, each carrying its generation parameters as PNG text.
+    That also makes every response's files unique: Gradio caches outputs under a hash of
+    their bytes, and two identical seeded requests at once would otherwise rewrite the same
+    file while it is being served."""
+    items = []
+    for i, (im, cap) in enumerate(zip(output.images, output.labels)):
+        big = im.resize((im.width * DISPLAY_SCALE, im.height * DISPLAY_SCALE), 0)
+        big.info["parameters"] = json.dumps({**output.meta, "index": i, "class": cap})
+        items.append((big, cap))
+    return items
 
 
 def _info(output) -> str:

@@ -1,5 +1,7 @@
 """The real app (`python app.py`) served on loopback, driven through gradio_client."""
 
+import json
+
 import pytest
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -24,6 +26,8 @@ def test_generate_image_with_defaults_and_reproducibly(client):
         assert list(Image.open(a["image"]).getdata()) == list(Image.open(b["image"]).getdata())
     assert Image.open(gallery[0]["image"]).size == (224, 224)  # nearest-neighbour x8, PNG
     assert gallery[0]["image"].endswith(".png")
+    params = json.loads(Image.open(gallery[0]["image"]).info["parameters"])  # the parameters travel in the PNG
+    assert params["seed"] == 9 and params["index"] == 0 and params["model"] == "dcgan"
 
 
 @pytest.mark.parametrize("kwargs, message", [
