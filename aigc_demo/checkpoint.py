@@ -106,6 +106,45 @@ def load_weights(path: str | Path, device: str = "cpu") -> dict:
         raise CheckpointError(f"cannot read weights {Path(path).name}: {e}") from e
 
 
+# Hugging Face Spaces needs Git LFS for files over 10 MB: weights beyond this are sharded.
+MAX_SHARD_BYTES = 9 * 1024 * 1024
+
+
+def save_model_weights(folder: str | Path, state_dict: dict) -> list[Path]:
+    """The model's weights into `folder`: model.safetensors, or, when larger than
+    MAX_SHARD_BYTES, shards model-00001-of-0000N.safetensors (transformers' naming), each
+    under the limit. Old weight files in the folder are removed first."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    shards: list[dict] = [{}]
+    size = 0
+    for key, tensor in state_dict.items():
+        nbytes = tensor.numel() * tensor.element_size()
+        if shards[-1] and size + nbytes > MAX_SHARD_BYTES:
+            shards.append({})
+            size = 0
+        shards[-1][key] = tensor
+        size += nbytes
+    for old in weight_files(folder):
+        old.unlink()
+    n = len(shards)
+    names = ["model.safetensors"] if n == 1 else [f"model-{i + 1:05d}-of-{n:05d}.safetensors" for i in range(n)]
+    for name, shard in zip(names, shards):
+        save_weights(folder / name, shard)
+    return [folder / name for name in names]
+
+
+def load_model_weights(folder: str | Path, device: str = "cpu") -> dict:
+    """The model's state dict from model.safetensors or its shards."""
+    files = weight_files(folder)
+    if not files:
+        raise CheckpointError(f"no model*.safetensors weights in {folder}")
+    state: dict = {}
+    for f in files:
+        state.update(load_weights(f, device=device))
+    return state
+
+
 def weight_files(folder: str | Path) -> list[Path]:
     """The model's weights: model.safetensors, or transformers' model-0000i-of-0000n shards.
     Other safetensors files in a folder (e.g. reference features) are data, not weights."""

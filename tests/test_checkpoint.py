@@ -43,3 +43,17 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path, monkeypatch):
         ckpt.write_json(target, {"v": 2})
     assert ckpt.read_json(target) == {"v": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_large_weights_are_sharded_under_the_file_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(ckpt, "MAX_SHARD_BYTES", 1000)
+    state = {f"layer{i}.weight": torch.randn(100) for i in range(7)}  # 400 bytes each
+    files = ckpt.save_model_weights(tmp_path, state)
+    assert [f.name for f in files] == [f"model-0000{i}-of-00004.safetensors" for i in range(1, 5)]
+    assert all(f.stat().st_size < 1000 + 500 for f in files)
+    back = ckpt.load_model_weights(tmp_path)
+    assert set(back) == set(state) and all(torch.equal(back[k], state[k]) for k in state)
+    assert ckpt.count_parameters(tmp_path) == 700
+    # re-saving small weights replaces the shards with a single file
+    ckpt.save_model_weights(tmp_path, {"w": torch.zeros(3)})
+    assert [f.name for f in ckpt.weight_files(tmp_path)] == ["model.safetensors"]

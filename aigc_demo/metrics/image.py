@@ -102,14 +102,14 @@ class FMNISTEvaluator:
     @classmethod
     def load(cls, folder: str | Path = EVALUATOR_DIR) -> "FMNISTEvaluator":
         folder = Path(folder)
-        if not (folder / "model.safetensors").is_file():
+        if not ckpt.weight_files(folder):
             raise FileNotFoundError(
                 f"The FMNIST classifier is missing at {folder}; train it with "
                 "`python -m aigc_demo.train image --model classifier`."
             )
         config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
         model = FMNISTClassifier(ClassifierConfig(**config["model"]))
-        model.load_state_dict(ckpt.load_weights(folder / "model.safetensors"))
+        model.load_state_dict(ckpt.load_model_weights(folder))
         ref_path = folder / REFERENCE_FILE
         reference = {k: v.float() for k, v in ckpt.load_weights(ref_path).items()} if ref_path.is_file() else {}
         evaluator = cls(model, reference)

@@ -75,7 +75,7 @@ class ImagePipeline:
         config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
         if config.get("family") != cls.family:
             raise ckpt.CheckpointError(f"{folder} holds a {config.get('family')!r} model, not {cls.family!r}")
-        weights = ckpt.load_weights(folder / "model.safetensors")
+        weights = ckpt.load_model_weights(folder)
         return folder, config, weights, ckpt.weights_sha256(folder)
 
     def sample(self, labels: torch.Tensor, generator: torch.Generator, **params) -> torch.Tensor:

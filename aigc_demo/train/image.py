@@ -5,7 +5,7 @@
 Train the classifier first: every other model is measured in its features at each epoch.
 A run keeps resumable state in runs/image/<model>/ (rerun the same command after an
 interruption to continue; --fresh starts over) and ends by exporting the checkpoint folder
-(config.json, model.safetensors, train_log.csv, samples/, preview.png, metrics.json,
+(config.json, model*.safetensors, train_log.csv, samples/, preview.png, metrics.json,
 README.md) into checkpoints/image/<model>/.
 """
 
@@ -228,7 +228,7 @@ def export_classifier(args, run, model, x_train, x_test, y_test, test_acc: float
     }
     ckpt.save_weights(out / REFERENCE_FILE, reference)
     save_reference_images(out, train_sub)
-    ckpt.save_weights(out / "model.safetensors", model.state_dict())
+    ckpt.save_model_weights(out, model.state_dict())
     run.log.flush()
     shutil.copy(run.log.path, out / ckpt.TRAIN_LOG_FILE)
     ckpt.write_json(out / ckpt.CONFIG_FILE, {
@@ -386,7 +386,7 @@ def export_generative(args, run: Run, *, config_dict: dict, family: str, weights
     command (which also proves the exported folder loads)."""
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    ckpt.save_weights(out / "model.safetensors", weights)
+    ckpt.save_model_weights(out, weights)
     ckpt.write_json(out / ckpt.CONFIG_FILE, {
         "modality": "image", "family": family, "model": config_dict, "data": DATA_NOTE,
         "training": training_block(args, run),
