@@ -13,6 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from . import checkpoint as ckpt
 from .paths import CHECKPOINTS_DIR
 
@@ -107,10 +109,23 @@ def main(argv=None) -> None:
         entries = [e for e in entries if e.name == args.model]
         if not entries:
             sys.exit(f"no image model named {args.model!r} under {args.checkpoints}")
-    for e in entries:
-        m = evaluate_folder(e.path, n=args.n, seed=args.seed)
+    for e in tqdm(entries, desc="models", disable=len(entries) < 2):
+        m = evaluate_folder(e.path, n=args.n, seed=args.seed,
+                            evaluator_dir=Path(args.checkpoints) / "evaluators" / "fmnist-classifier")
         g, r = m["generated"], m["real_reference"]
         print(f"{e.name}: " + ", ".join(f"{k} {v:.4g} (real {r.get(k, float('nan')):.4g})" for k, v in g.items()))
+    write_results_table(args.checkpoints)
+
+
+def write_results_table(checkpoints: str | Path) -> Path:
+    """checkpoints/results.csv: every metric of every model, with its real-data reference."""
+    from .plots import metrics_table
+    from .registry import discover
+
+    path = Path(checkpoints) / "results.csv"
+    ckpt.atomic_write_text(path, metrics_table(discover(checkpoints)).to_csv(index=False))
+    print(f"wrote {path}")
+    return path
 
 
 if __name__ == "__main__":

@@ -65,3 +65,19 @@ def test_measuring_now_reproduces_the_evaluate_command(tiny_checkpoints):
 def test_measuring_input_is_validated(studio, kwargs, message):
     with pytest.raises(InputError, match=message):
         list(studio.measure_image("vae", **kwargs))
+
+
+def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_copy):
+    import csv
+
+    from aigc_demo import checkpoint as ckpt
+    from aigc_demo.evaluate import main
+
+    before = ckpt.read_json(checkpoints_copy / "image" / "vae" / "metrics.json")
+    (checkpoints_copy / "image" / "vae" / "metrics.json").unlink()
+    main(["--model", "vae", "--n", "20", "--seed", "0", "--checkpoints", str(checkpoints_copy)])
+    after = ckpt.read_json(checkpoints_copy / "image" / "vae" / "metrics.json")
+    assert after["generated"] == before["generated"]  # same n and seed, same figures
+    with open(checkpoints_copy / "results.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["model"] for r in rows} == {"dcgan", "diffusion", "vae"} and all(r["real data"] for r in rows)
