@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import tempfile
+import time
 import threading
 import zipfile
 from pathlib import Path
@@ -30,7 +32,24 @@ __all__ = ["Studio", "InputError", "ModelUnavailable"]
 # Files the app hands to the browser (ZIPs, WAVs) go here and nowhere else.
 OUTPUT_DIR = Path(tempfile.gettempdir()) / "aigc_studio_outputs"
 
+OUTPUT_MAX_AGE_S = 3600  # files older than this are deleted when new ones are written
+
 MAX_INTERPOLATION_STEPS = 16
+
+
+def new_output_file(prefix: str, suffix: str) -> Path:
+    """A fresh, unique file in OUTPUT_DIR (which a long-running Space keeps pruned)."""
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in OUTPUT_DIR.iterdir():
+        try:
+            if now - old.stat().st_mtime > OUTPUT_MAX_AGE_S:
+                old.unlink()
+        except OSError:
+            pass  # another request removed it first
+    fd, path = tempfile.mkstemp(dir=OUTPUT_DIR, prefix=prefix, suffix=suffix)
+    os.close(fd)
+    return Path(path)
 
 
 class Studio:
@@ -95,11 +114,9 @@ class Studio:
         metadata, plus metadata.json. Written under OUTPUT_DIR only."""
         from PIL import PngImagePlugin
 
-        OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
         meta = output.meta
-        fd, tmp = tempfile.mkstemp(dir=OUTPUT_DIR, prefix=f"{meta['model']}_seed{meta['seed']}_", suffix=".zip")
-        path = Path(tmp)
-        with open(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+        path = new_output_file(f"{meta['model']}_seed{meta['seed']}_", ".zip")
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
             for i, (image, label) in enumerate(zip(output.images, output.labels)):
                 info = PngImagePlugin.PngInfo()
                 info.add_text("parameters", json.dumps({**meta, "index": i, "class": label}))

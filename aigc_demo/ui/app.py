@@ -20,7 +20,9 @@ MAX_UPLOAD = "10mb"
 
 def build_demo(studio: Studio | None = None) -> gr.Blocks:
     studio = studio or Studio()
-    with gr.Blocks(title="AIGC Studio") as demo:
+    # delete_cache: Gradio's copies of served files older than an hour go, hourly, so a
+    # long-running Space does not fill its disk
+    with gr.Blocks(title="AIGC Studio", delete_cache=(3600, 3600)) as demo:
         overview.build(studio)
         with gr.Tabs():
             with gr.Tab("Text", id="text"):

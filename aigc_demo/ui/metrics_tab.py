@@ -89,11 +89,8 @@ def _comparison(studio, demo: gr.Blocks) -> None:
 
 def _csv(table) -> str:
     """The metrics table as a CSV file in the app's output folder (served from there only)."""
-    import tempfile
+    from ..studio import new_output_file
 
-    from ..studio import OUTPUT_DIR
-
-    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=OUTPUT_DIR, prefix="aigc_metrics_", suffix=".csv", delete=False) as f:
-        table.to_csv(f, index=False)
-    return f.name
+    path = new_output_file("aigc_metrics_", ".csv")
+    table.to_csv(path, index=False)
+    return str(path)

@@ -123,3 +123,17 @@ def test_compare_runs_every_model_on_one_seed(studio):
     outs = studio.compare_images(label="Dress", n=3, seed=5)
     assert [o.meta["model"] for o in outs] == ["dcgan", "diffusion", "vae"]
     assert {o.meta["seed"] for o in outs} == {5}
+
+
+def test_old_output_files_are_pruned(studio, monkeypatch, tmp_path):
+    import os
+    import time
+
+    from aigc_demo import studio as studio_module
+
+    monkeypatch.setattr(studio_module, "OUTPUT_DIR", tmp_path)
+    stale = tmp_path / "old.zip"
+    stale.write_bytes(b"x")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+    fresh = studio.save_zip(studio.generate_image("dcgan", n=1, seed=0))
+    assert fresh.parent == tmp_path and fresh.is_file() and not stale.exists()
