@@ -34,6 +34,7 @@ def write_card(folder: str | Path) -> str:
         f"| training time | {t.get('seconds', '?')} s ({t.get('steps', '?')} steps, {t.get('epochs', '?')} epochs) |",
         f"| hardware | {t.get('hardware', '?')} |",
         f"| training command | `{t.get('command', '?')}` |",
+        *([f"| notes | {t['note']} |"] if t.get("note") else []),
         "",
         "Model configuration: see `config.json`; training curves: `train_log.csv`.",
         "",
