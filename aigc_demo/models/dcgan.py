@@ -64,23 +64,27 @@ class Discriminator(nn.Module):
         return self.psi(h).squeeze(1) + (self.embed(y) * h).sum(dim=1)  # logits (B,)
 
 
+# --- losses: BCE on the discriminator's logits (the seeds' loss); they take logits, so the
+# training loop can compute those through its (possibly DDP-wrapped) discriminator ---
+
+
+def d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """Real pairs towards 1, generated pairs towards 0."""
+    return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+            + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+
+
+def g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """The non-saturating generator loss, -log D(G(z), y)."""
+    return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+
+
 class DCGAN(nn.Module):
     def __init__(self, config: DCGANConfig):
         super().__init__()
         self.config = config
         self.generator = Generator(config)
         self.discriminator = Discriminator(config)
-
-    # --- losses (BCE on logits, non-saturating generator loss) ---
-    def d_loss(self, real: torch.Tensor, fake: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        real_logits = self.discriminator(real, y)
-        fake_logits = self.discriminator(fake.detach(), y)
-        return (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-                + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
-
-    def g_loss(self, fake: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        logits = self.discriminator(fake, y)
-        return F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
 
     # --- sampling ---
     def sample_latent(self, n: int, generator: torch.Generator | None = None, truncation: float | None = None) -> torch.Tensor:

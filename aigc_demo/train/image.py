@@ -286,6 +286,8 @@ def _cli_args(args) -> list[str]:
 
 def train_dcgan(args) -> None:
     from ..models.dcgan import DCGAN, DCGANConfig
+    from ..models.dcgan import d_loss as dcgan_d_loss
+    from ..models.dcgan import g_loss as dcgan_g_loss
 
     run = Run(args, ["d_loss", "g_loss", "d_real", "d_fake", "fid_fmnist", "class_accuracy"])
     acc = run.accelerator
@@ -320,15 +322,13 @@ def train_dcgan(args) -> None:
                 fake = G(z, labels)
                 real_logits = D(real, labels)
                 fake_logits = D(fake.detach(), labels)
-                d_loss = (torch.nn.functional.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-                          + torch.nn.functional.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+                d_loss = dcgan_d_loss(real_logits, fake_logits)
             opt_d.zero_grad(set_to_none=True)
             acc.backward(d_loss)
             opt_d.step()
             # (2) Update G: the non-saturating loss, -log D(G(z)).
             with acc.autocast():
-                logits = D(fake, labels)
-                g_loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+                g_loss = dcgan_g_loss(D(fake, labels))
             opt_g.zero_grad(set_to_none=True)
             acc.backward(g_loss)
             opt_g.step()
