@@ -30,7 +30,6 @@ CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 TRAIN_LOG_FILE = "train_log.csv"
 CARD_FILE = "README.md"
-PREVIEW_NAMES = ("preview.png", "preview.wav", "preview.txt")
 
 
 class CheckpointError(Exception):

@@ -162,9 +162,7 @@ class FMNISTEvaluator:
         }
 
     def _reference_subset(self, key: str, n: int, generator: torch.Generator) -> torch.Tensor:
-        if key not in self.reference:
-            raise FileNotFoundError(f"the reference features ({REFERENCE_FILE}) are missing beside the classifier")
-        feats = self.reference[key]
+        feats = self._reference_subset_all(key)
         if n > len(feats):
             raise ValueError(f"at most {len(feats)} samples can be compared with the shipped reference, not {n}")
         return feats[torch.randperm(len(feats), generator=generator)[:n]]
