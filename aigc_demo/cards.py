@@ -55,7 +55,7 @@ def write_card(folder: str | Path) -> str:
         if metrics.get("targets"):
             lines += ["", "Quality bars of the project:", "", "| metric | bar | measured | met |", "|---|---|---|---|"]
             for t in metrics["targets"]:
-                lines.append(f"| {t['metric']} | {t['target']} | {_fmt(t['value'])} | {'yes' if t['met'] else '**no**'} |")
+                lines.append(f"| {t['metric']} | {t['target']} | {_fmt(t['value'])} | {'yes' if t['met'] else ('n/a' if t['met'] is None else '**no**')} |")
         lines += ["", "Definitions:", ""]
         for k, d in metrics.get("definitions", {}).items():
             lines.append(f"- **{k}**: {d}")

@@ -10,6 +10,7 @@ the real-data reference at the same sample count (see aigc_demo/metrics/).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -44,7 +45,85 @@ def image_record(pipe, family: str, scores: dict, *, command: str) -> dict:
     }
 
 
-def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evaluator_dir: str | Path | None = None) -> dict:
+def _finite(obj):
+    """NaN (a figure that needs more samples than there were) becomes null in JSON."""
+    if isinstance(obj, float):
+        return None if obj != obj else obj
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def text_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int | None = None) -> dict:
+    """What metrics.json holds for a text model: test perplexity, and test-BLEU, Self-BLEU
+    and distinct-n of n freshly sampled texts beside the same figures for held-out real text
+    (the validation split) against the same test split."""
+    from .data import fortunes
+    from .metrics import text as tm
+    from .pipelines.text import PURE_SAMPLING
+    from .train.text import token_stream
+
+    records = fortunes.read_records(corpus_dir)
+    split = {s: [r for r in records if r.split == s] for s in fortunes.SPLITS}
+    if limit:
+        split = {k: v[:limit] for k, v in split.items()}
+    by_language = lambda recs: {lang: [r.text for r in recs if r.language == lang] for lang in tm.LANGUAGE_TOKENIZER}
+    test, valid = by_language(split["test"]), by_language(split["valid"])
+    block = int(entry.training.get("block_size") or pipe.context)
+    test_windows = tm.windows(token_stream(pipe.tokenizer, [r.text for r in split["test"]]), block)
+    perplexity = math.exp(tm.mean_nll(pipe.model, test_windows, device=pipe.device))
+    max_new_tokens = 200
+    samples = pipe.sample(n, seed=seed, max_new_tokens=max_new_tokens)
+    generated_by_language = {lang: [] for lang in tm.LANGUAGE_TOKENIZER}
+    for t in samples:
+        generated_by_language[fortunes.language_of(t)].append(t)
+    generated_by_language = {k: v for k, v in generated_by_language.items() if v}
+    gen = tm.corpus_figures(generated_by_language, test, seed=seed)
+    real = tm.corpus_figures(valid, test, seed=seed)
+    generated = {"test_perplexity": perplexity, **gen["macro"]}
+    record = {
+        "headline": {"name": "test-BLEU-4", "value": round(gen["macro"]["test_bleu_4"], 4),
+                     "reference": round(real["macro"]["test_bleu_4"], 4)},
+        "n": n, "seed": seed,
+        "generated": generated,
+        "real_reference": real["macro"],
+        "per_language": {"generated": gen["per_language"], "real_reference": real["per_language"]},
+        "sampling_controls": {**PURE_SAMPLING, "max_new_tokens": max_new_tokens},
+        "perplexity_windows": {"tokens": block, "count": len(test_windows)},
+        "bleu_signatures": {lang: tm.signature(test[lang], 4, tok) for lang, tok in tm.LANGUAGE_TOKENIZER.items() if test[lang]},
+        "examples": samples[:5],
+        "definitions": tm.DEFINITIONS,
+        "checkpoint_sha256": pipe.checkpoint_sha256,
+        "versions": {**_versions(), "sacrebleu": _version("sacrebleu"), "transformers": _version("transformers")},
+        "command": f"python -m aigc_demo.evaluate --model {entry.name} --n {n} --seed {seed}",
+    }
+    record["targets"] = tm.check_targets(entry.family, record, _baseline_metrics(entry))
+    return _finite(record)
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def _baseline_metrics(entry) -> dict | None:
+    """metrics.json of the LSTM beside a GPT (the GPT's bars are relative to it)."""
+    if entry.family != "gpt":
+        return None
+    for folder in sorted(entry.path.parent.iterdir()):
+        try:
+            if ckpt.read_json(folder / ckpt.CONFIG_FILE).get("family") == "lstm":
+                return ckpt.read_json(folder / ckpt.METRICS_FILE) | {"model": folder.name}
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evaluator_dir: str | Path | None = None,
+                    corpus_dir: str | Path | None = None, limit: int | None = None) -> dict:
     """Score the model in `folder` and write metrics.json and README.md beside it."""
     from .cards import write_card
     from .registry import load_pipeline, read_entry
@@ -55,6 +134,11 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
     if entry.error:
         raise ckpt.CheckpointError(f"{folder}: {entry.error}")
     pipe = load_pipeline(entry)
+    if modality == "text":
+        metrics = text_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir, limit=limit)
+        ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
+        write_card(folder)
+        return metrics
     if modality != "image":
         raise NotImplementedError(f"no evaluation for {modality} models yet")
     from .metrics.image import EVALUATOR_DIR, FMNISTEvaluator, generate_and_score

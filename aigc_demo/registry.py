@@ -25,6 +25,8 @@ FAMILIES: dict[str, str] = {
     "dcgan": "aigc_demo.pipelines.image:DCGANPipeline",
     "vae": "aigc_demo.pipelines.image:VAEPipeline",
     "diffusion": "aigc_demo.pipelines.image:DiffusionPipeline",
+    "gpt": "aigc_demo.pipelines.text:TextPipeline",
+    "lstm": "aigc_demo.pipelines.text:TextPipeline",
 }
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from . import registry
 from .paths import CHECKPOINTS_DIR
 from .pipelines.base import InputError, check_number, resolve_seed
+from .hub import HubModels
 from .registry import ModelCache, ModelUnavailable
 
 __all__ = ["Studio", "InputError", "ModelUnavailable"]
@@ -59,6 +60,7 @@ class Studio:
         self.cache = ModelCache(self.entries, device=device)
         self._evaluator = None
         self._evaluator_lock = threading.Lock()
+        self.hub = HubModels(device=device)  # hub models by id (network only), loaded on first use
 
     # --- what exists ---------------------------------------------------------------------
 
@@ -131,14 +133,15 @@ class Studio:
 
     # --- text ----------------------------------------------------------------------------
 
-    def generate_text(self, prompt: str, model: str, *, max_new_tokens: int = 64, temperature: float = 0.8,
-                      top_k: int = 50, top_p: float = 0.95, num_beams: int = 1, repetition_penalty: float = 1.1,
-                      seed: int | None = None):
-        """Continue `prompt` with a text model. Ranges: max_new_tokens 1-512, temperature
-        0-5 (0 = greedy), top_k 0-1000 (0 = off), top_p (0, 1], num_beams 1-8,
-        repetition_penalty 1-3."""
+    MAX_PROMPT_CHARS = 4000
+
+    def _text_request(self, prompt, max_new_tokens, temperature, top_k, top_p, num_beams, repetition_penalty,
+                      seed) -> tuple[str, dict, int]:
+        """Validate a text request: (prompt, decoding settings, effective seed)."""
         if not isinstance(prompt, str) or not prompt.strip():
             raise InputError("The prompt is empty: type a few words for the model to continue.")
+        if len(prompt) > self.MAX_PROMPT_CHARS:
+            raise InputError(f"The prompt is {len(prompt):,} characters; at most {self.MAX_PROMPT_CHARS:,}, please.")
         settings = dict(
             max_new_tokens=check_number("max_new_tokens", max_new_tokens, 1, 512, integer=True),
             temperature=check_number("temperature", temperature, 0.0, 5.0),
@@ -149,8 +152,49 @@ class Studio:
         )
         if settings["top_p"] == 0:
             raise InputError("top_p must be above 0 (1 keeps every token).")
+        return prompt, settings, resolve_seed(seed)
+
+    def text_pipeline(self, model: str):
+        """A shipped text model by name, or else a Hugging Face Hub model by id (network only)."""
+        if not isinstance(model, str) or not model.strip():
+            raise InputError(f"model must be a text model: {', '.join(self.models('text')) or 'none is trained yet'}, "
+                             "or a Hugging Face model id.")
+        name = model.strip()
+        if (("text", name) in self.cache.entries):
+            return self.cache.get("text", name)
+        from .hub import check_hub_id
+
+        try:
+            check_hub_id(name)
+        except InputError:
+            raise InputError(f"Unknown text model {name!r}. Built-in: {', '.join(self.models('text')) or 'none'}; "
+                             "or give a Hugging Face model id such as distilgpt2.") from None
+        return self.hub.text(name)
+
+    def generate_text(self, prompt: str, model: str, *, max_new_tokens: int = 64, temperature: float = 0.8,
+                      top_k: int = 50, top_p: float = 0.95, num_beams: int = 1, repetition_penalty: float = 1.1,
+                      seed: int | None = None):
+        """Continue `prompt` with a text model (a shipped one by name, or a hub id). Ranges:
+        max_new_tokens 1-512, temperature 0-5 (0 = greedy), top_k 0-1000 (0 = off),
+        top_p (0, 1], num_beams 1-8, repetition_penalty 1-3. Returns a TextOutput."""
+        prompt, settings, seed = self._text_request(prompt, max_new_tokens, temperature, top_k, top_p, num_beams,
+                                                    repetition_penalty, seed)
+        return self.text_pipeline(model)(prompt, seed=seed, **settings)
+
+    def stream_text(self, prompt: str, model: str, *, max_new_tokens: int = 64, temperature: float = 0.8,
+                    top_k: int = 50, top_p: float = 0.95, num_beams: int = 1, repetition_penalty: float = 1.1,
+                    seed: int | None = None):
+        """generate_text, token by token: yields partial TextOutputs, then the final one (the
+        same text as generate_text with the same arguments). Closing it stops generation."""
+        prompt, settings, seed = self._text_request(prompt, max_new_tokens, temperature, top_k, top_p, num_beams,
+                                                    repetition_penalty, seed)
+        pipe = self.text_pipeline(model)  # fails here, before the first yield, on a bad model
+        yield from pipe.stream(prompt, seed=seed, **settings)
+
+    def compare_text(self, prompt: str, model_a: str, model_b: str, *, seed: int | None = None, **settings) -> list:
+        """The same prompt, seed and settings through two models."""
         seed = resolve_seed(seed)
-        return self._pipeline("text", model)(prompt, seed=seed, **settings)
+        return [self.generate_text(prompt, m, seed=seed, **settings) for m in (model_a, model_b)]
 
     # --- audio ---------------------------------------------------------------------------
 

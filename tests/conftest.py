@@ -17,6 +17,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FMNIST_FIXTURE = FIXTURES / "fashion-mnist"
+# A few hundred real records cut from Debian's fortune files (computers, cookie, chinese,
+# tang300, ANSI colour codes kept), plus a duplicate, a binary .dat index and a .u8 link.
+FORTUNES_FIXTURE = FIXTURES / "fortunes"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
@@ -38,9 +41,18 @@ def train_tiny_image_models(root: Path, models=("dcgan", "vae", "diffusion")) ->
     return root
 
 
+def train_tiny_text_models(root: Path, models=("gpt", "lstm")) -> Path:
+    """Dry-run-sized GPT and LSTM trained on the fortunes fixture, under text/."""
+    for m in models:
+        train("text", "--model", m, "--dry-run", "--corpus-dir", str(FORTUNES_FIXTURE),
+              "--run-dir", str(root.parent / "runs" / "text" / m), "--out", str(root / "text" / m))
+    return root
+
+
 @pytest.fixture(scope="session")
 def tiny_checkpoints(tmp_path_factory) -> Path:
-    return train_tiny_image_models(tmp_path_factory.mktemp("tiny") / "checkpoints")
+    root = train_tiny_image_models(tmp_path_factory.mktemp("tiny") / "checkpoints")
+    return train_tiny_text_models(root)
 
 
 @pytest.fixture()

@@ -8,12 +8,14 @@ from aigc_demo.registry import ModelCache, ModelUnavailable
 
 def test_discovers_every_model_with_overview_fields(tiny_checkpoints):
     entries = registry.discover(tiny_checkpoints)
-    assert [(e.modality, e.name) for e in entries] == [("image", "dcgan"), ("image", "diffusion"), ("image", "vae")]
+    assert [(e.modality, e.name) for e in entries] == [("text", "gpt"), ("text", "lstm"), ("image", "dcgan"),
+                                                       ("image", "diffusion"), ("image", "vae")]
     for e in entries:
         assert e.available, e.error
         row = e.overview_row()
         assert row["parameters"].endswith(" M") and row["hardware"] and row["training time"]
-        assert row["headline metric"].startswith("FID-FMNIST") and "real data" in row["headline metric"]
+        headline = {"image": "FID-FMNIST", "text": "test-BLEU-4"}[e.modality]
+        assert row["headline metric"].startswith(headline) and "real data" in row["headline metric"]
     # the classifier used for metrics is not a generative model and is not listed
     assert all(e.modality != "evaluators" for e in entries)
 
@@ -78,8 +80,10 @@ def test_unknown_model_lists_the_available_ones(tiny_checkpoints):
     cache = ModelCache(registry.discover(tiny_checkpoints))
     with pytest.raises(ModelUnavailable, match="Available: dcgan, diffusion, vae"):
         cache.get("image", "gan")
-    with pytest.raises(ModelUnavailable, match="no text model is trained yet"):
-        cache.get("text", "gpt")
+    with pytest.raises(ModelUnavailable, match="Available: gpt, lstm"):
+        cache.get("text", "gtp")
+    with pytest.raises(ModelUnavailable, match="no audio model is trained yet"):
+        cache.get("audio", "specgan")
 
 
 def test_empty_tree(tmp_path):

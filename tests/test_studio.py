@@ -1,4 +1,4 @@
-"""Validation of the text and audio entry points, which exist before their models do."""
+"""The studio's entry points: validation, hub ids, measuring."""
 
 import pytest
 
@@ -20,15 +20,42 @@ def studio(tiny_checkpoints):
     (dict(prompt="Hi", model="gpt", num_beams=9), "num_beams"),
     (dict(prompt="Hi", model="gpt", seed=-2), "seed"),
     (dict(prompt=None, model="gpt"), "prompt is empty"),
+    (dict(prompt="x" * 4001, model="gpt"), "at most 4,000"),
+    (dict(prompt="Hi", model=""), "model must be a text model"),
+    (dict(prompt="Hi", model="../../etc/passwd"), "Unknown text model"),
+    (dict(prompt="Hi", model="tests"), "Unknown text model"),  # a local folder is never read as a hub id
 ])
 def test_text_input_is_validated(studio, kwargs, message):
     with pytest.raises(InputError, match=message):
         studio.generate_text(**kwargs)
 
 
-def test_text_without_models_says_so(studio):
-    with pytest.raises(ModelUnavailable, match="no text model is trained yet"):
-        studio.generate_text("Hello", "gpt")
+def test_text_without_models_says_so(tmp_path):
+    with pytest.raises(ModelUnavailable, match="Hugging Face Hub cannot be reached"):
+        Studio(tmp_path).generate_text("Hello", "gpt")  # not built in here, so tried as a hub id: offline
+
+
+def test_compare_text_uses_one_seed_for_both_models(studio):
+    a, b = studio.compare_text("Love", "gpt", "lstm", seed=None, max_new_tokens=4)
+    assert a.meta["seed"] == b.meta["seed"] and (a.meta["model"], b.meta["model"]) == ("gpt", "lstm")
+
+
+class _Info:
+    def __init__(self, total):
+        self.safetensors = None if total is None else type("S", (), {"total": total})()
+
+
+@pytest.mark.parametrize("total, message", [
+    (None, "no safetensors weights"),
+    (7_000_000_000, "7,000 M parameters"),
+])
+def test_hub_models_are_checked_before_download(monkeypatch, tmp_path, total, message):
+    # the network's answer is the only thing faked: what model_info would say of a repository
+    import huggingface_hub
+
+    monkeypatch.setattr(huggingface_hub, "model_info", lambda model_id: _Info(total))
+    with pytest.raises(ModelUnavailable, match=message):
+        Studio(tmp_path).generate_text("Hello", "someone/big-model")
 
 
 @pytest.mark.parametrize("text, message", [
@@ -46,7 +73,8 @@ def test_audio_without_models_says_so(studio):
 
 def test_overview_rows(studio):
     rows = studio.overview()
-    assert [r["model"] for r in rows] == ["dcgan", "diffusion", "vae"]
+    assert [(r["modality"], r["model"]) for r in rows] == [("text", "gpt"), ("text", "lstm"), ("image", "dcgan"),
+                                                         ("image", "diffusion"), ("image", "vae")]
     assert all(r["status"] == "ready" for r in rows)
 
 
@@ -80,4 +108,6 @@ def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_cop
     assert after["generated"] == before["generated"]  # same n and seed, same figures
     with open(checkpoints_copy / "results.csv") as f:
         rows = list(csv.DictReader(f))
-    assert {r["model"] for r in rows} == {"dcgan", "diffusion", "vae"} and all(r["real data"] for r in rows)
+    assert {r["model"] for r in rows} == {"gpt", "lstm", "dcgan", "diffusion", "vae"}
+    # every figure sits beside its real-data reference, except perplexity, which has none
+    assert all(r["real data"] for r in rows if r["metric"] != "test_perplexity" and r["value"])

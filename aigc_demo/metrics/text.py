@@ -49,3 +49,158 @@ def bleu(hypotheses: list[str], references: list[str], tokenize: str = "auto") -
         "signature": str(corpus.get_signature()),
         "tokenize": tok,
     }
+
+
+# --- generated text against a corpus (the Texygen protocol, Zhu et al. 2018) --------------
+#
+# test-BLEU-n: each generated text is scored (sentence BLEU up to n-grams) against *all*
+# texts of the test split as its references, then averaged: does the model write n-grams
+# that real text of this kind uses? Self-BLEU-n: each text against all the *other* texts of
+# the same set: how much the texts repeat each other (lower is more diverse). Both use
+# NLTK's smoothing method 1 (add 0.1 to zero n-gram matches), which sacrebleu spells
+# smooth_method="floor", smooth_value=0.1, and are reported on a 0-1 scale as Texygen does.
+# English is tokenized with sacrebleu's 13a, Chinese with its zh tokenizer (one token per
+# character), so BLEU-4 of Chinese counts 4-character sequences.
+
+LANGUAGE_TOKENIZER = {"en": "13a", "zh": "zh"}
+SELF_BLEU_N = 200  # texts per set for Self-BLEU and distinct-n: these grow with the count,
+#                    so the model and the real text are always compared at this same count
+
+DEFINITIONS = {
+    "test_perplexity": "exp of the mean next-token loss on the test split, in non-overlapping "
+                       "windows of the model's training length, same tokenizer for both models",
+    "test_bleu_n": "Texygen test-BLEU: mean sentence BLEU-n (0-1, NLTK smoothing 1) of each generated "
+                   "text against all test texts of its language as references; macro-averaged over languages",
+    "self_bleu_4": f"Self-BLEU-4 on {SELF_BLEU_N} texts per language: each against the others (lower = more diverse)",
+    "distinct_n": f"distinct n-grams / all n-grams over {SELF_BLEU_N} texts per language",
+    "sampling": "plain ancestral sampling (temperature 1, no top-k/top-p, no repetition penalty), "
+                "starting from the start-of-record token",
+}
+
+
+def _bleu_metric(n: int, tokenize: str, references: list[str] | None = None) -> BLEU:
+    return BLEU(tokenize=tokenize, smooth_method="floor", smooth_value=0.1, max_ngram_order=n,
+                references=None if references is None else [[r] for r in references])
+
+
+def test_bleu(hypotheses: list[str], references: list[str], n: int, tokenize: str) -> float:
+    """Mean sentence BLEU-n (0-1) of each hypothesis against all references."""
+    if not hypotheses or not references:
+        return float("nan")
+    # the references are tokenized and counted once, then every hypothesis is scored against them
+    metric = _bleu_metric(n, tokenize, references)
+    return sum(metric.corpus_score([h], None).score for h in hypotheses) / (100 * len(hypotheses))
+
+
+def self_bleu(texts: list[str], n: int, tokenize: str) -> float:
+    """Mean sentence BLEU-n (0-1) of each text against all the others."""
+    if len(texts) < 2:
+        return float("nan")
+    total = 0.0
+    for i, h in enumerate(texts):
+        metric = _bleu_metric(n, tokenize, texts[:i] + texts[i + 1:])
+        total += metric.corpus_score([h], None).score
+    return total / (100 * len(texts))
+
+
+def distinct(texts: list[str], n: int, tokenize: str) -> float:
+    """Distinct-n (Li et al. 2016): unique n-grams over all n-grams, tokenized as BLEU does."""
+    tok = BLEU(tokenize=tokenize).tokenizer  # the very tokenizer BLEU applies
+    grams = [tuple(words[i:i + n]) for t in texts for words in [tok(t).split()] for i in range(len(words) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else float("nan")
+
+
+def corpus_figures(texts_by_language: dict[str, list[str]], test_by_language: dict[str, list[str]],
+                   seed: int = 0) -> dict:
+    """test-BLEU-2/3/4, Self-BLEU-4 and distinct-1/2 per language and macro-averaged."""
+    import random
+
+    per_language = {}
+    for lang, texts in texts_by_language.items():
+        tok = LANGUAGE_TOKENIZER[lang]
+        subset = random.Random(seed).sample(texts, min(SELF_BLEU_N, len(texts)))
+        per_language[lang] = {
+            "n": len(texts),
+            **{f"test_bleu_{n}": test_bleu(texts, test_by_language[lang], n, tok) for n in (2, 3, 4)},
+            "self_bleu_4": self_bleu(subset, 4, tok) if len(subset) == SELF_BLEU_N else float("nan"),
+            "distinct_1": distinct(subset, 1, tok),
+            "distinct_2": distinct(subset, 2, tok),
+        }
+    keys = ["test_bleu_2", "test_bleu_3", "test_bleu_4", "self_bleu_4", "distinct_1", "distinct_2"]
+    langs = sorted(per_language)
+    macro = {k: sum(per_language[lang][k] for lang in langs) / len(langs) for k in keys} if langs else {}
+    return {"macro": macro, "per_language": per_language}
+
+
+def signature(references: list[str], n: int = 4, tokenize: str = "13a") -> str:
+    """sacrebleu's signature of test-BLEU-n against these references (nrefs = all of them)."""
+    return str(_bleu_metric(n, tokenize, references).get_signature())
+
+
+# --- perplexity ---------------------------------------------------------------------------
+
+
+def windows(ids, length: int):
+    """Non-overlapping windows of `length` tokens over a 1-D token stream (the tail that
+    does not fill a window is dropped), shaped (n_windows, length)."""
+    n = (len(ids) // length) * length
+    return ids[:n].view(-1, length)
+
+
+def mean_nll(model, windows_, batch_size: int = 16, device="cpu") -> float:
+    """Mean next-token loss (nats) of a causal LM over the windows: each window is read on
+    its own, and every token after the first is predicted from the ones before it."""
+    import torch
+    import torch.nn.functional as F
+
+    was_training = model.training
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for i in range(0, len(windows_), batch_size):
+            xb = windows_[i:i + batch_size].to(device)
+            logits = model(input_ids=xb).logits
+            loss = F.cross_entropy(logits[:, :-1].flatten(0, 1).float(), xb[:, 1:].flatten(), reduction="sum")
+            total += loss.item()
+            count += xb[:, 1:].numel()
+    model.train(was_training)
+    return total / max(count, 1)
+
+
+# --- the project's quality bars for the shipped text models -------------------------------
+
+SELF_BLEU_MARGIN = 0.10  # Self-BLEU-4 may exceed the real text's by at most this much
+GPT_BLEU_RATIO = 0.75  # the GPT's test-BLEU-4 must reach this share of the real text's
+
+
+def check_targets(family: str, record: dict, baseline: dict | None) -> list[dict]:
+    """The bars of the text issue, as rows {metric, target, value, met}."""
+    gen, real = record["generated"], record["real_reference"]
+    rows = [{"metric": "self_bleu_4", "target": f"<= real + {SELF_BLEU_MARGIN} = {real['self_bleu_4'] + SELF_BLEU_MARGIN:.4f}",
+             "value": gen["self_bleu_4"], "met": _le(gen["self_bleu_4"], real["self_bleu_4"] + SELF_BLEU_MARGIN)}]
+    if family == "gpt":
+        rows.append({"metric": "test_bleu_4", "target": f">= {GPT_BLEU_RATIO} x real = {GPT_BLEU_RATIO * real['test_bleu_4']:.4f}",
+                     "value": gen["test_bleu_4"], "met": _le(GPT_BLEU_RATIO * real["test_bleu_4"], gen["test_bleu_4"])})
+        if baseline and baseline.get("generated"):
+            base = baseline["generated"]
+            rows.append({"metric": "test_perplexity", "target": f"< {baseline['model']} ({_num(base.get('test_perplexity'))})",
+                         "value": gen["test_perplexity"], "met": _lt(gen["test_perplexity"], base.get("test_perplexity"))})
+            rows.append({"metric": "test_bleu_4", "target": f"> {baseline['model']} ({_num(base.get('test_bleu_4'))})",
+                         "value": gen["test_bleu_4"], "met": _lt(base.get("test_bleu_4"), gen["test_bleu_4"])})
+    return rows
+
+
+def _valid(*xs) -> bool:
+    return all(isinstance(x, (int, float)) and x == x for x in xs)
+
+
+def _le(a, b) -> bool | None:
+    return a <= b if _valid(a, b) else None
+
+
+def _lt(a, b) -> bool | None:
+    return a < b if _valid(a, b) else None
+
+
+def _num(x) -> str:
+    return f"{x:.4f}" if _valid(x) else "n/a"

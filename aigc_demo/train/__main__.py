@@ -2,15 +2,16 @@
 
 import argparse
 
-from . import image
+from . import image, text
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m aigc_demo.train", description=__doc__)
     sub = parser.add_subparsers(dest="modality", required=True)
     image.add_arguments(sub.add_parser("image", help="Fashion-MNIST models (classifier, dcgan, vae, diffusion)"))
+    text.add_arguments(sub.add_parser("text", help="fortunes language models (gpt, lstm)"))
     args = parser.parse_args(argv)
-    {"image": image.main}[args.modality](args)
+    {"image": image.main, "text": text.main}[args.modality](args)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ from ..data import fashion_mnist
 from ..images import grid
 from ..metrics.image import EVALUATOR_DIR, REFERENCE_FILE, REFERENCE_IMAGES_FILE, FMNISTEvaluator, generate_and_score
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR
-from .common import Clock, CsvLog, hardware_string, load_state, make_accelerator, save_state
+from .common import Run
+from .common import training_block as common_training_block
 
 MODELS = ("classifier", "dcgan", "vae", "diffusion")
 # Per-model defaults; any of them can be overridden on the command line.
@@ -75,66 +76,6 @@ def resolve(args: argparse.Namespace) -> argparse.Namespace:
     args.run_dir = Path(args.run_dir or RUNS_DIR / "image" / args.model)
     args.out = Path(args.out or (EVALUATOR_DIR if args.model == "classifier" else CHECKPOINTS_DIR / "image" / args.model))
     return args
-
-
-class Run:
-    """The bookkeeping of one training run: accelerator, log, clock, resumable state."""
-
-    def __init__(self, args, log_fields: list[str]):
-        self.args = args
-        self.accelerator = make_accelerator(amp=not args.no_amp, cpu=args.cpu)
-        self.device = self.accelerator.device
-        args.run_dir.mkdir(parents=True, exist_ok=True)
-        (args.run_dir / "samples").mkdir(exist_ok=True)
-        self.state_path = args.run_dir / "state.pt"
-        self.state = None if args.fresh else load_state(self.state_path)
-        if args.fresh:
-            for old in (args.run_dir / "samples").glob("*.png"):
-                old.unlink()
-        self.step = self.state["step"] if self.state else 0
-        self.epoch = self.state["epoch"] if self.state else 0
-        self.batch_in_epoch = self.state["batch_in_epoch"] if self.state else 0
-        self.log = CsvLog(args.run_dir / ckpt.TRAIN_LOG_FILE, log_fields, resume_step=self.step if self.state else None)
-        self.clock = Clock(self.state["wall_seconds"] if self.state else 0.0)
-        torch.manual_seed(args.seed)
-        if self.state:
-            torch.set_rng_state(self.state["rng"])
-            self.accelerator.print(f"resuming from step {self.step} (epoch {self.epoch}, batch {self.batch_in_epoch})")
-
-    def restore(self, modules: dict, optimizers: dict) -> None:
-        if not self.state:
-            return
-        for k, m in modules.items():
-            self.accelerator.unwrap_model(m).load_state_dict(self.state["modules"][k])
-        for k, o in optimizers.items():
-            o.load_state_dict(self.state["optimizers"][k])
-
-    def save(self, modules: dict, optimizers: dict) -> None:
-        if not self.accelerator.is_main_process:
-            return
-        self.log.flush()
-        save_state(
-            self.state_path,
-            modules={k: self.accelerator.unwrap_model(m).state_dict() for k, m in modules.items()},
-            optimizers={k: o.state_dict() for k, o in optimizers.items()},
-            step=self.step, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
-            wall_seconds=self.clock(), rng=torch.get_rng_state(),
-        )
-
-    def batches(self, n_items: int):
-        """Index batches for the current epoch: a permutation fixed by (seed, epoch), so a
-        resumed run skips exactly the batches it had done. Each process takes its shard."""
-        bs = self.args.batch_size
-        order = torch.randperm(n_items, generator=torch.Generator().manual_seed(self.args.seed * 1000 + self.epoch))
-        n_batches = n_items // bs  # drop the ragged last batch (BatchNorm dislikes tiny ones)
-        acc = self.accelerator
-        for b in range(self.batch_in_epoch, n_batches):
-            idx = order[b * bs:(b + 1) * bs]
-            yield b, idx[acc.process_index::acc.num_processes]
-
-    def finished(self) -> bool:
-        a = self.args
-        return self.epoch >= a.epochs or (a.max_steps is not None and self.step >= a.max_steps)
 
 
 def load_data(args):
@@ -263,16 +204,7 @@ def save_reference_images(out: Path, train_sub: torch.Tensor) -> None:
 
 
 def training_block(args, run) -> dict:
-    return {
-        "hardware": hardware_string(run.accelerator),
-        "seconds": round(run.clock(), 1),
-        "steps": run.step,
-        "epochs": run.epoch,
-        "seed": args.seed,
-        "batch_size": args.batch_size,
-        "lr": args.lr,
-        "command": "python -m aigc_demo.train image " + " ".join(_cli_args(args)),
-    }
+    return common_training_block(args, run, "python -m aigc_demo.train image " + " ".join(_cli_args(args)))
 
 
 def _cli_args(args) -> list[str]:

@@ -42,11 +42,40 @@ def test_bad_image_input_is_a_clear_api_error(client, kwargs, message):
         client.predict(**kwargs, api_name="/generate_image")
 
 
-def test_text_and_audio_endpoints_explain_what_is_missing(client):
-    with pytest.raises(AppError, match="prompt is empty"):
-        client.predict(prompt="", api_name="/generate_text")
-    with pytest.raises(AppError, match="no text model is trained yet"):
-        client.predict(prompt="Hello", model="gpt", api_name="/generate_text")
+def test_generate_text_returns_the_full_text_reproducibly(client):
+    params = dict(prompt="A friend is", model="gpt", max_new_tokens=8, temperature=1.0, top_k=0, top_p=1.0, seed=11)
+    text = client.predict(**params, api_name="/generate_text")
+    assert text.startswith("A friend is") and len(text) > len("A friend is")
+    assert client.predict(**params, api_name="/generate_text") == text
+    assert client.predict(**{**params, "model": "lstm"}, api_name="/generate_text").startswith("A friend is")
+    assert client.predict(prompt="人生", model="gpt", max_new_tokens=4, seed=1, api_name="/generate_text").startswith("人生")
+
+
+def test_streaming_endpoint_ends_with_what_generate_text_returns(client):
+    params = dict(prompt="Love is", model="gpt", max_new_tokens=6, temperature=1.0, top_k=0, top_p=1.0, seed=2)
+    job = client.submit("Love is", "gpt", "", 6, 1.0, 0, 1.0, 1, 1.1, 2, api_name="/stream_text")
+    final_text, stats, meta = job.result()
+    assert final_text == client.predict(**params, repetition_penalty=1.1, api_name="/generate_text")
+    assert meta["seed"] == 2 and "effective seed **2**" in stats
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(prompt=""), "prompt is empty"),
+    (dict(prompt="   "), "prompt is empty"),
+    (dict(prompt="Hi", max_new_tokens=0), "max_new_tokens must be between 1 and 512"),
+    (dict(prompt="Hi", max_new_tokens=513), "max_new_tokens must be between 1 and 512"),
+    (dict(prompt="Hi", model="nope!"), "Unknown text model 'nope!'"),
+    (dict(prompt="Hi", top_p=0), "top_p must be above 0"),
+    (dict(prompt="Hi", num_beams=9), "num_beams must be between 1 and 8"),
+    (dict(prompt="Hi", seed=-5), "seed must be between 0"),
+    (dict(prompt="Hi", model="distilgpt2"), "Hugging Face Hub cannot be reached"),  # no network here
+])
+def test_bad_text_input_is_a_clear_api_error(client, kwargs, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(**kwargs, api_name="/generate_text")
+
+
+def test_audio_endpoint_explains_what_is_missing(client):
     with pytest.raises(AppError, match="Only the digits"):
         client.predict(text="twelve", api_name="/generate_audio")
 

@@ -40,7 +40,7 @@ def test_header_overview_and_all_five_tabs(page):
         page.wait_for_timeout(300)
         page.screenshot(path=str(ARTIFACTS / f"tab_{tab.lower()}.png"), full_page=True)
     page.get_by_role("tab", name="Text").click()
-    assert page.get_by_text("No text model is trained yet").is_visible()
+    assert page.locator("#text-prompt textarea").is_visible() and page.get_by_text("Examples (English and Chinese)").is_visible()
     page.get_by_role("tab", name="Audio").click()
     assert page.get_by_text("No audio model is trained yet").is_visible()
     page.get_by_role("tab", name="Evaluation").click()
@@ -51,10 +51,30 @@ def test_header_overview_and_all_five_tabs(page):
         assert page.get_by_text(heading).first.is_visible(), heading
 
 
+def test_stream_text_in_the_browser(page):
+    page.get_by_role("tab", name="Text").click()
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="春眠不觉晓，").first.click()  # a Chinese example fills the prompt
+    prompt = page.locator("#text-prompt textarea")
+    expect(prompt).to_have_value("春眠不觉晓，", timeout=5000)
+    prompt.fill("A friend is")
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.get_by_text("stopped by").first.wait_for(timeout=30000)
+    assert page.locator("#text-output textarea").input_value().startswith("A friend is")
+    assert "effective seed" in page.inner_text("body")
+    page.get_by_role("button", name="Stop").click()  # after the end: harmless, the page keeps working
+    page.get_by_text("Two models side by side").click()
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.get_by_label("Model B").first.wait_for()
+    page.wait_for_function("() => document.body.innerText.split('stopped by').length >= 4", timeout=30000)
+    page.screenshot(path=str(ARTIFACTS / "text_generated.png"), full_page=True)
+
+
 def test_generate_images_in_the_browser(page):
     page.get_by_role("tab", name="Image").click()
-    page.get_by_role("button", name="Generate").click()
-    page.get_by_text("effective seed").wait_for(timeout=30000)
+    page.get_by_role("button", name="Generate", exact=True).click()
+    page.wait_for_function("() => /\\d+ images\\s+from/.test(document.body.innerText)", timeout=30000)
     images = page.locator(".gallery img, [data-testid='gallery'] img, button img")
     assert images.count() >= 1
     page.screenshot(path=str(ARTIFACTS / "image_generated.png"), full_page=True)

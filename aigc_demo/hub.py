@@ -1,0 +1,83 @@
+"""Models from the Hugging Face Hub, by id, when a network exists (on Spaces, say).
+
+They load through exactly the same code as the shipped checkpoints
+(`TextPipeline.from_pretrained`), with three guards first: the id must be a plain hub id
+(never a local path, which `from_pretrained` would also accept), the repository must hold
+safetensors weights (no pickles, no remote code), and the model must be small enough for a
+2-CPU Space. Offline, or for an id that does not exist, the caller gets a clear
+`ModelUnavailable` message instead of a traceback. Loaded hub models are kept in a small
+LRU cache so a demo does not download the same model twice.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from .pipelines.base import InputError
+from .registry import ModelUnavailable
+
+# "gpt2", "distilgpt2", "openai-community/gpt2", "EleutherAI/pythia-70m": GitHub-like names
+HUB_ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,95})(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]{0,95}))?$")
+MAX_HUB_PARAMETERS = 500_000_000  # about 2 GB in float32: what a free 16 GB Space can hold and run
+CACHE_SIZE = 2
+
+
+def check_hub_id(model_id) -> str:
+    if not isinstance(model_id, str) or not model_id.strip():
+        raise InputError("Type a Hugging Face model id such as distilgpt2 or openai-community/gpt2.")
+    model_id = model_id.strip()
+    if not HUB_ID.match(model_id) or ".." in model_id:
+        raise InputError(f"{model_id!r} is not a Hugging Face model id (name or owner/name: letters, digits, . _ -).")
+    if Path(model_id).exists():
+        # from_pretrained would read a local folder of this name: hub ids only, never server paths
+        raise InputError(f"{model_id!r} names a local path, not a Hugging Face model id.")
+    return model_id
+
+
+class HubModels:
+    def __init__(self, device: str = "cpu"):
+        self.device = device
+        self._cache: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()  # one download at a time; a second request for it waits
+
+    def text(self, model_id: str):
+        model_id = check_hub_id(model_id)
+        with self._lock:
+            if model_id in self._cache:
+                self._cache.move_to_end(model_id)
+                return self._cache[model_id]
+            pipe = self._load_text(model_id)
+            self._cache[model_id] = pipe
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+            return pipe
+
+    def _load_text(self, model_id: str):
+        from huggingface_hub import model_info
+        from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
+
+        from .pipelines.text import TextPipeline
+
+        try:
+            info = model_info(model_id)
+        except RepositoryNotFoundError:
+            raise ModelUnavailable(f"There is no model {model_id!r} on the Hugging Face Hub (or it is private).") from None
+        except GatedRepoError:
+            raise ModelUnavailable(f"{model_id!r} is gated on the Hugging Face Hub: it needs an access token.") from None
+        except Exception as e:  # no network: connection refused, DNS failure, timeout, offline mode
+            raise ModelUnavailable(
+                f"The Hugging Face Hub cannot be reached, so {model_id!r} cannot be loaded "
+                f"({type(e).__name__}). Hub models need a network; the built-in models work offline.") from None
+        if info.safetensors is None:
+            raise ModelUnavailable(f"{model_id!r} has no safetensors weights; this app never loads pickled weights.")
+        n_params = info.safetensors.total
+        if n_params > MAX_HUB_PARAMETERS:
+            raise ModelUnavailable(f"{model_id!r} has {n_params / 1e6:,.0f} M parameters; this demo loads models "
+                                   f"up to {MAX_HUB_PARAMETERS / 1e6:,.0f} M.")
+        try:
+            return TextPipeline.from_pretrained(model_id, device=self.device)
+        except (OSError, ValueError, KeyError) as e:
+            raise ModelUnavailable(f"{model_id!r} could not be loaded as a text-generation model: {e}") from None

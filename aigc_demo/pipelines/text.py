@@ -1,0 +1,294 @@
+"""Text pipeline: a causal language model and its tokenizer behind one calling convention.
+
+    pipe = TextPipeline.from_pretrained("checkpoints/text/gpt")   # or a hub id, e.g. "distilgpt2"
+    out = pipe("A friend is", seed=1, max_new_tokens=40, temperature=0.8, top_p=0.95)
+    out.text       # prompt + continuation
+    out.meta       # model, checkpoint hash, seed, settings, new tokens, tokens/s, notices
+    for part in pipe.stream("A friend is", seed=1):   # the same, token by token
+        print(part.completion)
+
+The project's GPT (transformers' GPT2LMHeadModel) and LSTM (models/lstm_lm.py) load through
+the same `AutoModelForCausalLM.from_pretrained` as any hub model; remote code is never run.
+
+Seeds: transformers' `generate()` samples from torch's global RNG (it takes no generator),
+so a seeded sampling request seeds the global RNG and holds SAMPLING_LOCK until it is done.
+Two concurrent requests therefore cannot disturb each other's draws: the same seed and
+settings give the same text whatever else the server is doing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from .. import checkpoint as ckpt
+from .base import Meta, Timer
+
+SAMPLING_LOCK = threading.Lock()
+# Decoding settings and their defaults; Studio.generate_text validates the ranges.
+DEFAULTS = dict(max_new_tokens=64, temperature=0.8, top_k=50, top_p=0.95, num_beams=1, repetition_penalty=1.1)
+# Named settings for the UI; every value is also an ordinary API parameter.
+PRESETS = {
+    "precise": dict(temperature=0.0, top_k=0, top_p=1.0, num_beams=4, repetition_penalty=1.2),
+    "balanced": dict(temperature=0.8, top_k=50, top_p=0.95, num_beams=1, repetition_penalty=1.1),
+    "creative": dict(temperature=1.1, top_k=0, top_p=0.98, num_beams=1, repetition_penalty=1.0),
+}
+# The protocol of the text metrics (Texygen): plain ancestral sampling, nothing truncated.
+PURE_SAMPLING = dict(temperature=1.0, top_k=0, top_p=1.0, num_beams=1, repetition_penalty=1.0)
+
+
+@dataclass
+class TextOutput:
+    prompt: str
+    completion: str  # the generated continuation only
+    meta: dict
+    finished: bool = True  # False for the partial outputs of a stream
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.prompt + self.completion
+
+
+class _StopOnEvent:
+    """A stopping criterion that ends generation when the consumer of a stream goes away
+    (Stop button, closed tab): without it the generate thread would run to max_new_tokens."""
+
+    def __init__(self, event: threading.Event):
+        self.event = event
+
+    def __call__(self, input_ids, scores, **kwargs) -> torch.BoolTensor:
+        return torch.full((input_ids.shape[0],), self.event.is_set(), dtype=torch.bool, device=input_ids.device)
+
+
+class TextPipeline:
+    def __init__(self, model, tokenizer, *, name: str, family: str, checkpoint_sha256: str, device: str = "cpu"):
+        self.model = model.to(device).eval()
+        self.tokenizer = tokenizer
+        self.name = name
+        self.family = family
+        self.checkpoint_sha256 = checkpoint_sha256
+        self.device = device
+
+    # --- loading -------------------------------------------------------------------------
+
+    @classmethod
+    def from_pretrained(cls, path_or_id: str | Path, *, device: str = "cpu", name: str | None = None,
+                        local_files_only: bool = False) -> "TextPipeline":
+        """A project checkpoint folder or a hub model id, through the same transformers calls.
+        Weights are read as safetensors only, in float32 (fast on CPU), never with remote code."""
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from ..models import lstm_lm  # noqa: F401 - registers the LSTM with the Auto classes
+
+        tokenizer = AutoTokenizer.from_pretrained(str(path_or_id), local_files_only=local_files_only)
+        model = AutoModelForCausalLM.from_pretrained(str(path_or_id), dtype=torch.float32, use_safetensors=True,
+                                                     local_files_only=local_files_only)
+        folder = Path(path_or_id)
+        if folder.is_dir():
+            sha = ckpt.weights_sha256(folder)
+            family = getattr(model.config, "family", model.config.model_type)
+        else:  # a hub model: name its exact revision instead of hashing the download
+            sha = getattr(model.config, "_commit_hash", None) or "hub"
+            family = model.config.model_type
+        return cls(model, tokenizer, name=name or folder.name if folder.is_dir() else str(path_or_id),
+                   family=family, checkpoint_sha256=sha, device=device)
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "TextPipeline":
+        return cls.from_pretrained(folder, device=device, local_files_only=True)
+
+    # --- properties ----------------------------------------------------------------------
+
+    @property
+    def context(self) -> int:
+        """How many tokens the model reads at once (prompt plus output)."""
+        cfg = self.model.config
+        return int(getattr(cfg, "n_positions", None) or getattr(cfg, "max_position_embeddings", None) or 1024)
+
+    @property
+    def eos_id(self) -> int:
+        return self.tokenizer.eos_token_id
+
+    # --- generation ----------------------------------------------------------------------
+
+    def _prepare(self, prompt: str, settings: dict) -> tuple[torch.Tensor, dict, list[str]]:
+        """Token ids of the prompt (after the start-of-record token, as in training), the
+        generate() arguments, and notices about anything adjusted."""
+        notices = []
+        prompt_ids = self.tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        keep = self.context // 2
+        if len(prompt_ids) + 1 > keep:
+            notices.append(f"The prompt is {len(prompt_ids)} tokens, more than this model reads with room to "
+                           f"answer ({self.context} tokens in all): only its last {keep - 1} tokens were used.")
+            prompt_ids = prompt_ids[-(keep - 1):]
+        ids = [self.eos_id, *prompt_ids] if self.eos_id is not None else prompt_ids
+        max_new = settings["max_new_tokens"]
+        room = self.context - len(ids)
+        if max_new > room:
+            notices.append(f"At most {room} new tokens fit in this model's context of {self.context} tokens "
+                           f"(asked for {max_new}).")
+            max_new = room
+        kwargs = dict(max_new_tokens=max_new, eos_token_id=self.eos_id,
+                      pad_token_id=self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.eos_id,
+                      repetition_penalty=settings["repetition_penalty"])
+        if settings["num_beams"] > 1:
+            kwargs.update(num_beams=settings["num_beams"], do_sample=False, early_stopping=True)
+            if settings["temperature"] > 0:
+                notices.append("Beam search is deterministic: temperature, top-k and top-p are not used.")
+        elif settings["temperature"] == 0:
+            kwargs.update(do_sample=False)
+        else:
+            kwargs.update(do_sample=True, temperature=settings["temperature"], top_k=settings["top_k"] or None,
+                          top_p=settings["top_p"])
+        return torch.tensor([ids], device=self.device), kwargs, notices
+
+    def _meta(self, seed: int, settings: dict, new_tokens: int, seconds: float, first_token_s: float | None,
+              stop_reason: str, notices: list[str]) -> dict:
+        meta = Meta(model=self.name, family=self.family, checkpoint_sha256=self.checkpoint_sha256, seed=seed,
+                    params=dict(settings), device=self.device, seconds=seconds).to_dict()
+        meta.update(new_tokens=new_tokens, tokens_per_s=round(new_tokens / seconds, 1) if seconds > 0 else None,
+                    first_token_s=round(first_token_s, 4) if first_token_s is not None else None,
+                    stop_reason=stop_reason, notices=notices, context=self.context)
+        return meta
+
+    def _stop_reason(self, new_ids: list[int], max_new: int, stopped: bool = False) -> str:
+        if new_ids and new_ids[-1] == self.eos_id:
+            return "end of record"
+        if stopped:
+            return "stopped"
+        return "max_new_tokens" if len(new_ids) >= max_new else "end of record"
+
+    def _decode(self, ids: list[int]) -> str:
+        return self.tokenizer.decode(ids, skip_special_tokens=True)
+
+    @torch.no_grad()
+    def __call__(self, prompt: str, *, seed: int, **settings) -> TextOutput:
+        settings = {**DEFAULTS, **settings}
+        input_ids, kwargs, notices = self._prepare(prompt, settings)
+        with Timer() as t:
+            if kwargs["do_sample"]:
+                with SAMPLING_LOCK:
+                    torch.manual_seed(seed)
+                    out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
+            else:
+                out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
+        new_ids = out[0, input_ids.shape[1]:].tolist()
+        new_ids = _cut_at(new_ids, self.eos_id)
+        meta = self._meta(seed, settings, len(new_ids), t.seconds, None,
+                          self._stop_reason(new_ids, kwargs["max_new_tokens"]), notices)
+        return TextOutput(prompt, self._decode(new_ids), meta, notices=notices)
+
+    def stream(self, prompt: str, *, seed: int, **settings):
+        """Yield TextOutputs as tokens arrive (finished=False), then the final one. Closing
+        the generator (a Stop button) stops the generation thread after its current token.
+        Beam search keeps every beam open to the end, so it yields once, when done."""
+        from transformers import StoppingCriteriaList, TextIteratorStreamer
+
+        settings = {**DEFAULTS, **settings}
+        input_ids, kwargs, notices = self._prepare(prompt, settings)
+        if kwargs.get("num_beams", 1) > 1:
+            yield self(prompt, seed=seed, **settings)
+            return
+        streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60)
+        stop = threading.Event()
+        token_ids: list[int] = []
+        error: list[BaseException] = []
+
+        def work():
+            try:
+                with torch.no_grad():
+                    gen_kwargs = dict(attention_mask=torch.ones_like(input_ids), streamer=_Tee(streamer, _TokenCollector(token_ids)),
+                                      stopping_criteria=StoppingCriteriaList([_StopOnEvent(stop)]), **kwargs)
+                    if kwargs["do_sample"]:
+                        with SAMPLING_LOCK:
+                            torch.manual_seed(seed)
+                            self.model.generate(input_ids, **gen_kwargs)
+                    else:
+                        self.model.generate(input_ids, **gen_kwargs)
+            except BaseException as e:  # surfaces in the consumer below
+                error.append(e)
+                streamer.end()
+
+        start = time.perf_counter()
+        first_token_s = None
+        thread = threading.Thread(target=work, daemon=True, name="text-stream")
+        thread.start()
+        completion = ""
+        try:
+            for piece in streamer:
+                if first_token_s is None:
+                    first_token_s = time.perf_counter() - start
+                completion += piece
+                new_ids = token_ids[input_ids.shape[1]:]
+                meta = self._meta(seed, settings, len(new_ids), time.perf_counter() - start, first_token_s,
+                                  "streaming", notices)
+                yield TextOutput(prompt, completion, meta, finished=False, notices=notices)
+            thread.join()
+            if error:
+                raise error[0]
+            new_ids = _cut_at(token_ids[input_ids.shape[1]:], self.eos_id)
+            meta = self._meta(seed, settings, len(new_ids), time.perf_counter() - start, first_token_s,
+                              self._stop_reason(new_ids, kwargs["max_new_tokens"], stop.is_set()), notices)
+            yield TextOutput(prompt, self._decode(new_ids), meta, notices=notices)
+        finally:
+            stop.set()  # the consumer left (or we are done): let the thread finish at once
+
+    # --- batches for the metrics ---------------------------------------------------------
+
+    @torch.no_grad()
+    def sample(self, n: int, *, seed: int, max_new_tokens: int = 200, batch_size: int = 50,
+               **settings) -> list[str]:
+        """n texts generated from the start-of-record token alone, with the metrics'
+        sampling protocol by default; deterministic for a given seed."""
+        settings = {**DEFAULTS, **PURE_SAMPLING, **settings, "max_new_tokens": max_new_tokens}
+        texts = []
+        for i in range(0, n, batch_size):
+            b = min(batch_size, n - i)
+            input_ids, kwargs, _ = self._prepare("", settings)
+            input_ids = input_ids.expand(b, -1)
+            with SAMPLING_LOCK:
+                torch.manual_seed(seed * 100003 + i)
+                out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
+            for row in out[:, input_ids.shape[1]:].tolist():
+                texts.append(self._decode(_cut_at(row, self.eos_id)).strip())
+        return texts
+
+
+def _cut_at(ids: list[int], eos: int | None) -> list[int]:
+    """Tokens up to and including the first end-of-record token (padding follows it)."""
+    if eos is not None and eos in ids:
+        return ids[: ids.index(eos) + 1]
+    return ids
+
+
+class _TokenCollector:
+    """A streamer that keeps the raw token ids (the prompt's first), to count new tokens."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+
+    def put(self, value):
+        self.ids.extend(value.flatten().tolist())
+
+    def end(self):
+        pass
+
+
+class _Tee:
+    """Hand every streamed token to several streamers (the text one and the id counter)."""
+
+    def __init__(self, *streamers):
+        self.streamers = streamers
+
+    def put(self, value):
+        for s in self.streamers:
+            s.put(value)
+
+    def end(self):
+        for s in self.streamers:
+            s.end()

@@ -1,0 +1,84 @@
+"""The text pipeline on tiny GPT and LSTM checkpoints really trained for a few steps."""
+
+import threading
+
+import pytest
+
+from aigc_demo.pipelines.text import PRESETS, TextPipeline
+
+SAMPLING = dict(max_new_tokens=12, temperature=1.0, top_k=0, top_p=1.0, num_beams=1, repetition_penalty=1.0)
+
+
+@pytest.fixture(scope="module", params=["gpt", "lstm"])
+def pipe(request, tiny_checkpoints):
+    return TextPipeline.from_checkpoint(tiny_checkpoints / "text" / request.param)
+
+
+def test_loads_through_the_auto_classes_as_float32(pipe):
+    import torch
+
+    assert pipe.model.dtype == torch.float32 and pipe.family in ("gpt", "lstm")
+    assert len(pipe.checkpoint_sha256) == 64
+
+
+def test_same_seed_same_text_other_seed_other_text(pipe):
+    a = pipe("The computer", seed=3, **SAMPLING)
+    b = pipe("The computer", seed=3, **SAMPLING)
+    c = pipe("The computer", seed=4, **SAMPLING)
+    assert a.text == b.text and a.text.startswith("The computer")
+    assert a.completion != c.completion  # an untrained model samples from ~uniform: seeds differ
+    assert a.meta["seed"] == 3 and a.meta["new_tokens"] == 12 and a.meta["stop_reason"] == "max_new_tokens"
+
+
+def test_concurrent_seeded_requests_do_not_disturb_each_other(pipe):
+    expected = {seed: pipe("人生", seed=seed, **SAMPLING).text for seed in range(4)}
+    got = {}
+
+    def work(seed):
+        got[seed] = pipe("人生", seed=seed, **SAMPLING).text
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in range(4) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == expected
+
+
+def test_greedy_and_beam_search_are_deterministic(pipe):
+    greedy = dict(SAMPLING, temperature=0.0)
+    assert pipe("Love", seed=1, **greedy).text == pipe("Love", seed=2, **greedy).text
+    beams = dict(SAMPLING, **PRESETS["precise"])
+    out = pipe("Love", seed=1, **beams)
+    assert out.text == pipe("Love", seed=9, **beams).text and out.meta["params"]["num_beams"] == 4
+
+
+def test_streaming_ends_with_the_same_text_as_a_plain_call(pipe):
+    parts = list(pipe.stream("A friend", seed=5, **SAMPLING))
+    assert len(parts) >= 2 and not parts[0].finished and parts[-1].finished
+    assert parts[-1].text == pipe("A friend", seed=5, **SAMPLING).text
+    assert all(b.text.startswith(a.text) for a, b in zip(parts[:-2], parts[1:-1]))  # it only grows
+    assert parts[-1].meta["first_token_s"] is not None
+
+
+def test_closing_a_stream_stops_generation(pipe):
+    stream = pipe.stream("A friend", seed=5, **dict(SAMPLING, max_new_tokens=200))
+    next(stream)
+    stream.close()  # what Gradio's Stop does to the handler's generator
+    threads = [t for t in threading.enumerate() if t.name == "text-stream"]
+    for t in threads:
+        t.join(timeout=10)
+    assert not any(t.is_alive() for t in threads)
+
+
+def test_long_prompts_are_cut_with_a_notice_and_output_fits_the_context(pipe):
+    long_prompt = "word " * 400
+    out = pipe(long_prompt, seed=0, **dict(SAMPLING, max_new_tokens=512))
+    assert any("only its last" in n for n in out.notices)
+    assert any("new tokens fit" in n for n in out.notices)
+    assert out.meta["new_tokens"] <= pipe.context // 2 + 1
+
+
+def test_batched_sampling_for_the_metrics_is_seeded(pipe):
+    a = pipe.sample(4, seed=0, max_new_tokens=8, batch_size=2)
+    assert a == pipe.sample(4, seed=0, max_new_tokens=8, batch_size=2) and len(a) == 4

@@ -1,0 +1,98 @@
+"""The text training script: tokenizer, a real training step of each model, save/reload."""
+
+import argparse
+
+import pytest
+import torch
+
+from aigc_demo.data import fortunes
+from aigc_demo.train import text as text_train
+from tests.conftest import FORTUNES_FIXTURE, train
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    texts = [r.text for r in fortunes.read_records(FORTUNES_FIXTURE) if r.split == "train"]
+    return text_train.train_tokenizer(texts, vocab_size=1200)
+
+
+@pytest.mark.parametrize("text", [
+    "A friend in need is a friend indeed.",
+    "春眠不觉晓，处处闻啼鸟。",
+    "Mixed 中文 and English,  double  spaces,\ttabs\nand lines — even emoji 🙂",
+])
+def test_tokenizer_round_trips_exactly(tokenizer, text):
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    assert tokenizer.decode(ids) == text
+
+
+def test_frequent_chinese_characters_are_single_tokens(tokenizer):
+    # byte-level BPE starts from UTF-8 bytes (3 per character); merges learnt on the corpus
+    # must give the common characters a token each
+    for char in "不人之":
+        assert len(tokenizer(char, add_special_tokens=False)["input_ids"]) == 1, char
+    assert tokenizer.eos_token == text_train.EOS and tokenizer.pad_token_id == tokenizer.eos_token_id
+
+
+def _args(model: str, **over) -> argparse.Namespace:
+    ns = argparse.Namespace(model=model, dry_run=True, **{k: None for k in (
+        "epochs", "batch_size", "lr", "weight_decay", "warmup", "n_layer", "n_embd", "n_head", "n_hidden", "dropout",
+        "vocab_size", "block_size", "limit", "max_steps", "eval_every", "patience", "log_every", "final_eval_n",
+        "run_dir", "out")})
+    for k, v in over.items():
+        setattr(ns, k, v)
+    return text_train.resolve(ns)
+
+
+@pytest.mark.parametrize("model", text_train.MODELS)
+def test_a_few_training_steps_lower_the_loss(tokenizer, model):
+    args = _args(model)
+    texts = [r.text for r in fortunes.read_records(FORTUNES_FIXTURE) if r.split == "train"]
+    windows = text_train.windows(text_train.token_stream(tokenizer, texts), 32)[:8]
+    torch.manual_seed(0)
+    net = text_train.build_model(args, tokenizer)
+    opt = torch.optim.AdamW(net.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(15):
+        loss = net(input_ids=windows, labels=windows).loss
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < losses[0] - 0.5
+
+
+@pytest.mark.parametrize("model", text_train.MODELS)
+def test_save_and_reload_through_from_pretrained(tokenizer, model, tmp_path):
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    net = text_train.build_model(_args(model), tokenizer).eval()
+    net.save_pretrained(tmp_path)
+    again = AutoModelForCausalLM.from_pretrained(tmp_path, dtype=torch.float32).eval()
+    assert type(again) is type(net)
+    x = torch.randint(0, len(tokenizer), (2, 16))
+    with torch.no_grad():
+        assert torch.equal(net(input_ids=x).logits, again(input_ids=x).logits)
+    assert not list(tmp_path.glob("*.bin")) and list(tmp_path.glob("*.safetensors"))
+
+
+def test_training_resumes_and_exports_the_checkpoint_folder(tmp_path):
+    out, run_dir = tmp_path / "text" / "gpt", tmp_path / "runs" / "gpt"
+    common = ["text", "--model", "gpt", "--dry-run", "--corpus-dir", str(FORTUNES_FIXTURE), "--run-dir", str(run_dir),
+              "--out", str(out), "--final-eval-n", "0"]
+    train(*common, "--max-steps", "2")
+    state = torch.load(run_dir / "state.pt", weights_only=True)
+    assert state["step"] == 2
+    train(*common, "--max-steps", "4")  # resumes from step 2
+    log = (out / "train_log.csv").read_text().splitlines()
+    assert log[0].startswith("step,epoch,wall_seconds,loss,valid_loss,valid_perplexity,tokens_per_s")
+    steps = [int(line.split(",")[0]) for line in log[1:] if line.split(",")[3]]
+    assert steps == [1, 2, 3, 4]  # each step logged once, across the resume
+    for name in ("config.json", "tokenizer.json", "README.md", "preview.txt", "model.safetensors"):
+        assert (out / name).is_file(), name
+    from aigc_demo import checkpoint as ckpt
+
+    config = ckpt.read_json(out / "config.json")
+    assert config["modality"] == "text" and config["family"] == "gpt" and config["training"]["steps"] == 4
+    assert config["dtype"] == "float16"  # half the bytes on disk; read back as float32
