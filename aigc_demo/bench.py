@@ -3,8 +3,9 @@
     python -m aigc_demo.bench [--repeats 5] [--out docs/benchmarks.md]
 
 Measures, on this machine: cold start of `python app.py` to the first served page, the
-first-use load time of each model, and the generation latency of each image model at the
-sizes the issues set targets for. Each target is printed as met or not met. Run it on an
+first-use load time of each model, the streaming speed of each text model (first token,
+new tokens per second) and the generation latency of each image model at the sizes the
+issues set targets for. Each target is printed as met or not met. Run it on an
 otherwise idle machine: the figures are wall-clock times.
 """
 
@@ -30,6 +31,9 @@ IMAGE_CASES = {
     "diffusion": (dict(n=16, steps=25), 3.0),
 }
 START_TARGET_S = 10.0
+# The text issue: the shipped GPT streams >= 150 new tokens/s, first token within 0.3 s.
+TEXT_TARGETS = {"gpt": (150.0, 0.3)}
+TEXT_PROMPTS = ["A friend is", "The trouble with computers is", "人生", "Love is"]
 
 
 def machine() -> str:
@@ -85,6 +89,36 @@ def bench_images(studio, repeats: int) -> list[dict]:
     return rows
 
 
+def bench_text(studio, repeats: int, max_new_tokens: int = 128) -> list[dict]:
+    """Streaming through the studio, as the Text tab does: time to the first streamed token,
+    and new tokens per second over whole requests (generation stops at the end of a record,
+    so requests differ in length: the rate is total tokens over total seconds)."""
+    rows = []
+    for name in studio.models("text"):
+        family = studio.family("text", name)
+        t0 = time.perf_counter()
+        studio.cache.get("text", name)
+        load_s = time.perf_counter() - t0
+        list(studio.stream_text("Hello", name, seed=0, max_new_tokens=8))  # warm-up
+        firsts, tokens, seconds = [], 0, 0.0
+        for i in range(repeats):
+            for prompt in TEXT_PROMPTS:
+                final = list(studio.stream_text(prompt, name, seed=i, max_new_tokens=max_new_tokens))[-1]
+                firsts.append(final.meta["first_token_s"])
+                tokens += final.meta["new_tokens"]
+                seconds += final.meta["seconds"]
+        rate, first = tokens / seconds, statistics.median(firsts)
+        target = TEXT_TARGETS.get(family)
+        rows.append({
+            "what": f"text `{name}` streamed (up to {max_new_tokens} new tokens, balanced preset, {len(firsts)} requests)",
+            "first-use load (s)": f"{load_s:.2f}", "p50 (s)": f"first token {first:.3f}",
+            "max (s)": f"first token {max(firsts):.3f}", "throughput": f"{rate:.0f} new tokens/s",
+            "target": f">= {target[0]:.0f} tokens/s, first token < {target[1]} s" if target else "",
+            "met": ("yes" if rate >= target[0] and first < target[1] else "**no**") if target else "",
+        })
+    return rows
+
+
 def table(rows: list[dict]) -> str:
     cols = list(rows[0])
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -104,7 +138,9 @@ def main(argv=None) -> None:
     rows = [{"what": "cold start: `python app.py` to first served page", "first-use load (s)": "", "p50 (s)": f"{start:.2f}",
              "max (s)": "", "throughput": "", "target": f"< {START_TARGET_S:.0f} s",
              "met": "yes" if start < START_TARGET_S else "**no**"}]
-    rows += bench_images(Studio(), args.repeats)
+    studio = Studio()
+    rows += bench_text(studio, args.repeats)
+    rows += bench_images(studio, args.repeats)
     text = (f"# Benchmarks\n\nMeasured on {date.today().isoformat()} on: {machine()}.\n\n"
             f"Command: `python -m aigc_demo.bench --repeats {args.repeats}` (p50 and max over the repeats, after one "
             "warm-up call; batch as given; CPU float32).\n\n" + table(rows) + "\n")

@@ -11,9 +11,13 @@ The project's GPT (transformers' GPT2LMHeadModel) and LSTM (models/lstm_lm.py) l
 the same `AutoModelForCausalLM.from_pretrained` as any hub model; remote code is never run.
 
 Seeds: transformers' `generate()` samples from torch's global RNG (it takes no generator),
-so a seeded sampling request seeds the global RNG and holds SAMPLING_LOCK until it is done.
-Two concurrent requests therefore cannot disturb each other's draws: the same seed and
-settings give the same text whatever else the server is doing.
+which any other thread may draw from or reseed at any moment (loading a model initialises
+weights from it; the KID metric reseeds it). Serialising generate() calls behind a lock
+would not stop those. So sampling never touches the global RNG here: generate() runs in
+greedy mode, and the last logits processor, `SeededSampling`, applies transformers' own
+temperature / top-k / top-p warpers, draws the next token from the request's own
+torch.Generator, and leaves only that token standing for the greedy pick. The same seed
+and settings give the same text whatever else the server is doing, with no lock.
 """
 
 from __future__ import annotations
@@ -24,11 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from transformers import LogitsProcessorList
 
 from .. import checkpoint as ckpt
 from .base import Meta, Timer
 
-SAMPLING_LOCK = threading.Lock()
 # Decoding settings and their defaults; Studio.generate_text validates the ranges.
 DEFAULTS = dict(max_new_tokens=64, temperature=0.8, top_k=50, top_p=0.95, num_beams=1, repetition_penalty=1.1)
 # Named settings for the UI; every value is also an ordinary API parameter.
@@ -52,6 +56,29 @@ class TextOutput:
     @property
     def text(self) -> str:
         return self.prompt + self.completion
+
+
+class SeededSampling:
+    """Logits processor that samples the next token with a private torch.Generator (see the
+    module docstring) and masks every other token, so generate()'s greedy step picks it."""
+
+    def __init__(self, seed: int, temperature: float, top_k: int, top_p: float, device="cpu"):
+        from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+
+        self.warpers = [TemperatureLogitsWarper(temperature)]
+        if top_k:
+            self.warpers.append(TopKLogitsWarper(top_k))
+        if top_p < 1.0:
+            self.warpers.append(TopPLogitsWarper(top_p))
+        self.generator = torch.Generator(device=device).manual_seed(seed)
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        for warp in self.warpers:
+            scores = warp(input_ids, scores)
+        probs = torch.softmax(scores.float(), dim=-1)
+        chosen = torch.multinomial(probs, 1, generator=self.generator)
+        out = torch.full_like(scores, float("-inf"))
+        return out.scatter_(1, chosen, 0.0)
 
 
 class _StopOnEvent:
@@ -116,7 +143,7 @@ class TextPipeline:
 
     # --- generation ----------------------------------------------------------------------
 
-    def _prepare(self, prompt: str, settings: dict) -> tuple[torch.Tensor, dict, list[str]]:
+    def _prepare(self, prompt: str, settings: dict, seed: int) -> tuple[torch.Tensor, dict, list[str]]:
         """Token ids of the prompt (after the start-of-record token, as in training), the
         generate() arguments, and notices about anything adjusted."""
         notices = []
@@ -143,8 +170,8 @@ class TextPipeline:
         elif settings["temperature"] == 0:
             kwargs.update(do_sample=False)
         else:
-            kwargs.update(do_sample=True, temperature=settings["temperature"], top_k=settings["top_k"] or None,
-                          top_p=settings["top_p"])
+            sampler = SeededSampling(seed, settings["temperature"], settings["top_k"], settings["top_p"], self.device)
+            kwargs.update(do_sample=False, logits_processor=LogitsProcessorList([sampler]))
         return torch.tensor([ids], device=self.device), kwargs, notices
 
     def _meta(self, seed: int, settings: dict, new_tokens: int, seconds: float, first_token_s: float | None,
@@ -169,14 +196,9 @@ class TextPipeline:
     @torch.no_grad()
     def __call__(self, prompt: str, *, seed: int, **settings) -> TextOutput:
         settings = {**DEFAULTS, **settings}
-        input_ids, kwargs, notices = self._prepare(prompt, settings)
+        input_ids, kwargs, notices = self._prepare(prompt, settings, seed)
         with Timer() as t:
-            if kwargs["do_sample"]:
-                with SAMPLING_LOCK:
-                    torch.manual_seed(seed)
-                    out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
-            else:
-                out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
+            out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
         new_ids = out[0, input_ids.shape[1]:].tolist()
         new_ids = _cut_at(new_ids, self.eos_id)
         meta = self._meta(seed, settings, len(new_ids), t.seconds, None,
@@ -190,7 +212,7 @@ class TextPipeline:
         from transformers import StoppingCriteriaList, TextIteratorStreamer
 
         settings = {**DEFAULTS, **settings}
-        input_ids, kwargs, notices = self._prepare(prompt, settings)
+        input_ids, kwargs, notices = self._prepare(prompt, settings, seed)
         if kwargs.get("num_beams", 1) > 1:
             yield self(prompt, seed=seed, **settings)
             return
@@ -202,14 +224,9 @@ class TextPipeline:
         def work():
             try:
                 with torch.no_grad():
-                    gen_kwargs = dict(attention_mask=torch.ones_like(input_ids), streamer=_Tee(streamer, _TokenCollector(token_ids)),
-                                      stopping_criteria=StoppingCriteriaList([_StopOnEvent(stop)]), **kwargs)
-                    if kwargs["do_sample"]:
-                        with SAMPLING_LOCK:
-                            torch.manual_seed(seed)
-                            self.model.generate(input_ids, **gen_kwargs)
-                    else:
-                        self.model.generate(input_ids, **gen_kwargs)
+                    self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids),
+                                        streamer=_Tee(streamer, _TokenCollector(token_ids)),
+                                        stopping_criteria=StoppingCriteriaList([_StopOnEvent(stop)]), **kwargs)
             except BaseException as e:  # surfaces in the consumer below
                 error.append(e)
                 streamer.end()
@@ -249,11 +266,9 @@ class TextPipeline:
         texts = []
         for i in range(0, n, batch_size):
             b = min(batch_size, n - i)
-            input_ids, kwargs, _ = self._prepare("", settings)
+            input_ids, kwargs, _ = self._prepare("", settings, seed * 100003 + i)
             input_ids = input_ids.expand(b, -1)
-            with SAMPLING_LOCK:
-                torch.manual_seed(seed * 100003 + i)
-                out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
+            out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
             for row in out[:, input_ids.shape[1]:].tolist():
                 texts.append(self._decode(_cut_at(row, self.eos_id)).strip())
         return texts

@@ -31,13 +31,21 @@ def test_same_seed_same_text_other_seed_other_text(pipe):
 
 
 def test_concurrent_seeded_requests_do_not_disturb_each_other(pipe):
+    import torch
+
     expected = {seed: pipe("人生", seed=seed, **SAMPLING).text for seed in range(4)}
     got = {}
 
     def work(seed):
         got[seed] = pipe("人生", seed=seed, **SAMPLING).text
 
+    def disturb():  # what a model load or the KID metric does to the global RNG meanwhile
+        for i in range(200):
+            torch.manual_seed(i)
+            torch.randn(1000)
+
     threads = [threading.Thread(target=work, args=(s,)) for s in range(4) for _ in range(2)]
+    threads.append(threading.Thread(target=disturb))
     for t in threads:
         t.start()
     for t in threads:

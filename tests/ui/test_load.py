@@ -18,11 +18,16 @@ def test_sixteen_concurrent_sessions(app_url, client, tmp_path):
     from gradio_client import Client
 
     alone = pixels(client.predict(model="dcgan", n=4, seed=2024, api_name="/generate_image")[0])
+    text_request = dict(prompt="A friend is", model="gpt", max_new_tokens=8, temperature=1.0, top_k=0, seed=5,
+                        api_name="/generate_text")
+    text_alone = client.predict(**text_request)
     requests = [
         dict(model="dcgan", n=8, seed=2024, api_name="/generate_image"),
         dict(model="vae", n=16, seed=7, api_name="/generate_image"),
         dict(model="diffusion", n=2, steps=5, seed=3, api_name="/generate_image"),
         dict(hypotheses="a b c d e", references="a b c d e", api_name="/bleu"),
+        text_request,
+        dict(prompt="人生", model="lstm", max_new_tokens=8, seed=1, api_name="/generate_text"),
     ]
 
     def session(i: int):
@@ -48,6 +53,10 @@ def test_sixteen_concurrent_sessions(app_url, client, tmp_path):
         for req, out in outputs:
             if req["api_name"] == "/bleu":
                 assert abs(out[2]["bleu"] - 100.0) < 1e-9
+            elif req["api_name"] == "/generate_text":
+                assert out.startswith(req["prompt"])
+                if req is text_request:  # seeded sampling is serialised: the same text under load
+                    assert out == text_alone
             else:
                 assert len(out[0]) == req["n"]
         # the same seed gives the same pixels under load as alone
