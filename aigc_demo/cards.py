@@ -56,6 +56,14 @@ def write_card(folder: str | Path) -> str:
             lines += ["", "Quality bars of the project:", "", "| metric | bar | measured | met |", "|---|---|---|---|"]
             for t in metrics["targets"]:
                 lines.append(f"| {t['metric']} | {t['target']} | {_fmt(t['value'])} | {'yes' if t['met'] else ('n/a' if t['met'] is None else '**no**')} |")
+        per_language = metrics.get("per_language")
+        if per_language:
+            lines += ["", "Per language (the figures above are the mean of the two):", "",
+                      "| language | metric | this model | real data |", "|---|---|---|---|"]
+            for lang, figures in per_language["generated"].items():
+                real_lang = per_language["real_reference"].get(lang, {})
+                for k, v in figures.items():
+                    lines.append(f"| {lang} | {k} | {_fmt(v)} | {_fmt(real_lang.get(k, ''))} |")
         lines += ["", "Definitions:", ""]
         for k, d in metrics.get("definitions", {}).items():
             lines.append(f"- **{k}**: {d}")

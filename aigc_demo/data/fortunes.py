@@ -147,3 +147,24 @@ def dataset_card(records: list[Record], folder: Path) -> str:
         *rows,
         "",
     ])
+
+
+def main(argv=None) -> None:
+    """python -m aigc_demo.data.fortunes [--corpus-dir DIR] [--card docs/datasets/fortunes.md]"""
+    import argparse
+
+    from ..checkpoint import atomic_write_text
+
+    p = argparse.ArgumentParser(prog="python -m aigc_demo.data.fortunes", description="Prepare the corpus and "
+                                "write its dataset card (sizes per split and language).")
+    p.add_argument("--corpus-dir")
+    p.add_argument("--card", default=str(Path(__file__).resolve().parents[2] / "docs" / "datasets" / "fortunes.md"))
+    args = p.parse_args(argv)
+    records = read_records(args.corpus_dir)
+    card = dataset_card(records, corpus_dir(args.corpus_dir))
+    atomic_write_text(args.card, card)
+    print(card)
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,9 @@ InceptionV3 (what standard FID uses) needs weights downloaded from the network a
 28x28 grayscale clothes as 299x299 RGB photos. A classifier trained on Fashion-MNIST itself
 is the usual stand-in for small datasets; its metrics are named FID-FMNIST, KID-FMNIST and
 IS-FMNIST so nobody mistakes them for InceptionV3 figures.
+
+The same small CNN, with three blocks on 64x64 inputs, is the spoken-digit classifier that
+measures the audio models (models/digit_classifier.py): one network definition for both.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ class ClassifierConfig:
     feature_dim: int = 128  # the penultimate layer, used as the metric feature space
     n_classes: int = 10
     dropout: float = 0.3
+    image_size: int = 28  # square inputs of this side
+    blocks: int = 2  # conv blocks, each halving the side and doubling the channels
 
 
 class FMNISTClassifier(nn.Module):
@@ -36,15 +41,17 @@ class FMNISTClassifier(nn.Module):
                 nn.MaxPool2d(2),
             )
 
-        self.body = nn.Sequential(block(1, w), block(w, 2 * w))  # (B, 2w, 7, 7)
+        widths = [1] + [w * 2**i for i in range(config.blocks)]
+        self.body = nn.Sequential(*[block(a, b) for a, b in zip(widths, widths[1:])])  # 28x28 -> (B, 2w, 7, 7)
+        side = config.image_size // 2**config.blocks
         self.to_features = nn.Sequential(
             nn.Flatten(), nn.Dropout(config.dropout),
-            nn.Linear(2 * w * 7 * 7, config.feature_dim), nn.ReLU(),
+            nn.Linear(widths[-1] * side * side, config.feature_dim), nn.ReLU(),
         )
         self.head = nn.Sequential(nn.Dropout(config.dropout), nn.Linear(config.feature_dim, config.n_classes))
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """x: (B, 1, 28, 28) in [-1, 1] -> (B, feature_dim)."""
+        """x: (B, 1, side, side) in [-1, 1] -> (B, feature_dim)."""
         return self.to_features(self.body(x))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

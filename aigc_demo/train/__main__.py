@@ -2,7 +2,7 @@
 
 import argparse
 
-from . import image, text
+from . import audio, image, text
 
 
 def main(argv=None) -> None:
@@ -10,8 +10,9 @@ def main(argv=None) -> None:
     sub = parser.add_subparsers(dest="modality", required=True)
     image.add_arguments(sub.add_parser("image", help="Fashion-MNIST models (classifier, dcgan, vae, diffusion)"))
     text.add_arguments(sub.add_parser("text", help="fortunes language models (gpt, lstm)"))
+    audio.add_arguments(sub.add_parser("audio", help="spoken-digit models (classifier)"))
     args = parser.parse_args(argv)
-    {"image": image.main, "text": text.main}[args.modality](args)
+    {"image": image.main, "text": text.main, "audio": audio.main}[args.modality](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,78 @@
+"""The audio representation every audio model shares: one definition of the log-mel
+spectrogram (what the GAN draws, what the WaveNet is conditioned on, what the digit
+classifier reads) and its inversion by Griffin-Lim, all from `torchaudio.transforms`.
+
+One second at 16 kHz becomes a 64 x 64 image: 64 mel bands (0-8 kHz) by 64 frames of
+250 samples (the 65th frame of a centred STFT is dropped). Magnitudes are compressed with
+log(mel + 1e-5) and mapped linearly from [LOG_MIN, LOG_MAX] to [-1, 1], the range of the
+GAN's tanh output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torchaudio.transforms as T
+
+from .data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE
+
+N_FFT = 1024
+HOP = 250
+N_MELS = 64
+N_FRAMES = CLIP_SAMPLES // HOP  # 64
+LOG_MIN, LOG_MAX = float(np.log(1e-5)), 4.0
+
+
+class LogMel(torch.nn.Module):
+    """Waveforms (B, 16000) in [-1, 1] -> normalised log-mel (B, 64, 64) in about [-1, 1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.mel = T.MelSpectrogram(sample_rate=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS, power=1.0,
+                                    f_min=0.0, f_max=SAMPLE_RATE / 2, norm="slaney", mel_scale="slaney")
+
+    def forward(self, wave: torch.Tensor) -> torch.Tensor:
+        m = self.mel(wave.float())[..., :N_FRAMES]
+        return normalise(torch.log(m + 1e-5))
+
+
+def normalise(log_mel: torch.Tensor) -> torch.Tensor:
+    return (log_mel.clamp(LOG_MIN, LOG_MAX) - LOG_MIN) / (LOG_MAX - LOG_MIN) * 2 - 1
+
+
+def denormalise(x: torch.Tensor) -> torch.Tensor:
+    return (x.clamp(-1, 1) + 1) / 2 * (LOG_MAX - LOG_MIN) + LOG_MIN
+
+
+class GriffinLimVocoder(torch.nn.Module):
+    """Normalised log-mel (B, 64, 64) -> waveform (B, 16000): mel -> linear magnitude by
+    torchaudio's InverseMelScale (least squares), then phase by Griffin-Lim iterations."""
+
+    def __init__(self, n_iter: int = 32):
+        super().__init__()
+        self.inverse_mel = T.InverseMelScale(n_stft=N_FFT // 2 + 1, n_mels=N_MELS, sample_rate=SAMPLE_RATE, f_min=0.0,
+                                             f_max=SAMPLE_RATE / 2, norm="slaney", mel_scale="slaney")
+        self.griffin_lim = T.GriffinLim(n_fft=N_FFT, hop_length=HOP, power=1.0, n_iter=n_iter, momentum=0.99,
+                                        length=CLIP_SAMPLES, rand_init=False)
+
+    @torch.no_grad()
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mel = torch.exp(denormalise(x)) - 1e-5
+        # the centred STFT has one frame more than the 64 we keep: repeat the last one
+        mel = torch.cat([mel, mel[..., -1:]], dim=-1).clamp_min(0)
+        linear = self.inverse_mel(mel).clamp_min(0)
+        wave = self.griffin_lim(linear)
+        peak = wave.abs().amax(dim=-1, keepdim=True).clamp_min(1e-6)
+        return wave / peak * 0.8
+
+
+def mu_law_encode(x: torch.Tensor, channels: int = 256) -> torch.Tensor:
+    mu = channels - 1
+    y = torch.sign(x) * torch.log1p(mu * x.abs().clamp(max=1)) / np.log1p(mu)
+    return ((y + 1) / 2 * mu + 0.5).long().clamp(0, mu)
+
+
+def mu_law_decode(q: torch.Tensor, channels: int = 256) -> torch.Tensor:
+    mu = channels - 1
+    y = q.float() / mu * 2 - 1
+    return torch.sign(y) * ((1 + mu) ** y.abs() - 1) / mu
