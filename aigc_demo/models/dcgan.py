@@ -9,6 +9,9 @@ look real. Spectral norm on D keeps this stable without batch norm in D.
 
 Training follows the seeds of the project: BCE (non-saturating) loss, Adam lr 2e-4,
 beta1 0.5, a 100-dim latent.
+
+The same networks at image_size 64 are the audio SpecGAN (Donahue et al. 2019): a DCGAN
+that draws 64x64 log-mel spectrograms (aigc_demo/audio.py), turned into sound by a vocoder.
 """
 
 from __future__ import annotations
@@ -26,22 +29,34 @@ class DCGANConfig:
     latent_dim: int = 100
     n_classes: int = 10
     embed_dim: int = 32  # class embedding fed to G beside z
-    g_width: int = 64  # G channels at 14x14 (twice that at 7x7)
-    d_width: int = 64  # D channels at 14x14 (twice, four times that below)
+    g_width: int = 64  # G channels one step below full size (twice that per step further down)
+    d_width: int = 64  # D channels after its first stride-2 conv (doubling per conv)
+    image_size: int = 28  # 28 (Fashion-MNIST: from 7x7, two upsamplings) or 64 (spectrograms: from 4x4, four)
+
+
+def _steps(image_size: int) -> tuple[int, int]:
+    """(side of G's first feature map, number of stride-2 steps to full size)."""
+    if image_size == 28:
+        return 7, 2
+    if image_size == 64:
+        return 4, 4
+    raise ValueError(f"image_size must be 28 or 64, not {image_size}")
 
 
 class Generator(nn.Module):
     def __init__(self, c: DCGANConfig):
         super().__init__()
         w = c.g_width
+        side, n_up = _steps(c.image_size)
+        chans = [w * 2 ** (n_up - 1 - i) for i in range(n_up)] + [w // 2]  # 28: 2w, w, w/2
         self.embed = nn.Embedding(c.n_classes, c.embed_dim)
-        self.fc = nn.Sequential(nn.Linear(c.latent_dim + c.embed_dim, 2 * w * 7 * 7, bias=False), nn.BatchNorm1d(2 * w * 7 * 7), nn.ReLU())
-        self.net = nn.Sequential(
-            nn.Unflatten(1, (2 * w, 7, 7)),
-            nn.ConvTranspose2d(2 * w, w, 4, 2, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU(),  # (B, w, 14, 14)
-            nn.ConvTranspose2d(w, w // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(w // 2), nn.ReLU(),  # (B, w/2, 28, 28)
-            nn.Conv2d(w // 2, 1, 3, padding=1), nn.Tanh(),  # (B, 1, 28, 28) in [-1, 1]
-        )
+        first = chans[0] * side * side
+        self.fc = nn.Sequential(nn.Linear(c.latent_dim + c.embed_dim, first, bias=False), nn.BatchNorm1d(first), nn.ReLU())
+        layers: list[nn.Module] = [nn.Unflatten(1, (chans[0], side, side))]
+        for cin, cout in zip(chans, chans[1:]):  # each doubles the side: 7 -> 14 -> 28
+            layers += [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
+        layers += [nn.Conv2d(chans[-1], 1, 3, padding=1), nn.Tanh()]  # (B, 1, size, size) in [-1, 1]
+        self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.net(self.fc(torch.cat([z, self.embed(y)], dim=1)))
@@ -51,16 +66,19 @@ class Discriminator(nn.Module):
     def __init__(self, c: DCGANConfig):
         super().__init__()
         w = c.d_width
-        self.body = nn.Sequential(
-            spectral_norm(nn.Conv2d(1, w, 4, 2, 1)), nn.LeakyReLU(0.2),  # (B, w, 14, 14)
-            spectral_norm(nn.Conv2d(w, 2 * w, 4, 2, 1)), nn.LeakyReLU(0.2),  # (B, 2w, 7, 7)
-            spectral_norm(nn.Conv2d(2 * w, 4 * w, 3, 2, 1)), nn.LeakyReLU(0.2),  # (B, 4w, 4, 4)
-        )
-        self.psi = spectral_norm(nn.Linear(4 * w, 1))
-        self.embed = spectral_norm(nn.Embedding(c.n_classes, 4 * w))
+        _, n_down = _steps(c.image_size)
+        n_down += 1  # down to 4x4: 28 -> 14 -> 7 -> 4, 64 -> 32 -> 16 -> 8 -> 4
+        chans = [1] + [w * 2**i for i in range(n_down)]
+        layers: list[nn.Module] = []
+        for i, (cin, cout) in enumerate(zip(chans, chans[1:])):
+            kernel = 3 if (c.image_size == 28 and i == n_down - 1) else 4  # 7 -> 4 needs a 3x3 kernel
+            layers += [spectral_norm(nn.Conv2d(cin, cout, kernel, 2, 1)), nn.LeakyReLU(0.2)]
+        self.body = nn.Sequential(*layers)
+        self.psi = spectral_norm(nn.Linear(chans[-1], 1))
+        self.embed = spectral_norm(nn.Embedding(c.n_classes, chans[-1]))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = self.body(x).sum(dim=(2, 3))  # (B, 4w): sum pooling, as in the projection paper
+        h = self.body(x).sum(dim=(2, 3))  # (B, channels): sum pooling, as in the projection paper
         return self.psi(h).squeeze(1) + (self.embed(y) * h).sum(dim=1)  # logits (B,)
 
 
@@ -102,7 +120,7 @@ class DCGAN(nn.Module):
     @torch.no_grad()
     def sample(self, labels: torch.Tensor, generator: torch.Generator | None = None, truncation: float | None = None,
                z: torch.Tensor | None = None) -> torch.Tensor:
-        """Images (B, 1, 28, 28) in [-1, 1] of classes `labels` (B,)."""
+        """Images (B, 1, size, size) in [-1, 1] of classes `labels` (B,)."""
         if z is None:
             z = self.sample_latent(len(labels), generator, truncation)
         return self.generator(z, labels)
