@@ -65,7 +65,8 @@ def espeak() -> str:
 
 
 def espeak_version() -> str:
-    return subprocess.run([espeak(), "--version"], capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run([espeak(), "--version"], capture_output=True, text=True, check=True).stdout
+    return out.split("Data at")[0].strip()  # "eSpeak NG text-to-speech: 1.51"
 
 
 def variants() -> list[str]:
