@@ -1,8 +1,9 @@
 """Models from the Hugging Face Hub, by id, when a network exists (on Spaces, say).
 
 They load through exactly the same code as the shipped checkpoints
-(`TextPipeline.from_pretrained`), with three guards first: the id must be a plain hub id
-(never a local path, which `from_pretrained` would also accept), the repository must hold
+(`TextPipeline.from_pretrained`), with three guards first: the id must be a hub id in the
+`owner/name` form (never a local path, which `from_pretrained` would also accept; a bare
+name such as "gtp" is a typo of a built-in model, not a download), the repository must hold
 safetensors weights (no pickles, no remote code), and the model must be small enough for a
 2-CPU Space. Offline, or for an id that does not exist, the caller gets a clear
 `ModelUnavailable` message instead of a traceback. Loaded hub models are kept in a small
@@ -19,18 +20,20 @@ from pathlib import Path
 from .pipelines.base import InputError
 from .registry import ModelUnavailable
 
-# "gpt2", "distilgpt2", "openai-community/gpt2", "EleutherAI/pythia-70m": GitHub-like names
-HUB_ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,95})(?:/[A-Za-z0-9](?:[A-Za-z0-9._-]{0,95}))?$")
+# owner/name, e.g. "distilbert/distilgpt2", "openai-community/gpt2", "EleutherAI/pythia-70m"
+HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
+EXAMPLE_ID = "distilbert/distilgpt2"
 MAX_HUB_PARAMETERS = 500_000_000  # about 2 GB in float32: what a free 16 GB Space can hold and run
 CACHE_SIZE = 2
 
 
 def check_hub_id(model_id) -> str:
     if not isinstance(model_id, str) or not model_id.strip():
-        raise InputError("Type a Hugging Face model id such as distilgpt2 or openai-community/gpt2.")
+        raise InputError(f"Type a Hugging Face model id in the owner/name form, e.g. {EXAMPLE_ID}.")
     model_id = model_id.strip()
     if not HUB_ID.match(model_id) or ".." in model_id:
-        raise InputError(f"{model_id!r} is not a Hugging Face model id (name or owner/name: letters, digits, . _ -).")
+        raise InputError(f"{model_id!r} is not a Hugging Face model id: owner/name (letters, digits, . _ -), "
+                         f"e.g. {EXAMPLE_ID}.")
     if Path(model_id).exists():
         # from_pretrained would read a local folder of this name: hub ids only, never server paths
         raise InputError(f"{model_id!r} names a local path, not a Hugging Face model id.")

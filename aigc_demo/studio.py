@@ -162,13 +162,13 @@ class Studio:
         name = model.strip()
         if (("text", name) in self.cache.entries):
             return self.cache.get("text", name)
-        from .hub import check_hub_id
+        from .hub import EXAMPLE_ID, check_hub_id
 
         try:
             check_hub_id(name)
         except InputError:
             raise InputError(f"Unknown text model {name!r}. Built-in: {', '.join(self.models('text')) or 'none'}; "
-                             "or give a Hugging Face model id such as distilgpt2.") from None
+                             f"or give a Hugging Face model id as owner/name, e.g. {EXAMPLE_ID}.") from None
         return self.hub.text(name)
 
     def generate_text(self, prompt: str, model: str, *, max_new_tokens: int = 64, temperature: float = 0.8,

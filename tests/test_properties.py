@@ -58,6 +58,18 @@ def test_generate_text_never_crashes(studio, prompt, model, max_new_tokens, temp
 
 
 @SETTINGS
+@given(prompt=st.one_of(st.text(max_size=300), anything), model=st.sampled_from(["gpt", "lstm"]),
+       max_new_tokens=st.one_of(st.integers(-3, 600), anything), top_k=st.one_of(st.integers(-2, 2000), anything),
+       num_beams=st.one_of(st.integers(-1, 10), anything), repetition_penalty=anything)
+def test_generate_text_with_real_models_never_crashes(studio, prompt, model, max_new_tokens, top_k, num_beams,
+                                                      repetition_penalty):
+    out = answered(studio.generate_text, prompt, model, max_new_tokens=max_new_tokens, top_k=top_k, num_beams=num_beams,
+                   repetition_penalty=repetition_penalty, seed=0)
+    if out is not None:
+        assert out.text.startswith(prompt) and out.meta["new_tokens"] <= max_new_tokens
+
+
+@SETTINGS
 @given(model=anything, text=anything, seed=anything)
 def test_generate_audio_never_crashes(studio, model, text, seed):
     answered(studio.generate_audio, model, text, seed=seed)

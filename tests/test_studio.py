@@ -31,8 +31,10 @@ def test_text_input_is_validated(studio, kwargs, message):
 
 
 def test_text_without_models_says_so(tmp_path):
+    with pytest.raises(InputError, match="Unknown text model 'gpt'. Built-in: none"):
+        Studio(tmp_path).generate_text("Hello", "gpt")
     with pytest.raises(ModelUnavailable, match="Hugging Face Hub cannot be reached"):
-        Studio(tmp_path).generate_text("Hello", "gpt")  # not built in here, so tried as a hub id: offline
+        Studio(tmp_path).generate_text("Hello", "openai-community/gpt2")  # a hub id: tried, but offline
 
 
 def test_compare_text_uses_one_seed_for_both_models(studio):

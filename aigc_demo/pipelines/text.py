@@ -1,6 +1,6 @@
 """Text pipeline: a causal language model and its tokenizer behind one calling convention.
 
-    pipe = TextPipeline.from_pretrained("checkpoints/text/gpt")   # or a hub id, e.g. "distilgpt2"
+    pipe = TextPipeline.from_pretrained("checkpoints/text/gpt")   # or a hub id, e.g. "distilbert/distilgpt2"
     out = pipe("A friend is", seed=1, max_new_tokens=40, temperature=0.8, top_p=0.95)
     out.text       # prompt + continuation
     out.meta       # model, checkpoint hash, seed, settings, new tokens, tokens/s, notices

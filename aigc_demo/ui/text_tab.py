@@ -39,8 +39,9 @@ def build(studio) -> None:
     def generate_text(prompt: str = "", model: str = names[0] if names else "", max_new_tokens: int = 64,
                       temperature: float = 0.8, top_k: int = 50, top_p: float = 0.95, num_beams: int = 1,
                       repetition_penalty: float = 1.1, seed: int = -1) -> str:
-        """Continue a prompt with a text model (a built-in name, or a Hugging Face model id when a
-        network exists); returns the full text, prompt included. seed -1 draws a random seed."""
+        """Continue a prompt with a text model (a built-in name, or a Hugging Face model id
+        owner/name when a network exists); returns the full text, prompt included. seed -1
+        draws a random seed."""
         out = studio.generate_text(prompt, model, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k,
                                    top_p=top_p, num_beams=num_beams, repetition_penalty=repetition_penalty, seed=seed)
         return out.text
@@ -77,7 +78,7 @@ def build(studio) -> None:
             gr.Examples([[e] for e in EXAMPLES], inputs=prompt, label="Examples (English and Chinese)")
             with gr.Row():
                 model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True)
-                hub_id = gr.Textbox(label="…or a Hugging Face model id", placeholder="e.g. distilgpt2 (needs a network)")
+                hub_id = gr.Textbox(label="…or a Hugging Face model id", placeholder="owner/name, e.g. distilbert/distilgpt2 (needs a network)")
             with gr.Accordion("Decoding", open=False):
                 preset = gr.Radio(list(PRESETS), value="balanced", label="Preset")
                 max_new_tokens = gr.Slider(1, 512, value=DEFAULTS["max_new_tokens"], step=1, label="Max new tokens")

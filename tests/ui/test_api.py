@@ -68,7 +68,8 @@ def test_streaming_endpoint_ends_with_what_generate_text_returns(client):
     (dict(prompt="Hi", top_p=0), "top_p must be above 0"),
     (dict(prompt="Hi", num_beams=9), "num_beams must be between 1 and 8"),
     (dict(prompt="Hi", seed=-5), "seed must be between 0"),
-    (dict(prompt="Hi", model="distilgpt2"), "Hugging Face Hub cannot be reached"),  # no network here
+    (dict(prompt="Hi", model="distilbert/distilgpt2"), "Hugging Face Hub cannot be reached"),  # no network here
+    (dict(prompt="Hi", model="distilgpt2"), "as owner/name"),  # bare names are typos of built-ins, not downloads
 ])
 def test_bad_text_input_is_a_clear_api_error(client, kwargs, message):
     with pytest.raises(AppError, match=message):
