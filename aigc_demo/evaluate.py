@@ -1,10 +1,10 @@
 """Measure models and write their metrics.json (and refresh their model cards).
 
-    python -m aigc_demo.evaluate --model NAME [--n 10000] [--seed 0]
+    python -m aigc_demo.evaluate --model NAME [--n N] [--seed 0]
     python -m aigc_demo.evaluate --all
 
-Samples are generated fresh, class-balanced, from one seeded generator, and scored against
-the real-data reference at the same sample count (see aigc_demo/metrics/).
+Samples are generated fresh from one seeded generator (images: class-balanced) and scored
+against the real-data reference at the same sample count (see aigc_demo/metrics/).
 """
 
 from __future__ import annotations
@@ -178,27 +178,38 @@ def main(argv=None) -> None:
     which.add_argument("--all", action="store_true")
     which.add_argument("--reference", action="store_true",
                        help="recompute the real-data reference (real train vs real test) of the image metrics")
-    p.add_argument("--n", type=int, default=10000, help="samples to generate (a multiple of 10)")
+    p.add_argument("--n", type=int, help="samples to generate (default: 10000 images, a multiple of 10; 1000 texts)")
+    p.add_argument("--corpus-dir", help="text: folder of fortune files (default: the Debian packages)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoints", default=str(CHECKPOINTS_DIR))
     args = p.parse_args(argv)
     from .registry import discover
 
     if args.reference:
-        row = evaluate_reference(Path(args.checkpoints) / "evaluators" / "fmnist-classifier", n=args.n, seed=args.seed)
+        row = evaluate_reference(Path(args.checkpoints) / "evaluators" / "fmnist-classifier", n=args.n or 10000,
+                                 seed=args.seed)
         print("real train vs real test: " + ", ".join(f"{k} {v:.4g}" for k, v in row.items()))
         return
-    entries = [e for e in discover(args.checkpoints) if e.modality == "image"]
+    entries = [e for e in discover(args.checkpoints) if e.modality in DEFAULT_N]
     if args.model:
         entries = [e for e in entries if e.name == args.model]
         if not entries:
-            sys.exit(f"no image model named {args.model!r} under {args.checkpoints}")
+            sys.exit(f"no text or image model named {args.model!r} under {args.checkpoints}")
+    # the GPT's bars are relative to the LSTM baseline, so baselines are measured first
+    entries.sort(key=lambda e: e.family != "lstm")
     for e in tqdm(entries, desc="models", disable=len(entries) < 2):
-        m = evaluate_folder(e.path, n=args.n, seed=args.seed,
+        m = evaluate_folder(e.path, n=args.n or DEFAULT_N[e.modality], seed=args.seed, corpus_dir=args.corpus_dir,
                             evaluator_dir=Path(args.checkpoints) / "evaluators" / "fmnist-classifier")
         g, r = m["generated"], m["real_reference"]
-        print(f"{e.name}: " + ", ".join(f"{k} {v:.4g} (real {r.get(k, float('nan')):.4g})" for k, v in g.items()))
+        print(f"{e.name}: " + ", ".join(f"{k} {_num(v)} (real {_num(r.get(k))})" for k, v in g.items()))
     write_results_table(args.checkpoints)
+
+
+DEFAULT_N = {"image": 10000, "text": 1000}
+
+
+def _num(v) -> str:
+    return f"{v:.4g}" if isinstance(v, (int, float)) else "n/a"
 
 
 def write_results_table(checkpoints: str | Path) -> Path:

@@ -113,3 +113,20 @@ def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_cop
     assert {r["model"] for r in rows} == {"gpt", "lstm", "dcgan", "diffusion", "vae"}
     # every figure sits beside its real-data reference, except perplexity, which has none
     assert all(r["real data"] for r in rows if r["metric"] != "test_perplexity" and r["value"])
+
+
+def test_evaluate_command_reproduces_a_text_models_figures(checkpoints_copy):
+    from aigc_demo import checkpoint as ckpt
+    from aigc_demo.evaluate import main
+    from tests.conftest import FORTUNES_FIXTURE
+
+    folder = checkpoints_copy / "text" / "gpt"
+    before = ckpt.read_json(folder / "metrics.json")
+    (folder / "metrics.json").unlink()
+    main(["--model", "gpt", "--n", "20", "--seed", "0", "--corpus-dir", str(FORTUNES_FIXTURE),
+          "--checkpoints", str(checkpoints_copy)])
+    after = ckpt.read_json(folder / "metrics.json")
+    assert after["generated"] == before["generated"] and after["real_reference"] == before["real_reference"]
+    assert after["bleu_signatures"]["en"].startswith("nrefs:") and "tok:zh" in after["bleu_signatures"]["zh"]
+    assert {t["metric"] for t in after["targets"]} >= {"self_bleu_4", "test_bleu_4", "test_perplexity"}
+    assert "Per language" in (folder / "README.md").read_text()

@@ -17,13 +17,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from .. import checkpoint as ckpt
 from ..data import spoken_digits
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR
-from .common import Run, training_block
+from .common import Run, add_common_arguments, fill_defaults, train_classifier_epochs, training_block
 
 MODELS = ("classifier",)
 DIGIT_EVALUATOR_DIR = CHECKPOINTS_DIR / "evaluators" / "digit-classifier"
@@ -35,29 +33,13 @@ DATA_NOTE = "spoken digits synthesised with espeak-ng (train voices), 16 kHz, on
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, choices=MODELS)
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
-    p.add_argument("--width", type=int)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--max-steps", type=int)
-    p.add_argument("--log-every", type=int)
-    p.add_argument("--save-every", type=int, default=100)
+    add_common_arguments(p, "audio", MODELS, save_every=100)
+    p.add_argument("--width", type=int, help="base channel count of the network")
     p.add_argument("--data-dir", help=f"corpus folder (default ${spoken_digits.ENV_VAR} or ~/.cache/aigc_demo/...)")
-    p.add_argument("--run-dir")
-    p.add_argument("--out")
-    p.add_argument("--fresh", action="store_true")
-    p.add_argument("--dry-run", action="store_true")
-    p.add_argument("--cpu", action="store_true")
-    p.add_argument("--no-amp", action="store_true")
 
 
 def resolve(args):
-    defaults = {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})}
-    for k, v in defaults.items():
-        if getattr(args, k, None) is None:
-            setattr(args, k, v)
+    fill_defaults(args, {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})})
     args.run_dir = Path(args.run_dir or RUNS_DIR / "audio" / args.model)
     default_out = DIGIT_EVALUATOR_DIR if args.model == "classifier" else CHECKPOINTS_DIR / "audio" / args.model
     args.out = Path(args.out or default_out)
@@ -120,37 +102,14 @@ def train_classifier(args) -> None:
         model.train()
         return (pred == ys).float().mean().item()
 
-    while not run.finished():
-        bar = tqdm(run.batches(len(x)), total=len(x) // args.batch_size, initial=run.batch_in_epoch,
-                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
-        for b, idx in bar:
-            use_gl = torch.rand(len(idx), generator=gen) < 0.5
-            xb = torch.where(use_gl[:, None, None], x_gl[idx], x[idx])
-            xb, yb = augment(xb, gen)[:, None].to(run.device), y[idx].to(run.device)
-            with acc.autocast():
-                logits = model(xb)
-                loss = F.cross_entropy(logits, yb)
-            opt.zero_grad(set_to_none=True)
-            acc.backward(loss)
-            opt.step()
-            sched.step()
-            run.step += 1
-            run.batch_in_epoch = b + 1
-            if run.step % args.log_every == 0:
-                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), loss=loss.item(),
-                            train_accuracy=(logits.argmax(-1) == yb).float().mean().item(), lr=sched.get_last_lr()[0])
-                bar.set_postfix(loss=f"{loss.item():.3f}")
-            if run.step % args.save_every == 0:
-                run.save({"model": model}, {"opt": opt, "sched": sched})
-            if run.finished():
-                break
-        if run.batch_in_epoch >= len(x) // args.batch_size:
-            run.epoch, run.batch_in_epoch = run.epoch + 1, 0
-        va, va_gl = accuracy(x_valid, y_valid), accuracy(x_valid_gl, y_valid)
-        run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), valid_accuracy=va,
-                    valid_accuracy_griffin_lim=va_gl)
-        acc.print(f"epoch {run.epoch}: valid accuracy {va:.4f}, through Griffin-Lim {va_gl:.4f}")
-        run.save({"model": model}, {"opt": opt, "sched": sched})
+    def make_batch(idx):
+        # half the clips as the Griffin-Lim vocoder would render them, all augmented
+        use_gl = torch.rand(len(idx), generator=gen) < 0.5
+        xb = torch.where(use_gl[:, None, None], x_gl[idx], x[idx])
+        return augment(xb, gen)[:, None], y[idx]
+
+    train_classifier_epochs(run, model, opt, sched, len(x), make_batch, lambda: {
+        "valid_accuracy": accuracy(x_valid, y_valid), "valid_accuracy_griffin_lim": accuracy(x_valid_gl, y_valid)})
     if acc.is_main_process:
         export_classifier(args, run, acc.unwrap_model(model).eval(), x)
 

@@ -110,6 +110,7 @@ def training_block(args, run, command: str) -> dict:
         "batch_size": args.batch_size,
         "lr": args.lr,
         "command": command,
+        **({"note": args.note} if getattr(args, "note", None) else {}),
     }
 
 
@@ -175,3 +176,83 @@ class Run:
     def finished(self) -> bool:
         a = self.args
         return self.epoch >= a.epochs or (a.max_steps is not None and self.step >= a.max_steps)
+
+
+def copy_log_and_samples(run: "Run", out: Path) -> None:
+    """Into the exported folder: train_log.csv as it stands, and the samples drawn during
+    training (replacing those of an earlier export)."""
+    import shutil
+
+    run.log.flush()
+    shutil.copy(run.log.path, Path(out) / ckpt.TRAIN_LOG_FILE)
+    samples = Path(out) / "samples"
+    if samples.exists():
+        shutil.rmtree(samples)
+    shutil.copytree(run.args.run_dir / "samples", samples)
+
+
+def add_common_arguments(p, modality: str, models, *, save_every: int) -> None:
+    """The options every training script has (each adds its own beside them)."""
+    p.add_argument("--model", required=True, choices=models)
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--max-steps", type=int, help="stop after this many optimisation steps")
+    p.add_argument("--log-every", type=int, help="steps between log rows")
+    p.add_argument("--save-every", type=int, default=save_every, help="steps between resumable-state saves")
+    p.add_argument("--run-dir", help=f"resumable state and logs (default runs/{modality}/<model>)")
+    p.add_argument("--out", help=f"checkpoint folder to export (default checkpoints/{modality}/<model>)")
+    p.add_argument("--note", help="a line for the model card (e.g. how a run was extended)")
+    p.add_argument("--fresh", action="store_true", help="ignore saved state and start over")
+    p.add_argument("--dry-run", action="store_true", help="a tiny model for a few steps: checks the script end to end")
+    p.add_argument("--cpu", action="store_true", help="train on the CPU even when a GPU is present")
+    p.add_argument("--no-amp", action="store_true", help="no mixed precision on the GPU")
+
+
+def fill_defaults(args, defaults: dict) -> None:
+    """Set every option the command line left out (None) to its default."""
+    for k, v in defaults.items():
+        if getattr(args, k, None) is None:
+            setattr(args, k, v)
+
+
+def train_classifier_epochs(run: Run, model, opt, sched, n_items: int, make_batch, epoch_figures) -> None:
+    """The loop of the two metric classifiers (Fashion-MNIST, spoken digits): cross-entropy
+    on make_batch(indices) -> (inputs, labels), a OneCycle schedule stepped per batch, and
+    after every epoch the figures of epoch_figures() -> {column: value} logged and printed."""
+    import torch.nn.functional as F
+    from tqdm.auto import tqdm
+
+    args, acc = run.args, run.accelerator
+    per_epoch = n_items // args.batch_size
+    while not run.finished():
+        model.train()
+        bar = tqdm(run.batches(n_items), total=per_epoch, initial=run.batch_in_epoch,
+                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
+        for b, idx in bar:
+            xb, yb = make_batch(idx)
+            xb, yb = xb.to(run.device), yb.to(run.device)
+            with acc.autocast():
+                logits = model(xb)
+                loss = F.cross_entropy(logits, yb)
+            opt.zero_grad(set_to_none=True)
+            acc.backward(loss)
+            opt.step()
+            sched.step()
+            run.step += 1
+            run.batch_in_epoch = b + 1
+            if run.step % args.log_every == 0:
+                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), loss=loss.item(),
+                            train_accuracy=(logits.argmax(-1) == yb).float().mean().item(), lr=sched.get_last_lr()[0])
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+            if run.step % args.save_every == 0:
+                run.save({"model": model}, {"opt": opt, "sched": sched})
+            if run.finished():
+                break
+        if run.batch_in_epoch >= per_epoch:
+            run.epoch, run.batch_in_epoch = run.epoch + 1, 0
+        figures = epoch_figures()
+        run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), **figures)
+        acc.print(f"epoch {run.epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in figures.items()))
+        run.save({"model": model}, {"opt": opt, "sched": sched})

@@ -25,7 +25,7 @@ from ..data import fashion_mnist
 from ..images import grid
 from ..metrics.image import EVALUATOR_DIR, REFERENCE_FILE, REFERENCE_IMAGES_FILE, FMNISTEvaluator, generate_and_score
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR
-from .common import Run
+from .common import Run, add_common_arguments, copy_log_and_samples, fill_defaults, train_classifier_epochs
 from .common import training_block as common_training_block
 
 MODELS = ("classifier", "dcgan", "vae", "diffusion")
@@ -41,27 +41,14 @@ DATA_NOTE = "Fashion-MNIST train split (60k images, MIT licence)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, choices=MODELS)
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
+    add_common_arguments(p, "image", MODELS, save_every=200)
     p.add_argument("--width", type=int, help="base channel count of the network")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="train on the first N training images only")
-    p.add_argument("--max-steps", type=int, help="stop after this many optimisation steps")
     p.add_argument("--eval-n", type=int, help="samples scored at each epoch end (default 2000; 0: none)")
     p.add_argument("--final-eval-n", type=int, help="samples scored for metrics.json at the end (default 10000)")
     p.add_argument("--eval-steps", type=int, default=10, help="diffusion: DDIM steps for the per-epoch samples")
-    p.add_argument("--log-every", type=int, help="steps between log rows (default 50)")
-    p.add_argument("--save-every", type=int, default=200, help="steps between resumable-state saves")
     p.add_argument("--data-dir", help=f"Fashion-MNIST folder (default: ${fashion_mnist.ENV_VAR} or the Debian package)")
     p.add_argument("--evaluator", default=str(EVALUATOR_DIR), help="folder of the FMNIST classifier used for metrics")
-    p.add_argument("--run-dir", help="resumable state and logs (default runs/image/<model>)")
-    p.add_argument("--out", help="checkpoint folder to export (default checkpoints/image/<model>)")
-    p.add_argument("--fresh", action="store_true", help="ignore saved state and start over")
-    p.add_argument("--dry-run", action="store_true", help="a tiny model for a few steps: checks the script end to end")
-    p.add_argument("--cpu", action="store_true", help="train on the CPU even when a GPU is present")
-    p.add_argument("--no-amp", action="store_true", help="no mixed precision on the GPU")
 
 
 COMMON_DEFAULTS = dict(eval_n=2000, final_eval_n=10000, log_every=50)
@@ -69,10 +56,7 @@ COMMON_DEFAULTS = dict(eval_n=2000, final_eval_n=10000, log_every=50)
 
 def resolve(args: argparse.Namespace) -> argparse.Namespace:
     """Fill in the per-model defaults (or the tiny dry-run config) where no flag was given."""
-    defaults = {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})}
-    for k, v in defaults.items():
-        if getattr(args, k, None) is None:
-            setattr(args, k, v)
+    fill_defaults(args, {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})})
     args.run_dir = Path(args.run_dir or RUNS_DIR / "image" / args.model)
     args.out = Path(args.out or (EVALUATOR_DIR if args.model == "classifier" else CHECKPOINTS_DIR / "image" / args.model))
     return args
@@ -115,35 +99,8 @@ def train_classifier(args) -> None:
         model.train()
         return correct / len(x_test)
 
-    while not run.finished():
-        model.train()
-        bar = tqdm(run.batches(len(x)), total=len(x) // args.batch_size, initial=run.batch_in_epoch,
-                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
-        for b, idx in bar:
-            xb, yb = augment(x[idx]).to(run.device), y[idx].to(run.device)
-            with acc.autocast():
-                logits = model(xb)
-                loss = torch.nn.functional.cross_entropy(logits, yb)
-            opt.zero_grad(set_to_none=True)
-            acc.backward(loss)
-            opt.step()
-            sched.step()
-            run.step += 1
-            run.batch_in_epoch = b + 1
-            if run.step % args.log_every == 0:
-                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), loss=loss.item(),
-                            train_accuracy=(logits.argmax(-1) == yb).float().mean().item(), lr=sched.get_last_lr()[0])
-                bar.set_postfix(loss=f"{loss.item():.3f}")
-            if run.step % args.save_every == 0:
-                run.save({"model": model}, {"opt": opt, "sched": sched})
-            if run.finished():
-                break
-        if run.batch_in_epoch >= len(x) // args.batch_size:
-            run.epoch, run.batch_in_epoch = run.epoch + 1, 0
-        test_acc = test_accuracy()
-        run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), test_accuracy=test_acc)
-        acc.print(f"epoch {run.epoch}: test accuracy {test_acc:.4f}")
-        run.save({"model": model}, {"opt": opt, "sched": sched})
+    train_classifier_epochs(run, model, opt, sched, len(x), lambda idx: (augment(x[idx]), y[idx]),
+                            lambda: {"test_accuracy": test_accuracy()})
 
     if not acc.is_main_process:
         return
@@ -323,12 +280,7 @@ def export_generative(args, run: Run, *, config_dict: dict, family: str, weights
         "modality": "image", "family": family, "model": config_dict, "data": DATA_NOTE,
         "training": training_block(args, run),
     })
-    run.log.flush()
-    shutil.copy(run.log.path, out / ckpt.TRAIN_LOG_FILE)
-    samples = out / "samples"
-    if samples.exists():
-        shutil.rmtree(samples)
-    shutil.copytree(args.run_dir / "samples", samples)
+    copy_log_and_samples(run, out)
     # the preview comes from the exported folder through the app's own pipeline, defaults and all
     from ..registry import load_pipeline, read_entry
 

@@ -19,7 +19,6 @@ import argparse
 import json
 import math
 import random
-import shutil
 import time
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from .. import checkpoint as ckpt
 from ..data import fortunes
 from ..metrics.text import mean_nll, windows
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR
-from .common import Run, training_block
+from .common import Run, add_common_arguments, copy_log_and_samples, fill_defaults, training_block
 
 MODELS = ("gpt", "lstm")
 EOS = "<|endoftext|>"
@@ -49,10 +48,7 @@ SAMPLE_PROMPTS = ["A friend is", "The computer", "Love is", "春眠不觉晓，"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", required=True, choices=MODELS)
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float)
+    add_common_arguments(p, "text", MODELS, save_every=50)
     p.add_argument("--weight-decay", type=float)
     p.add_argument("--warmup", type=int, help="steps of linear learning-rate warm-up")
     p.add_argument("--n-layer", type=int)
@@ -62,28 +58,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dropout", type=float)
     p.add_argument("--vocab-size", type=int)
     p.add_argument("--block-size", type=int, help="tokens per training window (also the GPT's context)")
-    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--limit", type=int, help="use the first N records of each split only")
-    p.add_argument("--max-steps", type=int, help="stop after this many optimisation steps")
     p.add_argument("--eval-every", type=int, help="steps between validation measurements")
     p.add_argument("--patience", type=int, help="validation measurements without improvement before stopping")
-    p.add_argument("--log-every", type=int)
-    p.add_argument("--save-every", type=int, default=50, help="steps between resumable-state saves")
     p.add_argument("--final-eval-n", type=int, help="texts generated for metrics.json (0: skip the measurement)")
     p.add_argument("--corpus-dir", help=f"folder of fortune files (default ${fortunes.ENV_VAR} or the Debian packages)")
-    p.add_argument("--run-dir", help="resumable state and logs (default runs/text/<model>)")
-    p.add_argument("--out", help="checkpoint folder to export (default checkpoints/text/<model>)")
-    p.add_argument("--fresh", action="store_true", help="ignore saved state and start over")
-    p.add_argument("--dry-run", action="store_true", help="a tiny model for a few steps: checks the script end to end")
-    p.add_argument("--cpu", action="store_true", help="train on the CPU even when a GPU is present")
-    p.add_argument("--no-amp", action="store_true", help="no mixed precision on the GPU")
 
 
 def resolve(args: argparse.Namespace) -> argparse.Namespace:
-    defaults = {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})}
-    for k, v in defaults.items():
-        if getattr(args, k, None) is None:
-            setattr(args, k, v)
+    fill_defaults(args, {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})})
     args.run_dir = Path(args.run_dir or RUNS_DIR / "text" / args.model)
     args.out = Path(args.out or CHECKPOINTS_DIR / "text" / args.model)
     return args
@@ -297,12 +280,7 @@ def export(args, run: Run, tokenizer, stopped_early: bool) -> None:
     model.config.update({"modality": "text", "family": args.model, "data": DATA_NOTE, "training": block})
     model.half().save_pretrained(str(out), max_shard_size=f"{ckpt.MAX_SHARD_BYTES // 2**20}MB")
     tokenizer.save_pretrained(str(out))
-    run.log.flush()
-    shutil.copy(run.log.path, out / ckpt.TRAIN_LOG_FILE)
-    samples = out / "samples"
-    if samples.exists():
-        shutil.rmtree(samples)
-    shutil.copytree(args.run_dir / "samples", samples)
+    copy_log_and_samples(run, out)
     # the preview comes from the exported folder through the app's own pipeline
     write_samples(TextPipeline.from_checkpoint(out), out / "preview.txt")
     from ..evaluate import evaluate_folder
