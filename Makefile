@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-done
-# Debian packages the test suite needs (the browser test drives Debian's chromium).
-TEST_DEBS := chromium
+# Debian packages the test suite needs: the browser test drives Debian's chromium, the audio
+# tests synthesise a few spoken digits with espeak-ng.
+TEST_DEBS := chromium espeak-ng
 
 .PHONY: setup run test test-deps bench clean
 

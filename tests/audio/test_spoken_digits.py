@@ -10,7 +10,12 @@ import torch
 from aigc_demo import audio
 from aigc_demo.data import spoken_digits as sd
 
-pytestmark = pytest.mark.skipif(not shutil.which("espeak-ng"), reason="needs Debian's espeak-ng")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _espeak():
+    if not shutil.which("espeak-ng"):
+        pytest.fail("Debian's espeak-ng is missing: `make test` installs it as root; else `sudo apt-get install espeak-ng`.")
 
 # two training voices, one validation and one test voice (the split is by variant name)
 VARIANTS = ["Alex", "m3", "f3", "f5"]
