@@ -24,8 +24,11 @@ def test_ema_smoothing():
 
 def test_metrics_table_has_reference_beside_each_value(tiny_checkpoints):
     table = plots.metrics_table(registry.discover(tiny_checkpoints))
-    assert set(table["model"]) == {"dcgan", "vae", "diffusion"}
-    assert table["real data"].notna().all() and (table["samples"] == 20).all()
+    assert set(table["model"]) == {"gpt", "lstm", "dcgan", "vae", "diffusion"}
+    assert (table["samples"] == 20).all()
+    # every measured figure has its real-data reference; perplexity has no real-data analogue
+    measured = table[table["value"].notna() & (table["metric"] != "test_perplexity")]
+    assert measured["real data"].notna().all() and len(measured) > 15
 
 
 def test_epoch_grids_are_listed_in_order(tiny_checkpoints):
@@ -37,8 +40,10 @@ def test_epoch_grids_are_listed_in_order(tiny_checkpoints):
 
 def test_comparison_bars_carry_the_real_data_reference(tiny_checkpoints):
     entries = registry.discover(tiny_checkpoints)
-    assert plots.comparable_metrics(entries)[:2] == ["fid_fmnist", "kid_fmnist"]
+    assert {"fid_fmnist", "kid_fmnist", "test_bleu_4", "self_bleu_4"} <= set(plots.comparable_metrics(entries))
     fig = plots.comparison_bars(entries, "kid_fmnist")
     bar, ref = fig.data
     assert list(bar.x) == ["dcgan", "diffusion", "vae"] and bar.error_y.visible
     assert len(ref.y) == 3 and ref.name == "real data (same n)"
+    bar, ref = plots.comparison_bars(entries, "test_bleu_4").data  # the BLEU family, same chart
+    assert list(bar.x) == ["gpt", "lstm"] and all(r is not None for r in ref.y)
