@@ -14,3 +14,17 @@ def test_bench_measures_every_text_model(tiny_checkpoints):
     assert [r["what"].split("`")[1] for r in rows] == ["gpt", "lstm"]
     assert all(r["throughput"].endswith("new tokens/s") for r in rows)
     assert rows[0]["met"] in ("yes", "**no**") and rows[1]["met"] == ""  # the target is the GPT's
+
+
+def test_bench_measures_endpoints_through_the_served_app(app_url):
+    rows = bench.bench_endpoints(app_url, repeats=2, available={"/generate_text": ["gpt"], "/generate_image": ["dcgan"]})
+    names = [r["what"] for r in rows]
+    assert any("`/generate_text` (model='gpt'" in n for n in names) and not any("lstm" in n for n in names)
+    assert any("`/bleu`" in n for n in names)
+    assert all(0 < float(r["p50 (s)"]) <= float(r["p95 (s)"]) for r in rows)
+
+
+def test_peak_memory_of_a_process():
+    import os
+
+    assert 10 < bench.peak_memory_mb(os.getpid()) < 100_000
