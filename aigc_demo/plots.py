@@ -91,6 +91,15 @@ def _round(v):
     return round(v, 5) if isinstance(v, float) and math.isfinite(v) else v
 
 
+def training_texts(entry: ModelEntry) -> dict[str, str]:
+    """{"step N": path} of the texts a language model wrote at each validation during
+    training (the same prompts and seed every time), in step order."""
+    folder = entry.path / "samples"
+    found = sorted((int(m.group(1)), p) for p in (folder.glob("step_*.txt") if folder.is_dir() else [])
+                   if (m := re.fullmatch(r"step_(\d+)", p.stem)))
+    return {f"step {step}": str(p) for step, p in found}
+
+
 def epoch_grids(entry: ModelEntry) -> dict[str, str]:
     """{"epoch N": path} of the sample grids a model drew during training, in epoch order
     (one row per class, the same noise every epoch)."""

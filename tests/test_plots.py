@@ -47,3 +47,11 @@ def test_comparison_bars_carry_the_real_data_reference(tiny_checkpoints):
     assert len(ref.y) == 3 and ref.name == "real data (same n)"
     bar, ref = plots.comparison_bars(entries, "test_bleu_4").data  # the BLEU family, same chart
     assert list(bar.x) == ["gpt", "lstm"] and all(r is not None for r in ref.y)
+
+
+def test_training_texts_are_listed_in_step_order(tiny_checkpoints):
+    entry = {e.name: e for e in registry.discover(tiny_checkpoints)}["gpt"]
+    texts = plots.training_texts(entry)
+    steps = [int(k.split()[1]) for k in texts]
+    assert steps == sorted(steps) and len(steps) >= 2
+    assert "'A friend is'" in open(texts[f"step {steps[-1]}"], encoding="utf-8").read()

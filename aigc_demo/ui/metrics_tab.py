@@ -1,5 +1,7 @@
 """The Metrics tab: training curves of every model, from its train_log.csv."""
 
+from pathlib import Path
+
 import gradio as gr
 from PIL import Image
 
@@ -61,6 +63,29 @@ def build(studio, demo: gr.Blocks) -> None:
         grid_model.change(epochs_of, grid_model, [grid_epoch, grid_image], api_visibility="private")
         grid_epoch.change(grid_at, [grid_model, grid_epoch], grid_image, api_visibility="private")
         demo.load(grid_at, [grid_model, grid_epoch], grid_image, api_visibility="private")
+
+    with_texts = {e.name: plots.training_texts(e) for e in entries if plots.training_texts(e)}
+    if with_texts:
+        gr.Markdown("### What the language models wrote during training\nThe same prompts and seed at every "
+                    "validation step.")
+        first = next(iter(with_texts))
+        with gr.Row():
+            text_model = gr.Dropdown(list(with_texts), value=first, label="Model")
+            text_step = gr.Dropdown(list(with_texts[first]), value=list(with_texts[first])[-1], label="Step")
+        text_box = gr.Textbox(label="Samples", lines=16, interactive=False)
+
+        def steps_of(model):
+            texts = with_texts.get(model, {})
+            last = list(texts)[-1] if texts else None
+            return gr.update(choices=list(texts), value=last), text_at(model, last)
+
+        def text_at(model, step):
+            path = with_texts.get(model, {}).get(step)
+            return Path(path).read_text(encoding="utf-8") if path else ""
+
+        text_model.change(steps_of, text_model, [text_step, text_box], api_visibility="private")
+        text_step.change(text_at, [text_model, text_step], text_box, api_visibility="private")
+        demo.load(text_at, [text_model, text_step], text_box, api_visibility="private")
 
 
 def _comparison(studio, demo: gr.Blocks) -> None:

@@ -47,7 +47,8 @@ def test_header_overview_and_all_five_tabs(page):
     for heading in ("Shipped metrics", "Measure a model now", "Score your own images", "Is it copying?", "BLEU calculator"):
         assert page.get_by_text(heading).first.is_visible(), heading
     page.get_by_role("tab", name="Metrics").click()
-    for heading in ("Models compared", "Training curves", "What the model drew during training"):
+    for heading in ("Models compared", "Training curves", "What the model drew during training",
+                    "What the language models wrote during training"):
         assert page.get_by_text(heading).first.is_visible(), heading
 
 
