@@ -93,10 +93,117 @@ class _Logits(nn.Module):
         return self.classifier.head(feats)
 
 
-class FMNISTEvaluator:
+class FeatureEvaluator:
+    """Metrics in the features of one of our classifiers, beside real data: the machinery the
+    image metrics (FMNISTEvaluator) and the audio metrics (metrics/audio.py) share.
+
+    Subclasses name their metrics (NAMES: "fid", "kid", "is", "accuracy" -> metric name),
+    the reference features they compare with (REAL_KEY, the held-out real data; TRAIN_KEY,
+    real training data for the real-data row), and how raw samples become classifier input
+    (`prepare`)."""
+
+    NAMES = {"fid": "fid_fmnist", "kid": "kid_fmnist", "is": "is_fmnist", "accuracy": "class_accuracy"}
+    REAL_KEY, TRAIN_KEY = "test_features", "train_features"
+
     def __init__(self, classifier: FMNISTClassifier, reference: dict[str, torch.Tensor] | None = None):
         self.classifier = classifier.eval()  # torchmetrics does not switch custom modules to eval
         self.reference = reference or {}
+
+    def prepare(self, samples: torch.Tensor) -> torch.Tensor:
+        """Raw samples -> classifier input (B, 1, side, side)."""
+        return samples
+
+    @torch.no_grad()
+    def features(self, samples: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+        x = self.prepare(samples)
+        return torch.cat([self.classifier.features(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])
+
+    @torch.no_grad()
+    def predict(self, samples: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
+        """Class probabilities (N, n_classes) of raw samples."""
+        x = self.prepare(samples)
+        return torch.cat([self.classifier(x[i:i + batch_size]).softmax(-1) for i in range(0, len(x), batch_size)])
+
+    @torch.no_grad()
+    def _distances(self, fake: torch.Tensor, real_features: torch.Tensor) -> dict[str, float]:
+        """FID, KID and IS of `fake` (classifier input or features) against real features."""
+        n = min(len(fake), len(real_features))
+        # FID keeps its sums in float64 already; set_dtype would also cast our module.
+        # sync_on_compute=False: scoring runs in one process, also inside a multi-GPU run
+        fid = FrechetInceptionDistance(feature=_Features(self.classifier), reset_real_features=True, sync_on_compute=False)
+        # KID's polynomial kernel (gamma x.y + 1)^3 assumes features of order one; ours are
+        # ReLU activations of arbitrary scale, so gamma is 1 / (d * mean square of the real
+        # features) instead of 1 / d: the same as rescaling the features to unit RMS.
+        d = real_features.shape[1]
+        gamma = 1.0 / (d * real_features.float().pow(2).mean().item())
+        kid = KernelInceptionDistance(feature=_Features(self.classifier), subset_size=min(1000, n), subsets=50, gamma=gamma,
+                                      sync_on_compute=False)
+        inception = InceptionScore(feature=_Logits(self.classifier), splits=10, sync_on_compute=False)
+        for i in range(0, len(real_features), 1000):
+            fid.update(real_features[i:i + 1000], real=True)
+            kid.update(real_features[i:i + 1000], real=True)
+        for i in range(0, len(fake), 1000):
+            batch = fake[i:i + 1000]
+            fid.update(batch, real=False)
+            kid.update(batch, real=False)
+            inception.update(batch)
+        kid_mean, kid_std = kid.compute()
+        is_mean, is_std = inception.compute()
+        names = self.NAMES
+        return {
+            names["fid"]: float(fid.compute()),
+            names["kid"]: float(kid_mean), f"{names['kid']}_std": float(kid_std),
+            names["is"]: float(is_mean), f"{names['is']}_std": float(is_std),
+        }
+
+    def _reference_subset(self, key: str, n: int, generator: torch.Generator) -> torch.Tensor:
+        feats = self._reference_subset_all(key)
+        if n > len(feats):
+            raise ValueError(f"at most {len(feats)} samples can be compared with the shipped reference, not {n}")
+        return feats[torch.randperm(len(feats), generator=generator)[:n]]
+
+    def _reference_subset_all(self, key: str) -> torch.Tensor:
+        if key not in self.reference:
+            raise FileNotFoundError(f"the reference features ({REFERENCE_FILE}) are missing beside the classifier")
+        return self.reference[key]
+
+    @torch.no_grad()
+    def score(self, samples: torch.Tensor, labels: torch.Tensor | None = None, *, seed: int = 0) -> dict:
+        """All metrics of generated `samples`, asked for as classes `labels`, with the
+        real-data reference row at the same N."""
+        n = len(samples)
+        x = self.prepare(samples)
+        torch.manual_seed(seed)  # KID draws its subsets from the global RNG
+        real = self._reference_subset(self.REAL_KEY, n, torch.Generator().manual_seed(seed))
+        result = self._distances(x, real)
+        if labels is not None:
+            pred = torch.cat([self.classifier(x[i:i + 500]).argmax(-1) for i in range(0, len(x), 500)])
+            result[self.NAMES["accuracy"]] = float((pred == labels.to(pred.device)).float().mean())
+        return {"n": n, "seed": seed, "generated": result, "real_reference": self.reference_scores(n, seed=seed)}
+
+    @torch.no_grad()
+    def reference_scores(self, n: int, *, seed: int = 0) -> dict:
+        """The same metrics for n real training samples against n held-out real samples:
+        what a perfect generator would score at this sample count."""
+        torch.manual_seed(seed)
+        g = torch.Generator().manual_seed(seed)
+        real = self._reference_subset(self.REAL_KEY, n, g)  # the same draw score() makes
+        real_train = self._reference_subset(self.TRAIN_KEY, n, g)
+        reference = self._distances(real_train, real)
+        accuracy = self.real_accuracy()
+        if accuracy is not None:
+            reference[self.NAMES["accuracy"]] = accuracy  # the classifier on real data: the ceiling
+        return reference
+
+    def real_accuracy(self) -> float | None:
+        return None
+
+
+class FMNISTEvaluator(FeatureEvaluator):
+    """The image metrics: FID/KID/IS-FMNIST and class accuracy against the test set."""
+
+    def __init__(self, classifier: FMNISTClassifier, reference: dict[str, torch.Tensor] | None = None):
+        super().__init__(classifier, reference)
         self.train_images = None
 
     @classmethod
@@ -122,65 +229,6 @@ class FMNISTEvaluator:
         return evaluator
 
     @torch.no_grad()
-    def features(self, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
-        return torch.cat([self.classifier.features(images[i:i + batch_size]) for i in range(0, len(images), batch_size)])
-
-    @torch.no_grad()
-    def predict(self, images: torch.Tensor, batch_size: int = 500) -> torch.Tensor:
-        """Class probabilities (N, 10) of images (N, 1, 28, 28) in [-1, 1]."""
-        return torch.cat([self.classifier(images[i:i + batch_size]).softmax(-1) for i in range(0, len(images), batch_size)])
-
-    @torch.no_grad()
-    def _distances(self, fake: torch.Tensor, real_features: torch.Tensor) -> dict[str, float]:
-        """FID, KID and IS of `fake` (images or features) against real features."""
-        n = min(len(fake), len(real_features))
-        # FID keeps its sums in float64 already; set_dtype would also cast our module.
-        # sync_on_compute=False: scoring runs in one process, also inside a multi-GPU run
-        fid = FrechetInceptionDistance(feature=_Features(self.classifier), reset_real_features=True, sync_on_compute=False)
-        # KID's polynomial kernel (gamma x.y + 1)^3 assumes features of order one; ours are
-        # ReLU activations of arbitrary scale, so gamma is 1 / (d * mean square of the real
-        # features) instead of 1 / d: the same as rescaling the features to unit RMS.
-        d = real_features.shape[1]
-        gamma = 1.0 / (d * real_features.float().pow(2).mean().item())
-        kid = KernelInceptionDistance(feature=_Features(self.classifier), subset_size=min(1000, n), subsets=50, gamma=gamma,
-                                      sync_on_compute=False)
-        inception = InceptionScore(feature=_Logits(self.classifier), splits=10, sync_on_compute=False)
-        for i in range(0, len(real_features), 1000):
-            fid.update(real_features[i:i + 1000], real=True)
-            kid.update(real_features[i:i + 1000], real=True)
-        for i in range(0, len(fake), 1000):
-            batch = fake[i:i + 1000]
-            fid.update(batch, real=False)
-            kid.update(batch, real=False)
-            inception.update(batch)
-        kid_mean, kid_std = kid.compute()
-        is_mean, is_std = inception.compute()
-        return {
-            "fid_fmnist": float(fid.compute()),
-            "kid_fmnist": float(kid_mean), "kid_fmnist_std": float(kid_std),
-            "is_fmnist": float(is_mean), "is_fmnist_std": float(is_std),
-        }
-
-    def _reference_subset(self, key: str, n: int, generator: torch.Generator) -> torch.Tensor:
-        feats = self._reference_subset_all(key)
-        if n > len(feats):
-            raise ValueError(f"at most {len(feats)} samples can be compared with the shipped reference, not {n}")
-        return feats[torch.randperm(len(feats), generator=generator)[:n]]
-
-    @torch.no_grad()
-    def score(self, images: torch.Tensor, labels: torch.Tensor | None = None, *, seed: int = 0) -> dict:
-        """All image metrics of generated `images` (N, 1, 28, 28) in [-1, 1], asked for as
-        classes `labels`, with the real-data reference row at the same N."""
-        n = len(images)
-        torch.manual_seed(seed)  # KID draws its subsets from the global RNG
-        real_test = self._reference_subset("test_features", n, torch.Generator().manual_seed(seed))
-        result = self._distances(images, real_test)
-        if labels is not None:
-            pred = self.predict(images).argmax(-1)
-            result["class_accuracy"] = float((pred == labels.to(pred.device)).float().mean())
-        return {"n": n, "seed": seed, "generated": result, "real_reference": self.reference_scores(n, seed=seed)}
-
-    @torch.no_grad()
     def nearest_training(self, images: torch.Tensor, k: int = 3) -> tuple[torch.Tensor, torch.Tensor]:
         """For each image, the k nearest of the reference training images in classifier
         features (Euclidean): (distances (N, k), indices (N, k))."""
@@ -196,24 +244,9 @@ class FMNISTEvaluator:
         test = self.reference["test_features"][:n]
         return float(torch.cdist(test, self._reference_subset_all("train_features")).min(dim=1).values.median())
 
-    def _reference_subset_all(self, key: str) -> torch.Tensor:
-        if key not in self.reference:
-            raise FileNotFoundError(f"the reference features ({REFERENCE_FILE}) are missing beside the classifier")
-        return self.reference[key]
-
-    @torch.no_grad()
-    def reference_scores(self, n: int, *, seed: int = 0) -> dict:
-        """The same metrics for n real training images against n real test images: what a
-        perfect generator would score at this sample count."""
-        torch.manual_seed(seed)
-        g = torch.Generator().manual_seed(seed)
-        real_test = self._reference_subset("test_features", n, g)  # the same draw score() makes
-        real_train = self._reference_subset("train_features", n, g)
-        reference = self._distances(real_train, real_test)
-        if "test_accuracy" in self.reference:
-            # the classifier's accuracy on real test images: the ceiling for samples
-            reference["class_accuracy"] = float(self.reference["test_accuracy"].item())
-        return reference
+    def real_accuracy(self) -> float | None:
+        acc = self.reference.get("test_accuracy")
+        return float(acc.item()) if acc is not None else None
 
 
 def balanced_labels(n: int, n_classes: int = 10) -> torch.Tensor:
