@@ -43,49 +43,40 @@ def build(studio, demo: gr.Blocks) -> None:
     with_grids = {e.name: plots.epoch_grids(e) for e in entries if plots.epoch_grids(e)}
     if with_grids:
         gr.Markdown("### What the model drew during training\nOne row per class, the same noise at every epoch.")
-        first = next(iter(with_grids))
-        with gr.Row():
-            grid_model = gr.Dropdown(list(with_grids), value=first, label="Model")
-            grid_epoch = gr.Dropdown(list(with_grids[first]), value=list(with_grids[first])[-1], label="Epoch")
         # handed over as pictures, not paths: Gradio copies them to its cache, and nothing
         # under checkpoints/ becomes downloadable by URL
-        grid_image = gr.Image(label="Sample grid", format="png", height=420, interactive=False)
-
-        def epochs_of(model):
-            grids = with_grids.get(model, {})
-            last = list(grids)[-1] if grids else None
-            return gr.update(choices=list(grids), value=last), grid_at(model, last)
-
-        def grid_at(model, epoch):
-            path = with_grids.get(model, {}).get(epoch)
-            return Image.open(path) if path else None
-
-        grid_model.change(epochs_of, grid_model, [grid_epoch, grid_image], api_visibility="private")
-        grid_epoch.change(grid_at, [grid_model, grid_epoch], grid_image, api_visibility="private")
-        demo.load(grid_at, [grid_model, grid_epoch], grid_image, api_visibility="private")
+        _training_samples(demo, with_grids, "Epoch", gr.Image(label="Sample grid", format="png", height=420,
+                                                             interactive=False, render=False), Image.open)
 
     with_texts = {e.name: plots.training_texts(e) for e in entries if plots.training_texts(e)}
     if with_texts:
         gr.Markdown("### What the language models wrote during training\nThe same prompts and seed at every "
                     "validation step.")
-        first = next(iter(with_texts))
-        with gr.Row():
-            text_model = gr.Dropdown(list(with_texts), value=first, label="Model")
-            text_step = gr.Dropdown(list(with_texts[first]), value=list(with_texts[first])[-1], label="Step")
-        text_box = gr.Textbox(label="Samples", lines=16, interactive=False)
+        _training_samples(demo, with_texts, "Step", gr.Textbox(label="Samples", lines=16, interactive=False, render=False),
+                          lambda path: Path(path).read_text(encoding="utf-8"))
 
-        def steps_of(model):
-            texts = with_texts.get(model, {})
-            last = list(texts)[-1] if texts else None
-            return gr.update(choices=list(texts), value=last), text_at(model, last)
 
-        def text_at(model, step):
-            path = with_texts.get(model, {}).get(step)
-            return Path(path).read_text(encoding="utf-8") if path else ""
+def _training_samples(demo: gr.Blocks, files: dict[str, dict[str, str]], moment: str, view, read) -> None:
+    """Pick a model and a moment of its training ({model: {moment: path}}); `view` shows
+    read(path) of that file."""
+    first = next(iter(files))
+    with gr.Row():
+        model = gr.Dropdown(list(files), value=first, label="Model")
+        when = gr.Dropdown(list(files[first]), value=list(files[first])[-1], label=moment)
+    view.render()
 
-        text_model.change(steps_of, text_model, [text_step, text_box], api_visibility="private")
-        text_step.change(text_at, [text_model, text_step], text_box, api_visibility="private")
-        demo.load(text_at, [text_model, text_step], text_box, api_visibility="private")
+    def show(m, w):
+        path = files.get(m, {}).get(w)
+        return read(path) if path else None
+
+    def moments_of(m):
+        options = list(files.get(m, {}))
+        last = options[-1] if options else None
+        return gr.update(choices=options, value=last), show(m, last)
+
+    model.change(moments_of, model, [when, view], api_visibility="private")
+    when.change(show, [model, when], view, api_visibility="private")
+    demo.load(show, [model, when], view, api_visibility="private")
 
 
 def _comparison(studio, demo: gr.Blocks) -> None:
@@ -96,7 +87,9 @@ def _comparison(studio, demo: gr.Blocks) -> None:
     metrics = plots.comparable_metrics(measured)
     gr.Markdown("### Models compared\nEach bar beside the same metric of real data at the same sample count "
                 "(black line); error bars where a spread was measured.")
-    metric = gr.Dropdown(metrics, value=metrics[0], label="Metric")
+    # open on a metric that has a real-data reference (perplexity, listed first, has none)
+    default = next((m for m in metrics if any(m in e.metrics.get("real_reference", {}) for e in measured)), metrics[0])
+    metric = gr.Dropdown(metrics, value=default, label="Metric")
     bars = gr.Plot()
     table = plots.metrics_table(measured)
     with gr.Accordion("Every metric of every model (sortable; CSV below)", open=False):
