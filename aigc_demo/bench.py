@@ -107,15 +107,13 @@ def bench_endpoints(url: str, repeats: int, requests=ENDPOINT_REQUESTS, availabl
     for api_name, params in requests:
         if available is not None and params.get("model") not in (None, *available.get(api_name, ())):
             continue
-        client.predict(**params, seed=0, api_name=api_name) if "model" in params else client.predict(**params, api_name=api_name)
         times = []
-        for i in range(repeats):
+        for i in range(-1, repeats):  # call -1 is the warm-up
+            seeded = {**params, "seed": max(i, 0)} if "model" in params else params
             t0 = time.perf_counter()
-            if "model" in params:
-                client.predict(**params, seed=i, api_name=api_name)
-            else:
-                client.predict(**params, api_name=api_name)
-            times.append(time.perf_counter() - t0)
+            client.predict(**seeded, api_name=api_name)
+            if i >= 0:
+                times.append(time.perf_counter() - t0)
         what = ", ".join(f"{k}={v!r}" for k, v in params.items() if k in ("model", "n", "steps", "max_new_tokens"))
         rows.append({"what": f"endpoint `{api_name}` ({what or 'as shown'})", "first-use load (s)": "",
                      "p50 (s)": f"{statistics.median(times):.3f}", "p95 (s)": f"{p95(times):.3f}",

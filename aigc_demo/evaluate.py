@@ -65,10 +65,7 @@ def text_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int |
     from .pipelines.text import PURE_SAMPLING
     from .train.text import token_stream
 
-    records = fortunes.read_records(corpus_dir)
-    split = {s: [r for r in records if r.split == s] for s in fortunes.SPLITS}
-    if limit:
-        split = {k: v[:limit] for k, v in split.items()}
+    split = fortunes.splits(corpus_dir, limit)
     by_language = lambda recs: {lang: [r.text for r in recs if r.language == lang] for lang in tm.LANGUAGE_TOKENIZER}
     test, valid = by_language(split["test"]), by_language(split["valid"])
     block = int(entry.training.get("block_size") or pipe.context)

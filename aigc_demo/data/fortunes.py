@@ -107,10 +107,10 @@ def read_records(folder: str | Path | None = None) -> list[Record]:
     return records
 
 
-def split_texts(split: str, folder: str | Path | None = None, language: str | None = None) -> list[str]:
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
-    return [r.text for r in read_records(folder) if r.split == split and (language is None or r.language == language)]
+def splits(folder: str | Path | None = None, limit: int | None = None) -> dict[str, list[Record]]:
+    """The records of each split, in file order (only the first `limit` of each, if given)."""
+    records = read_records(folder)
+    return {s: [r for r in records if r.split == s][:limit] for s in SPLITS}
 
 
 def statistics(records: list[Record]) -> dict:

@@ -125,10 +125,6 @@ def to_clip(audio: np.ndarray, sample_rate: int, *, length: int = CLIP_SAMPLES, 
     return out
 
 
-def voices(accents=ACCENTS, variant_names: list[str] | None = None) -> list[Voice]:
-    return [Voice(a, v) for a in accents for v in (variant_names if variant_names is not None else variants())]
-
-
 def distinct_variants(variant_names: list[str]) -> list[str]:
     """Drop variants that sound exactly like an earlier one (or like no variant at all)."""
     seen = {hashlib.sha256(speak("seven", "en").tobytes()).hexdigest()}

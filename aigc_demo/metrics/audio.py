@@ -62,7 +62,7 @@ class DigitEvaluator(FeatureEvaluator):
     @torch.no_grad()
     def prepare(self, samples: torch.Tensor) -> torch.Tensor:
         """Waveforms (B, 16000) -> log-mel (B, 1, 64, 64); log-mels (B, 64, 64) pass through."""
-        if samples.dim() == 2 and samples.shape[-1] != samples.shape[-2]:
+        if samples.dim() == 2:
             samples = torch.cat([self.to_mel(samples[i:i + 256]) for i in range(0, len(samples), 256)])
         return samples[:, None] if samples.dim() == 3 else samples
 

@@ -14,20 +14,20 @@ the references contain CJK characters.
 
 from __future__ import annotations
 
-import re
 
 from sacrebleu.metrics import BLEU
+
+from ..data.fortunes import language_of
 
 TOKENIZERS = ("auto", "13a", "zh", "intl", "char", "none")
 MAX_LINES = 2000
 MAX_CHARS = 200_000
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 def pick_tokenizer(tokenize: str, texts: list[str]) -> str:
     if tokenize != "auto":
         return tokenize
-    return "zh" if any(_CJK.search(t) for t in texts) else "13a"
+    return "zh" if any(language_of(t) == "zh" for t in texts) else "13a"
 
 
 def bleu(hypotheses: list[str], references: list[str], tokenize: str = "auto") -> dict:

@@ -122,7 +122,7 @@ class TextPipeline:
         else:  # a hub model: name its exact revision instead of hashing the download
             sha = getattr(model.config, "_commit_hash", None) or "hub"
             family = model.config.model_type
-        return cls(model, tokenizer, name=name or folder.name if folder.is_dir() else str(path_or_id),
+        return cls(model, tokenizer, name=name or (folder.name if folder.is_dir() else str(path_or_id)),
                    family=family, checkpoint_sha256=sha, device=device)
 
     @classmethod

@@ -121,13 +121,17 @@ class Run:
         self.args = args
         self.accelerator = make_accelerator(amp=not args.no_amp, cpu=args.cpu)
         self.device = self.accelerator.device
+        if args.fresh and self.accelerator.is_main_process and args.run_dir.is_dir():
+            # everything a run keeps is derived from its own earlier steps (state, log,
+            # samples, best weights, cached features): starting over drops it all
+            import shutil
+
+            shutil.rmtree(args.run_dir)
+        self.accelerator.wait_for_everyone()
         args.run_dir.mkdir(parents=True, exist_ok=True)
         (args.run_dir / "samples").mkdir(exist_ok=True)
         self.state_path = args.run_dir / "state.pt"
         self.state = None if args.fresh else load_state(self.state_path)
-        if args.fresh:
-            for old in (args.run_dir / "samples").glob("*.*"):
-                old.unlink()
         self.step = self.state["step"] if self.state else 0
         self.epoch = self.state["epoch"] if self.state else 0
         self.batch_in_epoch = self.state["batch_in_epoch"] if self.state else 0

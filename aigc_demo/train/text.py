@@ -76,11 +76,7 @@ def resolve(args: argparse.Namespace) -> argparse.Namespace:
 
 
 def load_corpus(args) -> dict[str, list[str]]:
-    records = fortunes.read_records(args.corpus_dir)
-    texts = {split: [r.text for r in records if r.split == split] for split in fortunes.SPLITS}
-    if args.limit:
-        texts = {k: v[: args.limit] for k, v in texts.items()}
-    return texts
+    return {s: [r.text for r in recs] for s, recs in fortunes.splits(args.corpus_dir, args.limit).items()}
 
 
 def train_tokenizer(texts: list[str], vocab_size: int):

@@ -96,3 +96,20 @@ def test_training_resumes_and_exports_the_checkpoint_folder(tmp_path):
     config = ckpt.read_json(out / "config.json")
     assert config["modality"] == "text" and config["family"] == "gpt" and config["training"]["steps"] == 4
     assert config["dtype"] == "float16"  # half the bytes on disk; read back as float32
+
+
+def test_fresh_drops_everything_the_earlier_run_kept(tmp_path):
+    """--fresh starts over: the best weights, log and tokenizer of the earlier run are not
+    reused (a run too short to measure would otherwise export the old best weights)."""
+    from aigc_demo import checkpoint as ckpt
+
+    out, run_dir = tmp_path / "text" / "lstm", tmp_path / "runs" / "lstm"
+    common = ["text", "--model", "lstm", "--dry-run", "--corpus-dir", str(FORTUNES_FIXTURE), "--run-dir", str(run_dir),
+              "--out", str(out), "--final-eval-n", "0"]
+    train(*common, "--max-steps", "4")
+    (run_dir / "best" / "stale-marker").write_text("from the earlier run")
+    train(*common, "--fresh", "--max-steps", "1")
+    assert not (run_dir / "best" / "stale-marker").exists()
+    assert ckpt.read_json(out / "config.json")["training"]["steps"] == 1
+    steps = {int(line.split(",")[0]) for line in (out / "train_log.csv").read_text().splitlines()[1:]}
+    assert steps == {1}
