@@ -32,6 +32,10 @@ class DCGANConfig:
     g_width: int = 64  # G channels one step below full size (twice that per step further down)
     d_width: int = 64  # D channels after its first stride-2 conv (doubling per conv)
     image_size: int = 28  # 28 (Fashion-MNIST: from 7x7, two upsamplings) or 64 (spectrograms: from 4x4, four)
+    # D also sees how much its batch varies (ProGAN's minibatch standard deviation): a
+    # generator that draws every sample alike is then easy to tell apart. The SpecGAN needs
+    # it; without it, on 6k clips, each digit collapsed to nearly one voice.
+    minibatch_std: bool = False
 
 
 def _steps(image_size: int) -> tuple[int, int]:
@@ -74,11 +78,18 @@ class Discriminator(nn.Module):
             kernel = 3 if (c.image_size == 28 and i == n_down - 1) else 4  # 7 -> 4 needs a 3x3 kernel
             layers += [spectral_norm(nn.Conv2d(cin, cout, kernel, 2, 1)), nn.LeakyReLU(0.2)]
         self.body = nn.Sequential(*layers)
+        self.minibatch_std = c.minibatch_std
+        if c.minibatch_std:
+            self.after_std = nn.Sequential(spectral_norm(nn.Conv2d(chans[-1] + 1, chans[-1], 3, 1, 1)), nn.LeakyReLU(0.2))
         self.psi = spectral_norm(nn.Linear(chans[-1], 1))
         self.embed = spectral_norm(nn.Embedding(c.n_classes, chans[-1]))
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        h = self.body(x).sum(dim=(2, 3))  # (B, channels): sum pooling, as in the projection paper
+        h = self.body(x)
+        if self.minibatch_std:
+            spread = h.std(dim=0, unbiased=False).mean()  # one number: the batch's variety
+            h = self.after_std(torch.cat([h, spread.expand(len(h), 1, *h.shape[2:])], dim=1))
+        h = h.sum(dim=(2, 3))  # (B, channels): sum pooling, as in the projection paper
         return self.psi(h).squeeze(1) + (self.embed(y) * h).sum(dim=1)  # logits (B,)
 
 

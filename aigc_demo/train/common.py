@@ -99,6 +99,16 @@ def load_state(path: str | Path) -> dict | None:
     return torch.load(path, map_location="cpu", weights_only=True)
 
 
+def cli_args(args) -> list[str]:
+    """The options that define a run of the image and audio scripts, for its recorded command."""
+    out = [f"--model {args.model}", f"--epochs {args.epochs}", f"--width {args.width}", f"--seed {args.seed}"]
+    if getattr(args, "limit", None):
+        out.append(f"--limit {args.limit}")
+    if args.max_steps:
+        out.append(f"--max-steps {args.max_steps}")
+    return out
+
+
 def training_block(args, run, command: str) -> dict:
     """The "training" block of config.json: what the model card and overview show."""
     return {
@@ -260,3 +270,75 @@ def train_classifier_epochs(run: Run, model, opt, sched, n_items: int, make_batc
         run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), **figures)
         acc.print(f"epoch {run.epoch}: " + ", ".join(f"{k} {v:.4f}" for k, v in figures.items()))
         run.save({"model": model}, {"opt": opt, "sched": sched})
+
+
+def train_gan_epochs(run: Run, gan, G, D, opt_g, opt_d, n_items: int, get_batch, end_epoch, ema=None) -> None:
+    """The seeds' GAN loop, shared by the image DCGAN and the audio SpecGAN: per batch, one
+    discriminator step (real pairs up, generated pairs down), then one generator step with
+    the non-saturating loss -log D(G(z), y). get_batch(indices) -> (real, labels);
+    end_epoch() closes each epoch (sample grid, figures). G and D may be wrapped by
+    `accelerator.prepare`; `gan` is the plain module whose state is saved. ema: an
+    `AveragedModel` of the generator, updated after every generator step (saved with the
+    run) -- the running average samples better than the weights of any single step."""
+    from tqdm.auto import tqdm
+
+    from ..models.dcgan import d_loss as gan_d_loss
+    from ..models.dcgan import g_loss as gan_g_loss
+
+    args, acc = run.args, run.accelerator
+    latent_dim = gan.config.latent_dim
+    modules = {"gan": gan} if ema is None else {"gan": gan, "ema": ema}
+    while not run.finished():
+        bar = tqdm(run.batches(n_items), total=n_items // args.batch_size, initial=run.batch_in_epoch,
+                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
+        for b, idx in bar:
+            real, labels = get_batch(idx)
+            real, labels = real.to(run.device), labels.to(run.device)
+            z = torch.randn(len(idx), latent_dim, device=run.device)
+            # (1) Update D: real pairs up, generated pairs down.
+            with acc.autocast():
+                fake = G(z, labels)
+                real_logits = D(real, labels)
+                fake_logits = D(fake.detach(), labels)
+                d_loss = gan_d_loss(real_logits, fake_logits)
+            opt_d.zero_grad(set_to_none=True)
+            acc.backward(d_loss)
+            opt_d.step()
+            # (2) Update G: the non-saturating loss, -log D(G(z)).
+            with acc.autocast():
+                g_loss = gan_g_loss(D(fake, labels))
+            opt_g.zero_grad(set_to_none=True)
+            acc.backward(g_loss)
+            opt_g.step()
+            if ema is not None:
+                ema.update_parameters(gan.generator)
+            run.step += 1
+            run.batch_in_epoch = b + 1
+            if run.step % args.log_every == 0:
+                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), d_loss=d_loss.item(), g_loss=g_loss.item(),
+                            d_real=real_logits.sigmoid().mean().item(), d_fake=fake_logits.sigmoid().mean().item())
+                bar.set_postfix(d=f"{d_loss.item():.3f}", g=f"{g_loss.item():.3f}")
+            if run.step % args.save_every == 0:
+                run.save(modules, {"g": opt_g, "d": opt_d})
+            if run.finished():
+                break
+        end_epoch()
+        run.save(modules, {"g": opt_g, "d": opt_d})
+
+
+def end_epoch(run: Run, per_epoch: int, draw_grid, score=None) -> None:
+    """Close an epoch of a generative model: count it, draw its sample grid with
+    draw_grid(path), and log the figures of score() -> {column: value} (if given)."""
+    args = run.args
+    epoch_done = run.batch_in_epoch >= per_epoch
+    if epoch_done:
+        run.epoch, run.batch_in_epoch = run.epoch + 1, 0
+    if run.accelerator.is_main_process:
+        # a run cut short by --max-steps names its last, partial epoch by the batches it saw
+        name = f"epoch_{run.epoch:03d}.png" if epoch_done else f"epoch_{run.epoch:03d}_batch_{run.batch_in_epoch}.png"
+        draw_grid(args.run_dir / "samples" / name)
+        if score is not None:
+            figures = score()
+            run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), **figures)
+            run.accelerator.print(f"epoch {run.epoch}: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
+    run.accelerator.wait_for_everyone()  # the other processes wait while the main one measures

@@ -25,7 +25,8 @@ from ..data import fashion_mnist
 from ..images import grid
 from ..metrics.image import EVALUATOR_DIR, REFERENCE_FILE, REFERENCE_IMAGES_FILE, FMNISTEvaluator, generate_and_score
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR
-from .common import Run, add_common_arguments, copy_log_and_samples, fill_defaults, train_classifier_epochs
+from .common import Run, add_common_arguments, cli_args, copy_log_and_samples, fill_defaults, train_classifier_epochs, train_gan_epochs
+from .common import end_epoch as close_epoch
 from .common import training_block as common_training_block
 
 MODELS = ("classifier", "dcgan", "vae", "diffusion")
@@ -161,22 +162,11 @@ def save_reference_images(out: Path, train_sub: torch.Tensor) -> None:
 
 
 def training_block(args, run) -> dict:
-    return common_training_block(args, run, "python -m aigc_demo.train image " + " ".join(_cli_args(args)))
-
-
-def _cli_args(args) -> list[str]:
-    out = [f"--model {args.model}", f"--epochs {args.epochs}", f"--width {args.width}", f"--seed {args.seed}"]
-    if args.limit:
-        out.append(f"--limit {args.limit}")
-    if args.max_steps:
-        out.append(f"--max-steps {args.max_steps}")
-    return out
+    return common_training_block(args, run, "python -m aigc_demo.train image " + " ".join(cli_args(args)))
 
 
 def train_dcgan(args) -> None:
     from ..models.dcgan import DCGAN, DCGANConfig
-    from ..models.dcgan import d_loss as dcgan_d_loss
-    from ..models.dcgan import g_loss as dcgan_g_loss
 
     run = Run(args, ["d_loss", "g_loss", "d_real", "d_fake", "fid_fmnist", "class_accuracy"])
     acc = run.accelerator
@@ -200,39 +190,8 @@ def train_dcgan(args) -> None:
         g.train()
         return out
 
-    while not run.finished():
-        bar = tqdm(run.batches(len(x)), total=len(x) // args.batch_size, initial=run.batch_in_epoch,
-                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
-        for b, idx in bar:
-            real, labels = x[idx].to(run.device), y[idx].to(run.device)
-            z = torch.randn(len(idx), config.latent_dim, device=run.device)
-            # (1) Update D: real pairs up, generated pairs down.
-            with acc.autocast():
-                fake = G(z, labels)
-                real_logits = D(real, labels)
-                fake_logits = D(fake.detach(), labels)
-                d_loss = dcgan_d_loss(real_logits, fake_logits)
-            opt_d.zero_grad(set_to_none=True)
-            acc.backward(d_loss)
-            opt_d.step()
-            # (2) Update G: the non-saturating loss, -log D(G(z)).
-            with acc.autocast():
-                g_loss = dcgan_g_loss(D(fake, labels))
-            opt_g.zero_grad(set_to_none=True)
-            acc.backward(g_loss)
-            opt_g.step()
-            run.step += 1
-            run.batch_in_epoch = b + 1
-            if run.step % args.log_every == 0:
-                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), d_loss=d_loss.item(), g_loss=g_loss.item(),
-                            d_real=real_logits.sigmoid().mean().item(), d_fake=fake_logits.sigmoid().mean().item())
-                bar.set_postfix(d=f"{d_loss.item():.3f}", g=f"{g_loss.item():.3f}")
-            if run.step % args.save_every == 0:
-                run.save({"gan": gan}, {"g": opt_g, "d": opt_d})
-            if run.finished():
-                break
-        end_epoch(run, sample_fn, evaluator)
-        run.save({"gan": gan}, {"g": opt_g, "d": opt_d})
+    train_gan_epochs(run, gan, G, D, opt_g, opt_d, len(x), lambda idx: (x[idx], y[idx]),
+                     lambda: end_epoch(run, sample_fn, evaluator))
 
     if acc.is_main_process:
         generator = acc.unwrap_model(G)
@@ -249,20 +208,13 @@ def _evaluator(args) -> FMNISTEvaluator | None:
 def end_epoch(run: Run, sample_fn, evaluator: FMNISTEvaluator | None) -> None:
     """Close an epoch: count it, draw its sample grid, score eval_n samples into the log."""
     args = run.args
-    epoch_done = run.batch_in_epoch >= _batches_per_epoch(args)
-    if epoch_done:
-        run.epoch, run.batch_in_epoch = run.epoch + 1, 0
-    if run.accelerator.is_main_process:
-        # a run cut short by --max-steps names its last, partial epoch by the batches it saw
-        name = f"epoch_{run.epoch:03d}.png" if epoch_done else f"epoch_{run.epoch:03d}_batch_{run.batch_in_epoch}.png"
-        epoch_grid(sample_fn, args.run_dir / "samples" / name)
-        if evaluator is not None and args.eval_n:
-            s = generate_and_score(sample_fn, evaluator, args.eval_n, seed=0)["generated"]
-            run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), fid_fmnist=s["fid_fmnist"],
-                        class_accuracy=s["class_accuracy"])
-            run.accelerator.print(f"epoch {run.epoch}: FID-FMNIST {s['fid_fmnist']:.3f}, "
-                                  f"class accuracy {s['class_accuracy']:.3f} ({args.eval_n} samples)")
-    run.accelerator.wait_for_everyone()  # the other processes wait while the main one measures
+
+    def score() -> dict:
+        s = generate_and_score(sample_fn, evaluator, args.eval_n, seed=0)["generated"]
+        return {"fid_fmnist": s["fid_fmnist"], "class_accuracy": s["class_accuracy"]}
+
+    close_epoch(run, _batches_per_epoch(args), lambda path: epoch_grid(sample_fn, path),
+                score if evaluator is not None and args.eval_n else None)
 
 
 def _batches_per_epoch(args) -> int:
