@@ -32,8 +32,12 @@ class LogMel(torch.nn.Module):
                                     f_min=0.0, f_max=SAMPLE_RATE / 2, norm="slaney", mel_scale="slaney")
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
-        m = self.mel(wave.float())[..., :N_FRAMES]
-        return normalise(torch.log(m + 1e-5))
+        return self.full(wave)[..., :N_FRAMES]
+
+    @torch.no_grad()
+    def full(self, wave: torch.Tensor) -> torch.Tensor:
+        """Every frame of a waveform of any length (what the Audio tab plots)."""
+        return normalise(torch.log(self.mel(wave.float()) + 1e-5))
 
 
 def normalise(log_mel: torch.Tensor) -> torch.Tensor:

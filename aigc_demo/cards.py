@@ -55,7 +55,8 @@ def write_card(folder: str | Path) -> str:
         if metrics.get("targets"):
             lines += ["", "Quality bars of the project:", "", "| metric | bar | measured | met |", "|---|---|---|---|"]
             for t in metrics["targets"]:
-                lines.append(f"| {t['metric']} | {t['target']} | {_fmt(t['value'])} | {'yes' if t['met'] else ('n/a' if t['met'] is None else '**no**')} |")
+                label = f"{t['metric']} ({t['vocoder']})" if t.get("vocoder") else t["metric"]
+                lines.append(f"| {label} | {t['target']} | {_fmt(t['value'])} | {'yes' if t['met'] else ('n/a' if t['met'] is None else '**no**')} |")
         per_language = metrics.get("per_language")
         if per_language:
             lines += ["", "Per language (the figures above are the mean of the two):", "",
@@ -64,6 +65,16 @@ def write_card(folder: str | Path) -> str:
                 real_lang = per_language["real_reference"].get(lang, {})
                 for k, v in figures.items():
                     lines.append(f"| {lang} | {k} | {_fmt(v)} | {_fmt(real_lang.get(k, ''))} |")
+        vocoders = metrics.get("vocoders")
+        if vocoders:
+            names = list(vocoders)
+            lines += ["", "Through each vocoder (the table above is Griffin-Lim's; same clips' spectrograms):", "",
+                      "| metric | " + " | ".join(names) + " | real data |", "|---|" + "---|" * (len(names) + 1)]
+            for k in vocoders[names[0]]:
+                lines.append(f"| {k} | " + " | ".join(_fmt(vocoders[n].get(k, "")) for n in names)
+                             + f" | {_fmt(ref.get(k, ''))} |")
+        if metrics.get("task"):
+            lines += ["", f"Task: {metrics['task']}."]
         lines += ["", "Definitions:", ""]
         for k, d in metrics.get("definitions", {}).items():
             lines.append(f"- **{k}**: {d}")

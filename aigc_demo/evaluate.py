@@ -14,6 +14,8 @@ import math
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from tqdm.auto import tqdm
 
 from . import checkpoint as ckpt
@@ -100,6 +102,73 @@ def text_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int |
     return _finite(record)
 
 
+def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, corpus_dir=None) -> dict:
+    """What metrics.json holds for an audio model.
+
+    A generator (SpecGAN): n class-balanced clips through each vocoder (Griffin-Lim, and every
+    WaveNet beside it), scored against held-out real clips; Griffin-Lim's figures are the
+    headline. A vocoder (WaveNet): copy synthesis, i.e. n held-out real clips re-synthesised
+    from their own log-mels, which shows what the vocoder alone costs."""
+    import torch
+
+    from .metrics import audio as am
+    from .metrics.image import balanced_labels
+
+    command = f"python -m aigc_demo.evaluate --model {entry.name} --n {n} --seed {seed}"
+    common = {"definitions": am.DEFINITIONS, "checkpoint_sha256": pipe.checkpoint_sha256, "versions": _versions(),
+              "command": command}
+    if entry.family in ("wavenet",):
+        from .audio import LogMel
+        from .data import spoken_digits
+
+        clips, digits = [], []
+        for split in ("valid", "test"):
+            a, d, _ = spoken_digits.load(split, corpus_dir)
+            clips.append(a)
+            digits.append(d)
+        clips, digits = torch.from_numpy(np.concatenate(clips)), torch.from_numpy(np.concatenate(digits))
+        g = torch.Generator().manual_seed(seed)
+        labels = balanced_labels(n)
+        pick = torch.cat([torch.nonzero(digits == d).flatten()[torch.randperm(int((digits == d).sum()), generator=g)]
+                          [: int((labels == d).sum())] for d in range(10)])
+        mels, labels = LogMel()(clips[pick]), digits[pick]
+        waves = torch.cat([pipe.vocode(mels[i:i + 500], g) for i in range(0, len(mels), 500)])
+        scores = evaluator.score(waves, labels, seed=seed)
+        return _finite({
+            "headline": {"name": "digit accuracy (copy synthesis)", "value": round(scores["generated"]["digit_accuracy"], 4),
+                         "reference": round(scores["real_reference"]["digit_accuracy"], 4)},
+            **scores, "task": "copy synthesis of held-out real clips (valid + test voices) from their log-mels",
+            **common})
+    by_vocoder = {}
+    for name, vocoder in vocoders.items():
+        by_vocoder[name] = evaluator.score(*_sampled(pipe, vocoder, n, seed), seed=seed)
+    gl = by_vocoder["griffin-lim"]
+    targets = [t for name, s in by_vocoder.items() for t in am.check_targets(_vocoder_family(name, vocoders), s)]
+    return _finite({
+        "headline": {"name": "FD-digits (Griffin-Lim)", "value": round(gl["generated"]["fd_digits"], 4),
+                     "reference": round(gl["real_reference"]["fd_digits"], 4)},
+        **gl,
+        "vocoders": {name: s["generated"] for name, s in by_vocoder.items()},
+        "sampling_controls": pipe.check_params({}),
+        "targets": targets,
+        **common,
+    })
+
+
+def _sampled(pipe, vocoder, n: int, seed: int):
+    import torch
+
+    from .metrics.image import iter_samples
+
+    batches = list(iter_samples(lambda labels, g: pipe.sample(labels, g, vocoder=vocoder), n, seed))
+    return torch.cat([b[1] for b in batches]), torch.cat([b[0] for b in batches])
+
+
+def _vocoder_family(name: str, vocoders: dict) -> str:
+    v = vocoders[name]
+    return getattr(v, "family", None) or name
+
+
 def _version(package: str) -> str:
     from importlib.metadata import version
 
@@ -136,8 +205,23 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
         ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
         write_card(folder)
         return metrics
-    if modality != "image":
-        raise NotImplementedError(f"no evaluation for {modality} models yet")
+    if modality == "audio":
+        from .metrics.audio import DIGIT_EVALUATOR_DIR, DigitEvaluator
+        from .pipelines.audio import GRIFFIN_LIM
+        from .registry import VOCODER_FAMILIES, discover
+
+        if n % 10:
+            raise ValueError(f"--n must be a multiple of 10 (the digits are balanced), not {n}")
+        evaluator = DigitEvaluator.load(evaluator_dir or DIGIT_EVALUATOR_DIR)
+        vocoders = {GRIFFIN_LIM: None}
+        if entry.family not in VOCODER_FAMILIES:  # the GAN is measured through every vocoder beside it
+            for e in discover(folder.parent.parent):
+                if e.modality == "audio" and e.family in VOCODER_FAMILIES and e.available:
+                    vocoders[e.name] = load_pipeline(e)
+        metrics = audio_record(pipe, entry, n=n, seed=seed, evaluator=evaluator, vocoders=vocoders, corpus_dir=corpus_dir)
+        ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
+        write_card(folder)
+        return metrics
     from .metrics.image import EVALUATOR_DIR, FMNISTEvaluator, generate_and_score
 
     if n % 10:
@@ -176,7 +260,8 @@ def main(argv=None) -> None:
     which.add_argument("--reference", action="store_true",
                        help="recompute the real-data reference (real train vs real test) of the image metrics")
     p.add_argument("--n", type=int, help="samples to generate (default: 10000 images, a multiple of 10; 1000 texts)")
-    p.add_argument("--corpus-dir", help="text: folder of fortune files (default: the Debian packages)")
+    p.add_argument("--corpus-dir", help="text: folder of fortune files (default: the Debian packages); "
+                   "audio: the spoken-digit corpus, for the vocoder's copy synthesis (default: $SPOKEN_DIGITS_DIR)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--checkpoints", default=str(CHECKPOINTS_DIR))
     args = p.parse_args(argv)
@@ -191,18 +276,20 @@ def main(argv=None) -> None:
     if args.model:
         entries = [e for e in entries if e.name == args.model]
         if not entries:
-            sys.exit(f"no text or image model named {args.model!r} under {args.checkpoints}")
-    # the GPT's bars are relative to the LSTM baseline, so baselines are measured first
-    entries.sort(key=lambda e: e.family != "lstm")
+            sys.exit(f"no model named {args.model!r} under {args.checkpoints}")
+    # the GPT's bars are relative to the LSTM baseline, and the GAN is measured through the
+    # vocoders, so baselines and vocoders are measured first
+    entries.sort(key=lambda e: e.family not in ("lstm", "wavenet"))
     for e in tqdm(entries, desc="models", disable=len(entries) < 2):
         m = evaluate_folder(e.path, n=args.n or DEFAULT_N[e.modality], seed=args.seed, corpus_dir=args.corpus_dir,
-                            evaluator_dir=Path(args.checkpoints) / "evaluators" / "fmnist-classifier")
+                            evaluator_dir=Path(args.checkpoints) / "evaluators" / EVALUATORS.get(e.modality, ""))
         g, r = m["generated"], m["real_reference"]
         print(f"{e.name}: " + ", ".join(f"{k} {_num(v)} (real {_num(r.get(k))})" for k, v in g.items()))
     write_results_table(args.checkpoints)
 
 
-DEFAULT_N = {"image": 10000, "text": 1000}
+DEFAULT_N = {"image": 10000, "text": 1000, "audio": 1000}
+EVALUATORS = {"image": "fmnist-classifier", "audio": "digit-classifier"}  # text needs none
 
 
 def _num(v) -> str:

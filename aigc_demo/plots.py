@@ -148,3 +148,24 @@ def comparable_metrics(entries: list[ModelEntry]) -> list[str]:
             if not k.endswith("_std") and k not in out:
                 out.append(k)
     return out
+
+
+def audio_figure(audio, sample_rate: int, spectrogram) -> go.Figure:
+    """The waveform above its log-mel spectrogram (bands x frames, low bands first), sharing
+    the time axis in seconds."""
+    import numpy as np
+    from plotly.subplots import make_subplots
+
+    audio = np.asarray(audio, dtype=np.float32)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.06, row_heights=[0.35, 0.65])
+    step = max(1, len(audio) // 4000)  # a few thousand points draw fast and look the same
+    t = np.arange(0, len(audio), step) / sample_rate
+    fig.add_trace(go.Scattergl(x=t, y=audio[::step], mode="lines", line=dict(width=1), name="waveform"), row=1, col=1)
+    frames = spectrogram.shape[1]
+    fig.add_trace(go.Heatmap(z=spectrogram, x=np.arange(frames) * (len(audio) / sample_rate) / max(frames, 1),
+                             colorscale="Viridis", showscale=False, name="log-mel"), row=2, col=1)
+    fig.update_yaxes(title_text="amplitude", range=[-1, 1], row=1, col=1)
+    fig.update_yaxes(title_text="mel band", row=2, col=1)
+    fig.update_xaxes(title_text="time (s)", row=2, col=1)
+    fig.update_layout(height=420, margin=dict(l=50, r=10, t=10, b=40), showlegend=False)
+    return fig

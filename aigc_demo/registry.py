@@ -27,7 +27,12 @@ FAMILIES: dict[str, str] = {
     "diffusion": "aigc_demo.pipelines.image:DiffusionPipeline",
     "gpt": "aigc_demo.pipelines.text:TextPipeline",
     "lstm": "aigc_demo.pipelines.text:TextPipeline",
+    "specgan": "aigc_demo.pipelines.audio:SpecGANPipeline",
+    "wavenet": "aigc_demo.pipelines.audio:WaveNetVocoder",
 }
+# Families that turn spectrograms into sound rather than generate on their own: listed as
+# vocoders for the audio generators, not as generators.
+VOCODER_FAMILIES = {"wavenet"}
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,20 @@ DEFINITIONS = {
 }
 
 
+# The bars of issue #5, per vocoder the GAN's spectrograms go through (1,000 clips).
+TARGETS = {
+    "griffin-lim": [("digit_accuracy", ">=", 0.90), ("fd_digits", "ratio<=", 3.0)],
+    "wavenet": [("digit_accuracy", ">=", 0.85), ("fd_digits", "ratio<=", 3.0)],
+}
+
+
+def check_targets(vocoder: str, scores: dict) -> list[dict]:
+    """The bars for clips made through this vocoder family, measured value and verdict."""
+    from .image import check_targets as check
+
+    return [{**t, "vocoder": vocoder} for t in check(vocoder, scores, TARGETS)]
+
+
 class DigitEvaluator(FeatureEvaluator):
     NAMES = {"fid": "fd_digits", "kid": "kid_digits", "is": "is_digits", "accuracy": "digit_accuracy"}
     REAL_KEY, TRAIN_KEY = "held_out_features", "train_features"

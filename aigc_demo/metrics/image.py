@@ -53,10 +53,11 @@ TARGETS = {
 }
 
 
-def check_targets(family: str, scores: dict) -> list[dict]:
-    """Each bar of the family with the measured value and whether it is met."""
+def check_targets(family: str, scores: dict, targets: dict | None = None) -> list[dict]:
+    """Each bar of the family (in `targets`, default the image bars) with the measured value
+    and whether it is met."""
     out = []
-    for metric, kind, bound in TARGETS.get(family, []):
+    for metric, kind, bound in (TARGETS if targets is None else targets).get(family, []):
         value = scores["generated"][metric]
         if kind == ">=":
             out.append({"metric": metric, "target": f">= {bound}", "value": value, "met": value >= bound})

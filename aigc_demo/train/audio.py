@@ -2,6 +2,8 @@
 
     python -m aigc_demo.data.spoken_digits            # once: synthesise the corpus (espeak-ng)
     python -m aigc_demo.train audio --model classifier   # the metrics' digit classifier first
+    python -m aigc_demo.train audio --model specgan      # the spectrogram GAN
+    python -m aigc_demo.train audio --model wavenet      # the neural vocoder
 
 Same conventions as the other modalities: device chosen automatically, seeded, resumable
 from runs/audio/<model>/ (rerun to continue, --fresh to start over), train_log.csv, and an
@@ -21,14 +23,18 @@ import torch
 from .. import checkpoint as ckpt
 from ..data import spoken_digits
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR
-from .common import Run, add_common_arguments, fill_defaults, train_classifier_epochs, training_block
+from .common import Run, add_common_arguments, cli_args, fill_defaults, train_classifier_epochs, training_block
 
-MODELS = ("classifier",)
+MODELS = ("classifier", "specgan", "wavenet")
 DIGIT_EVALUATOR_DIR = CHECKPOINTS_DIR / "evaluators" / "digit-classifier"
 REFERENCE_FILE = "reference_features.safetensors"
-DEFAULTS = {"classifier": dict(epochs=15, lr=2e-3, width=32, batch_size=64)}
-COMMON_DEFAULTS = dict(log_every=20)
-DRY_RUN = dict(epochs=1, max_steps=3, width=8, batch_size=4, log_every=1)
+DEFAULTS = {
+    "classifier": dict(epochs=15, lr=2e-3, width=32, batch_size=64),
+    "specgan": dict(epochs=120, lr=2e-4, width=32, batch_size=64),
+    "wavenet": dict(epochs=4, lr=1e-3, width=48, batch_size=8),
+}
+COMMON_DEFAULTS = dict(log_every=20, eval_n=500, final_eval_n=1000)
+DRY_RUN = dict(epochs=1, max_steps=3, width=8, batch_size=4, log_every=1, eval_n=20, final_eval_n=20, limit=64)
 DATA_NOTE = "spoken digits synthesised with espeak-ng (train voices), 16 kHz, one second"
 
 
@@ -36,6 +42,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_common_arguments(p, "audio", MODELS, save_every=100)
     p.add_argument("--width", type=int, help="base channel count of the network")
     p.add_argument("--data-dir", help=f"corpus folder (default ${spoken_digits.ENV_VAR} or ~/.cache/aigc_demo/...)")
+    p.add_argument("--limit", type=int, help="train on the first N training clips only")
+    p.add_argument("--eval-n", type=int, help="clips scored at each epoch end (default 500; 0: none)")
+    p.add_argument("--final-eval-n", type=int, help="clips scored for metrics.json at the end (default 1000)")
+    p.add_argument("--window-frames", type=int, default=16, help="wavenet: mel frames per training window (250 samples each)")
+    p.add_argument("--evaluator", default=str(DIGIT_EVALUATOR_DIR), help="folder of the digit classifier used for metrics")
 
 
 def resolve(args):
@@ -80,8 +91,8 @@ def train_classifier(args) -> None:
     audio, y, _ = spoken_digits.load("train", args.data_dir)
     valid_audio, y_valid, _ = spoken_digits.load("valid", args.data_dir)
     y, y_valid = torch.from_numpy(y), torch.from_numpy(y_valid)
-    if args.dry_run:
-        audio, y = audio[:64], y[:64]
+    if args.limit:
+        audio, y = audio[:args.limit], y[:args.limit]
     x = log_mels(audio)
     x_gl = cached(args.run_dir / "train_griffin_lim.safetensors", lambda: griffin_lim_round_trip(x))
     x_valid = log_mels(valid_audio)
@@ -161,7 +172,202 @@ def export_classifier(args, run, model, x_train: torch.Tensor) -> None:
     print(f"exported {out}: test accuracy {test_acc:.4f} (through Griffin-Lim {test_acc_gl:.4f})")
 
 
-TRAINERS = {"classifier": train_classifier}
+def train_mels(args, run_dir: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """The training clips as normalised log-mels (N, 64, 64), cached in the run folder, and
+    their digits."""
+    audio, y, _ = spoken_digits.load("train", args.data_dir)
+    if args.limit:
+        audio, y = audio[:args.limit], y[:args.limit]
+    x = cached(run_dir / f"train_mels_{len(audio)}.safetensors", lambda: log_mels(audio))
+    return x, torch.from_numpy(y)
+
+
+def mel_grid(mels: torch.Tensor, path: Path) -> None:
+    """A 10x10 grid of spectrograms (one row per digit), low frequencies at the bottom."""
+    from ..images import grid
+
+    grid(mels.flip(-2)[:, None] if mels.dim() == 3 else mels.flip(-2), nrow=10).save(path)
+
+
+def _digit_evaluator(args):
+    from ..metrics.audio import DigitEvaluator
+
+    return DigitEvaluator.load(args.evaluator) if (args.eval_n or args.final_eval_n) else None
+
+
+def train_specgan(args) -> None:
+    """SpecGAN (Donahue et al. 2019): the project's conditional DCGAN at 64x64, drawing
+    log-mel spectrograms; the same loop as the image GAN (common.train_gan_epochs)."""
+    from dataclasses import asdict
+
+    from ..metrics.image import generate_and_score
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    from ..models.dcgan import DCGAN, DCGANConfig
+    from .common import end_epoch, train_gan_epochs
+
+    run = Run(args, ["d_loss", "g_loss", "d_real", "d_fake", "fd_digits_mel", "digit_accuracy_mel"])
+    acc = run.accelerator
+    x, y = train_mels(args, args.run_dir)
+    evaluator = _digit_evaluator(args)
+    config = DCGANConfig(g_width=args.width, d_width=args.width, image_size=64, minibatch_std=True)
+    gan = DCGAN(config)
+    # An exponential moving average of the generator's weights (and BatchNorm statistics) is
+    # what gets scored and shipped: the raw generator's FD swung 500-900 from one epoch to the
+    # next in an earlier run. Half-life of about 10k clips, as in StyleGAN.
+    ema_decay = 0.5 ** (args.batch_size / 10_000)
+    ema = AveragedModel(gan.generator, multi_avg_fn=get_ema_multi_avg_fn(ema_decay), use_buffers=True)
+    opt_g = torch.optim.Adam(gan.generator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(gan.discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    run.restore({"gan": gan, "ema": ema}, {"g": opt_g, "d": opt_d})
+    G, D, opt_g, opt_d = acc.prepare(gan.generator, gan.discriminator, opt_g, opt_d)
+    ema.to(run.device)
+
+    def sample_fn(labels, generator):
+        g = ema.module
+        g.eval()
+        z = gan.sample_latent(len(labels), generator).to(run.device)
+        with torch.no_grad(), acc.autocast():
+            out = g(z, labels.to(run.device))
+        return out
+
+    def draw_grid(path):
+        labels = torch.arange(10).repeat_interleave(10)
+        mel_grid(sample_fn(labels, torch.Generator().manual_seed(0)).float().cpu(), path)
+
+    def score() -> dict:
+        # the spectrograms themselves (no vocoder: fast enough for every epoch)
+        s = generate_and_score(sample_fn, evaluator, args.eval_n, seed=0)["generated"]
+        return {"fd_digits_mel": s["fd_digits"], "digit_accuracy_mel": s["digit_accuracy"]}
+
+    train_gan_epochs(run, gan, G, D, opt_g, opt_d, len(x), lambda idx: (x[idx][:, None], y[idx]),
+                     lambda: end_epoch(run, len(x) // args.batch_size, draw_grid,
+                                       score if evaluator is not None and args.eval_n else None),
+                     ema=ema)
+    if acc.is_main_process:
+        export_audio_model(args, run, family="specgan", config_dict=asdict(config),
+                           weights={f"generator.{k}": v for k, v in ema.module.state_dict().items()})
+
+
+def train_wavenet(args) -> None:
+    """The WaveNet vocoder: next-sample prediction (256 mu-law classes) of real clips, given
+    their log-mel spectrogram, on random windows that contain speech."""
+    from dataclasses import asdict
+
+    from tqdm.auto import tqdm
+
+    from ..audio import mu_law_encode
+    from ..models.wavenet import WaveNet, WaveNetConfig
+
+    run = Run(args, ["loss", "valid_loss", "lr"])
+    acc = run.accelerator
+    audio, _, _ = spoken_digits.load("train", args.data_dir)
+    if args.limit:
+        audio = audio[:args.limit]
+    mels = cached(args.run_dir / f"train_mels_{len(audio)}.safetensors", lambda: log_mels(audio))
+    valid_audio, _, _ = spoken_digits.load("valid", args.data_dir)
+    valid_audio = valid_audio[:: max(1, len(valid_audio) // 64)][:64]  # a fixed spread of held-out voices
+    valid_mels = log_mels(valid_audio)
+    wave = torch.from_numpy(audio)
+    config = WaveNetConfig(residual_channels=args.width, skip_channels=2 * args.width)
+    if args.dry_run:
+        config.dilations = (1, 2, 4)
+    model = WaveNet(config)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+    per_epoch = len(wave) // args.batch_size
+    total = args.epochs * per_epoch  # the schedule spans the epochs; --max-steps only stops early
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(total, 1), pct_start=0.05)
+    run.restore({"model": model}, {"opt": opt, "sched": sched})
+    net, opt = acc.prepare(model, opt)
+    frames = args.window_frames
+
+    def windows(w: torch.Tensor, m: torch.Tensor, generator: torch.Generator):
+        """A random window of `frames` mel frames per clip, centred on speech: (mu-law
+        targets (B, frames*hop), mels (B, 64, frames + 2 context frames each side))."""
+        from ..audio import HOP
+
+        n_frames = m.shape[-1]
+        loud = m.mean(dim=1)  # (B, frames): mean normalised log energy
+        starts = []
+        for i in range(len(m)):
+            active = torch.nonzero(loud[i] > loud[i].min() + 0.25 * (loud[i].max() - loud[i].min())).flatten()
+            centre = active[torch.randint(len(active), (1,), generator=generator)].item() if len(active) else n_frames // 2
+            starts.append(int(min(max(centre - frames // 2, 0), n_frames - frames)))
+        padded = torch.nn.functional.pad(m, (WaveNet.CONTEXT, WaveNet.CONTEXT), value=-1.0)
+        mel_win = torch.stack([padded[i, :, s:s + frames + 2 * WaveNet.CONTEXT] for i, s in enumerate(starts)])
+        wav_win = torch.stack([w[i, s * HOP:(s + frames) * HOP] for i, s in enumerate(starts)])
+        return mu_law_encode(wav_win, config.classes), mel_win
+
+    @torch.no_grad()
+    def valid_loss() -> float:
+        net.eval()
+        q, m = windows(torch.from_numpy(valid_audio), valid_mels, torch.Generator().manual_seed(0))
+        loss = sum(acc.unwrap_model(net).loss(q[i:i + 16].to(run.device), m[i:i + 16].to(run.device)).item() * len(q[i:i + 16])
+                   for i in range(0, len(q), 16)) / len(q)
+        net.train()
+        return loss
+
+    gen = torch.Generator().manual_seed(args.seed + run.step)  # a resumed run draws new windows
+    while not run.finished():
+        bar = tqdm(run.batches(len(wave)), total=per_epoch, initial=run.batch_in_epoch,
+                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
+        for b, idx in bar:
+            q, m = windows(wave[idx], mels[idx], gen)
+            with acc.autocast():
+                loss = net(q.to(run.device), m.to(run.device))  # forward() is the loss
+            opt.zero_grad(set_to_none=True)
+            acc.backward(loss)
+            acc.clip_grad_norm_(net.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            run.step += 1
+            run.batch_in_epoch = b + 1
+            if run.step % args.log_every == 0:
+                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), loss=loss.item(), lr=sched.get_last_lr()[0])
+                bar.set_postfix(loss=f"{loss.item():.3f}")
+            if run.step % args.save_every == 0:
+                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), valid_loss=valid_loss())
+                run.save({"model": model}, {"opt": opt, "sched": sched})
+            if run.finished():
+                break
+        if run.batch_in_epoch >= per_epoch:
+            run.epoch, run.batch_in_epoch = run.epoch + 1, 0
+        run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), valid_loss=valid_loss())
+        run.save({"model": model}, {"opt": opt, "sched": sched})
+    if acc.is_main_process:
+        export_audio_model(args, run, family="wavenet", config_dict=asdict(config),
+                           weights=acc.unwrap_model(net).state_dict())
+
+
+def export_audio_model(args, run, *, family: str, config_dict: dict, weights: dict) -> None:
+    """Write the checkpoint folder, its previews, then measure it through the evaluate
+    command's code (which also proves the exported folder loads)."""
+    from .common import copy_log_and_samples
+
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    ckpt.save_model_weights(out, weights)
+    ckpt.write_json(out / ckpt.CONFIG_FILE, {
+        "modality": "audio", "family": family, "model": config_dict, "data": DATA_NOTE,
+        "training": training_block(args, run, "python -m aigc_demo.train audio " + " ".join(cli_args(args))),
+    })
+    copy_log_and_samples(run, out)
+    from ..pipelines.audio import write_previews
+
+    write_previews(out, evaluator_dir=args.evaluator, data_dir=args.data_dir)
+    from ..evaluate import evaluate_folder
+
+    if args.final_eval_n:
+        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator)
+    else:
+        from ..cards import write_card
+
+        write_card(out)
+    print(f"exported {out}")
+
+
+TRAINERS = {"classifier": train_classifier, "specgan": train_specgan, "wavenet": train_wavenet}
+
 
 
 def main(args: argparse.Namespace) -> None:

@@ -1,0 +1,267 @@
+"""Audio pipelines: spoken digits from the spectrogram GAN, made audible by a vocoder.
+
+    gan = SpecGANPipeline.from_checkpoint("checkpoints/audio/specgan")
+    out = gan("2026", seed=42)                                   # Griffin-Lim
+    wavenet = WaveNetVocoder.from_checkpoint("checkpoints/audio/wavenet")
+    out = gan("2026", seed=42, vocoder=wavenet, variety=0.5)     # the neural vocoder
+    out.audio, out.sample_rate  # float32 numpy in [-1, 1], 16 kHz
+    out.meta                    # model, vocoder, seed, parameters, seconds, real-time factor
+
+A request draws the GAN's latent and the vocoder's noise from its own torch.Generator
+seeded with the request's seed, so the same inputs give the same samples.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import checkpoint as ckpt
+from ..audio import HOP, N_FRAMES, GriffinLimVocoder, LogMel, mu_law_decode
+from ..data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE
+from .base import InputError, Meta, Timer, check_number, resolve_seed
+
+PAUSE_S = 0.15  # silence between spoken digits
+EDGE_S = 0.05  # silence before the first and after the last
+GRIFFIN_LIM = "griffin-lim"
+
+
+@dataclass
+class AudioOutput:
+    audio: np.ndarray  # float32 (samples,) in [-1, 1]
+    sample_rate: int
+    spectrogram: np.ndarray  # the output's normalised log-mel, (64 bands, frames), low bands first
+    digits: str
+    meta: dict
+
+
+class GriffinLim:
+    """The classic vocoder: no network, phase by Griffin-Lim iterations (deterministic)."""
+
+    name = GRIFFIN_LIM
+    checkpoint_sha256 = None
+
+    def __init__(self):
+        self.vocoder = GriffinLimVocoder()
+
+    def vocode(self, mels: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        return self.vocoder(mels.cpu())
+
+
+class WaveNetVocoder:
+    """The WaveNet vocoder (models/wavenet.py) behind the same `vocode` call."""
+
+    family = "wavenet"
+
+    def __init__(self, model, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
+        self.model = model.to(device).eval()
+        self.name, self.checkpoint_sha256, self.device = name, checkpoint_sha256, device
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "WaveNetVocoder":
+        from ..models.wavenet import WaveNet, WaveNetConfig
+
+        folder = Path(folder)
+        config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
+        if config.get("family") != cls.family:
+            raise ckpt.CheckpointError(f"{folder} holds a {config.get('family')!r} model, not a WaveNet vocoder")
+        model = WaveNet(WaveNetConfig(**config["model"]))
+        model.load_state_dict(ckpt.load_model_weights(folder))
+        return cls(model, name=folder.name, checkpoint_sha256=ckpt.weights_sha256(folder), device=device)
+
+    @torch.no_grad()
+    def vocode(self, mels: torch.Tensor, generator: torch.Generator | None = None, margin: int = 3) -> torch.Tensor:
+        """Normalised log-mels (B, 64, 64) -> waveforms (B, 16000). Sampling is sequential, so
+        only the frames that hold sound (in any clip of the batch, plus `margin` frames each
+        side) are generated; the silent rest of each second stays silent."""
+        context = self.model.CONTEXT
+        loud = active_frames(mels)
+        any_loud = loud.any(dim=0).nonzero().flatten()
+        first, last = (int(any_loud[0]), int(any_loud[-1])) if len(any_loud) else (0, 0)
+        first, last = max(first - margin, 0), min(last + margin, N_FRAMES - 1)
+        padded = torch.nn.functional.pad(mels, (context, context), value=-1.0)
+        window = padded[:, :, first:last + 1 + 2 * context].to(self.device)
+        levels = self.model.generate(window, generator)
+        wave = torch.zeros(len(mels), CLIP_SAMPLES)
+        wave[:, first * HOP:first * HOP + levels.shape[1]] = mu_law_decode(levels, self.model.config.classes)
+        return wave
+
+
+def active_frames(mels: torch.Tensor, threshold: float = 0.3) -> torch.Tensor:
+    """(B, 64, frames) -> (B, frames) bool: frames whose mean level is within the top 70% of
+    the clip's range between its quietest and loudest frame (where the digit is spoken)."""
+    level = mels.mean(dim=1)
+    lo, hi = level.amin(dim=1, keepdim=True), level.amax(dim=1, keepdim=True)
+    return (level > lo + threshold * (hi - lo)) & (hi - lo > 0.05)
+
+
+def trim(wave: np.ndarray, threshold: float = 0.05) -> np.ndarray:
+    """The part of a clip that holds sound: from the first to the last 10 ms window whose RMS
+    is above `threshold` of the loudest window's, with one window to spare each side."""
+    win = SAMPLE_RATE // 100
+    rms = np.sqrt(np.mean(wave[: len(wave) // win * win].reshape(-1, win) ** 2, axis=1))
+    loud = np.flatnonzero(rms > threshold * rms.max()) if rms.max() > 0 else np.array([], dtype=int)
+    if not len(loud):
+        return wave[:0]
+    return wave[max(loud[0] - 1, 0) * win:(loud[-1] + 2) * win]
+
+
+def join_digits(clips: list[np.ndarray], pause_s: float = PAUSE_S) -> np.ndarray:
+    """Trimmed clips one after another with short pauses: how a number is read out."""
+    pause, edge = np.zeros(int(pause_s * SAMPLE_RATE), np.float32), np.zeros(int(EDGE_S * SAMPLE_RATE), np.float32)
+    parts = [edge]
+    for i, clip in enumerate(clips):
+        parts += ([pause] if i else []) + [trim(clip)]
+    return np.concatenate(parts + [edge]).astype(np.float32)
+
+
+class SpecGANPipeline:
+    """The class-conditional spectrogram GAN (models/dcgan.py at 64x64) plus a vocoder."""
+
+    family = "specgan"
+    controls = {"variety": (1.0, 0.0, 2.0)}  # scales the latent: 0 is the "average" voice
+
+    def __init__(self, gan, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
+        self.model = gan.to(device).eval()
+        self.name, self.checkpoint_sha256, self.device = name, checkpoint_sha256, device
+        self.griffin_lim = GriffinLim()
+        self._to_mel = LogMel()
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "SpecGANPipeline":
+        from ..models.dcgan import DCGAN, DCGANConfig
+
+        folder = Path(folder)
+        config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
+        if config.get("family") != cls.family:
+            raise ckpt.CheckpointError(f"{folder} holds a {config.get('family')!r} model, not {cls.family!r}")
+        gan = DCGAN(DCGANConfig(**config["model"]))
+        gan.generator.load_state_dict({k.removeprefix("generator."): v for k, v in ckpt.load_model_weights(folder).items()})
+        return cls(gan, name=folder.name, checkpoint_sha256=ckpt.weights_sha256(folder), device=device)
+
+    @torch.no_grad()
+    def mels(self, labels: torch.Tensor, generator: torch.Generator, variety: float = 1.0,
+             one_voice: bool = False) -> torch.Tensor:
+        """Normalised log-mels (B, 64, 64) of digits `labels` (B,). one_voice: one latent
+        for all of them (the same speaker, as far as the GAN ties voice to z)."""
+        z = self.model.sample_latent(1 if one_voice else len(labels), generator)
+        z = z.expand(len(labels), -1) if one_voice else z
+        return self.model.generator(z * variety, labels.to(self.device)).squeeze(1).float().cpu()
+
+    def sample(self, labels: torch.Tensor, generator: torch.Generator, vocoder=None, variety: float = 1.0) -> torch.Tensor:
+        """Clips (B, 16000) of digits `labels`, each its own voice: what the metrics score."""
+        mels = self.mels(labels, generator, variety)
+        return (vocoder or self.griffin_lim).vocode(mels, generator)
+
+    def check_params(self, params: dict) -> dict:
+        out = {}
+        for key, value in params.items():
+            if key not in self.controls:
+                raise InputError(f"{self.name} has no parameter {key!r}; it takes: {', '.join(self.controls)}.")
+            default, lo, hi = self.controls[key]
+            out[key] = default if value is None else check_number(key, value, lo, hi)
+        for key, (default, _, _) in self.controls.items():
+            out.setdefault(key, default)
+        return out
+
+    @torch.no_grad()
+    def __call__(self, digits: str, seed: int | None = None, vocoder=None, **params) -> AudioOutput:
+        """Speak `digits` ("7", "2026") digit by digit in one voice, with short pauses."""
+        if not isinstance(digits, str) or not digits.isascii() or not digits.isdigit():
+            raise InputError(f"digits must be a string of the digits 0-9, not {digits!r}.")
+        seed = resolve_seed(seed)
+        params = self.check_params(params)
+        vocoder = vocoder or self.griffin_lim
+        labels = torch.tensor([int(d) for d in digits])
+        with Timer() as t:
+            generator = torch.Generator().manual_seed(seed)
+            mels = self.mels(labels, generator, params["variety"], one_voice=True)
+            waves = vocoder.vocode(mels, generator).numpy()
+            audio = join_digits(list(waves))
+        duration = len(audio) / SAMPLE_RATE
+        spectrogram = self._to_mel.full(torch.from_numpy(audio)).numpy()
+        meta = Meta(model=self.name, family=self.family, checkpoint_sha256=self.checkpoint_sha256, seed=seed,
+                    params={"digits": digits, "vocoder": vocoder.name, **params}, device=self.device,
+                    seconds=t.seconds).to_dict()
+        meta.update(vocoder_sha256=vocoder.checkpoint_sha256, sample_rate=SAMPLE_RATE, duration_s=round(duration, 3),
+                    real_time_factor=round(t.seconds / duration, 3) if duration else None)
+        return AudioOutput(audio, SAMPLE_RATE, spectrogram, digits, meta)
+
+
+class HubSpeechPipeline:
+    """A text-to-speech model from the Hugging Face Hub (not trained by us), for free text:
+    transformers' AutoModelForTextToWaveform (VITS / MMS-TTS and the like), safetensors only,
+    never remote code. Network only; see aigc_demo/hub.py for the checks made first."""
+
+    family = "hub-tts"
+    MAX_CHARS = 300
+    _rng_lock = threading.Lock()  # VITS draws its noise from the global RNG: one seeded call at a time
+
+    def __init__(self, model, tokenizer, *, name: str, device: str = "cpu"):
+        self.model, self.tokenizer = model.to(device).eval(), tokenizer
+        self.name, self.device = name, device
+        self.sample_rate = int(model.config.sampling_rate)
+
+    @classmethod
+    def from_pretrained(cls, model_id: str, *, device: str = "cpu") -> "HubSpeechPipeline":
+        from transformers import AutoModelForTextToWaveform, AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(model_id)
+        model = AutoModelForTextToWaveform.from_pretrained(model_id, dtype=torch.float32, use_safetensors=True)
+        return cls(model, tokenizer, name=model_id, device=device)
+
+    @torch.no_grad()
+    def __call__(self, text: str, seed: int | None = None) -> AudioOutput:
+        import torchaudio.functional as AF
+
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("The text is empty: type something for the model to say.")
+        if len(text) > self.MAX_CHARS:
+            raise InputError(f"At most {self.MAX_CHARS} characters, please; this text has {len(text)}.")
+        seed = resolve_seed(seed)
+        inputs = self.tokenizer(text.strip(), return_tensors="pt").to(self.device)
+        if inputs["input_ids"].shape[-1] == 0:
+            raise InputError(f"{self.name} has no tokens for this text (try its language's alphabet).")
+        with Timer() as t, self._rng_lock, torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            wave = self.model(**inputs).waveform[0].float().cpu()
+        audio = wave.clamp(-1, 1).numpy().astype(np.float32)
+        duration = len(audio) / self.sample_rate
+        spectrogram = LogMel().full(AF.resample(wave, self.sample_rate, SAMPLE_RATE)).numpy()  # for the plot
+        meta = Meta(model=self.name, family=self.family, checkpoint_sha256="hub", seed=seed,
+                    params={"text": text}, device=self.device, seconds=t.seconds).to_dict()
+        meta.update(sample_rate=self.sample_rate, duration_s=round(duration, 3),
+                    real_time_factor=round(t.seconds / duration, 3) if duration else None,
+                    note="a Hugging Face Hub model, not trained by AIGC Studio")
+        return AudioOutput(audio, self.sample_rate, spectrogram, text, meta)
+
+
+def write_previews(folder: str | Path, *, evaluator_dir=None, data_dir=None) -> None:
+    """preview.png (a 10x10 grid of spectrograms, one row per digit) and preview.wav (the
+    digits 0-9 in one voice, Griffin-Lim) of a SpecGAN folder; a WaveNet folder gets
+    preview.wav: a held-out real clip of each digit, re-synthesised from its mel."""
+    import soundfile as sf
+
+    from ..train.audio import mel_grid
+
+    folder = Path(folder)
+    family = ckpt.read_json(folder / ckpt.CONFIG_FILE).get("family")
+    if family == "specgan":
+        pipe = SpecGANPipeline.from_checkpoint(folder)
+        labels = torch.arange(10).repeat_interleave(10)
+        mel_grid(pipe.mels(labels, torch.Generator().manual_seed(0)), folder / "preview.png")
+        out = pipe("0123456789", seed=0)
+        sf.write(folder / "preview.wav", out.audio, out.sample_rate, subtype="PCM_16")
+    elif family == "wavenet":
+        from ..data import spoken_digits
+
+        vocoder = WaveNetVocoder.from_checkpoint(folder)
+        audio, digit, _ = spoken_digits.load("test", data_dir)
+        pick = [int(np.flatnonzero(digit == d)[0]) for d in range(10)]
+        mels = LogMel()(torch.from_numpy(audio[pick]))
+        waves = vocoder.vocode(mels, torch.Generator().manual_seed(0)).numpy()
+        sf.write(folder / "preview.wav", join_digits(list(waves)), SAMPLE_RATE, subtype="PCM_16")
