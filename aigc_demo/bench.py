@@ -5,8 +5,8 @@
 Measures, on this machine: cold start of `python app.py` to the first served page, the p50
 and p95 latency of each generation endpoint through the HTTP API, the app's peak memory, the
 first-use load time of each model, the streaming speed of each text model (first token,
-new tokens per second) and the generation latency of each image model at the sizes the
-issues set targets for. Each target is printed as met or not met. Run it on an
+new tokens per second), the generation latency of each image model at the sizes the
+issues set targets for, and the real-time factor of each audio model and vocoder. Each target is printed as met or not met. Run it on an
 otherwise idle machine: the figures are wall-clock times.
 """
 
@@ -37,6 +37,10 @@ START_TARGET_S = 10.0
 # The text issue: the shipped GPT streams >= 150 new tokens/s, first token within 0.3 s.
 TEXT_TARGETS = {"gpt": (150.0, 0.3)}
 TEXT_PROMPTS = ["A friend is", "The trouble with computers is", "人生", "Love is"]
+# The audio issue, as real-time factors (seconds of work per second of audio): one second
+# from the GAN with Griffin-Lim in under 0.3 s; the WaveNet vocoder aiming below 2.
+AUDIO_TARGETS = {"griffin-lim": 0.3, "wavenet": 2.0}
+AUDIO_TEXTS = ["7", "2026"]
 
 
 def machine() -> str:
@@ -93,6 +97,8 @@ ENDPOINT_REQUESTS = [
     ("/generate_image", dict(model="dcgan", n=16)),
     ("/generate_image", dict(model="vae", n=16)),
     ("/generate_image", dict(model="diffusion", n=4, steps=25)),
+    ("/generate_audio", dict(model="specgan", text="2026", vocoder="griffin-lim")),
+    ("/generate_audio", dict(model="specgan", text="2026", vocoder="wavenet")),
     ("/bleu", dict(hypotheses="the cat sat on the mat", references="the cat sat on a mat")),
 ]
 
@@ -114,7 +120,8 @@ def bench_endpoints(url: str, repeats: int, requests=ENDPOINT_REQUESTS, availabl
             client.predict(**seeded, api_name=api_name)
             if i >= 0:
                 times.append(time.perf_counter() - t0)
-        what = ", ".join(f"{k}={v!r}" for k, v in params.items() if k in ("model", "n", "steps", "max_new_tokens"))
+        what = ", ".join(f"{k}={v!r}" for k, v in params.items()
+                         if k in ("model", "n", "steps", "max_new_tokens", "text", "vocoder"))
         rows.append({"what": f"endpoint `{api_name}` ({what or 'as shown'})", "first-use load (s)": "",
                      "p50 (s)": f"{statistics.median(times):.3f}", "p95 (s)": f"{p95(times):.3f}",
                      "throughput": "", "target": "", "met": ""})
@@ -175,6 +182,33 @@ def bench_text(studio, repeats: int, max_new_tokens: int = 128) -> list[dict]:
     return rows
 
 
+def bench_audio(studio, repeats: int) -> list[dict]:
+    """Each audio generator through each vocoder, in-process: generation time and real-time
+    factor (generation seconds per second of audio produced; below 1 is faster than real time)."""
+    rows = []
+    for name in studio.audio_models():
+        t0 = time.perf_counter()
+        studio.cache.get("audio", name)
+        load_s = time.perf_counter() - t0
+        for vocoder in studio.vocoders():
+            for text in AUDIO_TEXTS:
+                studio.generate_audio(name, text, seed=0, vocoder=vocoder)  # warm-up (and the vocoder's load)
+                times, rtfs = [], []
+                for i in range(repeats):
+                    out = studio.generate_audio(name, text, seed=i, vocoder=vocoder)
+                    times.append(out.meta["seconds"])
+                    rtfs.append(out.meta["real_time_factor"])
+                rtf = statistics.median(rtfs)
+                bound = AUDIO_TARGETS["griffin-lim" if vocoder == "griffin-lim" else "wavenet"]
+                rows.append({
+                    "what": f"audio `{name}` + `{vocoder}`, digits {text!r}", "first-use load (s)": f"{load_s:.2f}",
+                    "p50 (s)": f"{statistics.median(times):.3f}", "p95 (s)": f"{p95(times):.3f}",
+                    "throughput": f"real-time factor {rtf:.2f}", "target": f"real-time factor < {bound}",
+                    "met": "yes" if rtf < bound else "**no**",
+                })
+    return rows
+
+
 def table(rows: list[dict]) -> str:
     cols = list(rows[0])
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
@@ -195,13 +229,15 @@ def main(argv=None) -> None:
         rows = [{"what": "cold start: `python app.py` to first served page", "first-use load (s)": "",
                  "p50 (s)": f"{start:.2f}", "p95 (s)": "", "throughput": "", "target": f"< {START_TARGET_S:.0f} s",
                  "met": "yes" if start < START_TARGET_S else "**no**"}]
-        available = {"/generate_text": studio.models("text"), "/generate_image": studio.models("image")}
+        available = {"/generate_text": studio.models("text"), "/generate_image": studio.models("image"),
+                     "/generate_audio": studio.audio_models()}
         rows += bench_endpoints(url, max(args.repeats, 10), available=available)
         memory = peak_memory_mb(pid)
     rows.append({"what": "peak memory of the app process (VmHWM) after the endpoint runs", "first-use load (s)": "",
                  "p50 (s)": "", "p95 (s)": "", "throughput": f"{memory:.0f} MiB", "target": "", "met": ""})
     rows += bench_text(studio, args.repeats)
     rows += bench_images(studio, args.repeats)
+    rows += bench_audio(studio, args.repeats)
     text = (f"# Benchmarks\n\nMeasured on {date.today().isoformat()} on: {machine()}.\n\n"
             f"Command: `python -m aigc_demo.bench --repeats {args.repeats}` (p50 and p95 over the repeats, after one "
             "warm-up call; endpoints: one client calling `python app.py` over HTTP, at least 10 calls each; the "

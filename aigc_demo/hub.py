@@ -1,7 +1,9 @@
 """Models from the Hugging Face Hub, by id, when a network exists (on Spaces, say).
 
-They load through exactly the same code as the shipped checkpoints
-(`TextPipeline.from_pretrained`), with three guards first: the id must be a hub id in the
+Text models load through exactly the same code as the shipped checkpoints
+(`TextPipeline.from_pretrained`); text-to-speech models (for free text in the Audio tab,
+which our digit models cannot speak) through transformers' `AutoModelForTextToWaveform`.
+Three guards come first: the id must be a hub id in the
 `owner/name` form (never a local path, which `from_pretrained` would also accept; a bare
 name such as "gtp" is a typo of a built-in model, not a download), the repository must hold
 safetensors weights (no pickles, no remote code), and the model must be small enough for a
@@ -23,6 +25,7 @@ from .registry import ModelUnavailable
 # owner/name, e.g. "distilbert/distilgpt2", "openai-community/gpt2", "EleutherAI/pythia-70m"
 HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95}$")
 EXAMPLE_ID = "distilbert/distilgpt2"
+EXAMPLE_TTS_ID = "facebook/mms-tts-eng"  # VITS, 36 M parameters, safetensors
 MAX_HUB_PARAMETERS = 500_000_000  # about 2 GB in float32: what a free 16 GB Space can hold and run
 CACHE_SIZE = 2
 
@@ -47,22 +50,31 @@ class HubModels:
         self._lock = threading.Lock()  # one download at a time; a second request for it waits
 
     def text(self, model_id: str):
+        """A causal language model, through TextPipeline.from_pretrained (the shipped models' path)."""
+        return self._get(model_id, self._load_text)
+
+    def speech(self, model_id: str):
+        """A text-to-speech model (e.g. facebook/mms-tts-eng), through HubSpeechPipeline."""
+        return self._get(model_id, self._load_speech)
+
+    def _get(self, model_id: str, load):
         model_id = check_hub_id(model_id)
         with self._lock:
-            if model_id in self._cache:
-                self._cache.move_to_end(model_id)
-                return self._cache[model_id]
-            pipe = self._load_text(model_id)
-            self._cache[model_id] = pipe
+            key = (load.__name__, model_id)
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+            pipe = load(model_id)
+            self._cache[key] = pipe
             while len(self._cache) > CACHE_SIZE:
                 self._cache.popitem(last=False)
             return pipe
 
-    def _load_text(self, model_id: str):
+    @staticmethod
+    def _check(model_id: str) -> None:
+        """What the hub says of the repository, before anything is downloaded."""
         from huggingface_hub import model_info
         from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
-
-        from .pipelines.text import TextPipeline
 
         try:
             info = model_info(model_id)
@@ -80,7 +92,21 @@ class HubModels:
         if n_params > MAX_HUB_PARAMETERS:
             raise ModelUnavailable(f"{model_id!r} has {n_params / 1e6:,.0f} M parameters; this demo loads models "
                                    f"up to {MAX_HUB_PARAMETERS / 1e6:,.0f} M.")
+
+    def _load_text(self, model_id: str):
+        from .pipelines.text import TextPipeline
+
+        self._check(model_id)
         try:
             return TextPipeline.from_pretrained(model_id, device=self.device)
         except (OSError, ValueError, KeyError) as e:
             raise ModelUnavailable(f"{model_id!r} could not be loaded as a text-generation model: {e}") from None
+
+    def _load_speech(self, model_id: str):
+        from .pipelines.audio import HubSpeechPipeline
+
+        self._check(model_id)
+        try:
+            return HubSpeechPipeline.from_pretrained(model_id, device=self.device)
+        except (OSError, ValueError, KeyError) as e:
+            raise ModelUnavailable(f"{model_id!r} could not be loaded as a text-to-speech model: {e}") from None

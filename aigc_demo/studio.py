@@ -200,8 +200,33 @@ class Studio:
 
     MAX_DIGITS = 16
 
-    def generate_audio(self, model: str, text: str, *, seed: int | None = None, **params):
-        """Speak a string of digits ("7", "2026"; spaces allowed, at most 16 digits)."""
+    def audio_models(self) -> list[str]:
+        """The audio generators (vocoders are picked separately, see `vocoders`)."""
+        return [n for n in self.models("audio") if self.family("audio", n) not in registry.VOCODER_FAMILIES]
+
+    def vocoders(self) -> list[str]:
+        """"griffin-lim" (no network) and every usable neural vocoder."""
+        from .pipelines.audio import GRIFFIN_LIM
+
+        return [GRIFFIN_LIM] + [n for n in self.models("audio") if self.family("audio", n) in registry.VOCODER_FAMILIES]
+
+    def _vocoder(self, name):
+        from .pipelines.audio import GRIFFIN_LIM
+
+        if name is None or name == GRIFFIN_LIM:
+            return None  # the pipeline's own Griffin-Lim
+        known = ", ".join(self.vocoders())
+        if not isinstance(name, str) or ("audio", name.strip()) not in self.cache.entries:
+            raise InputError(f"Unknown vocoder {name!r}. Available: {known}.")
+        if self.family("audio", name.strip()) not in registry.VOCODER_FAMILIES:
+            raise InputError(f"{name!r} is a generator, not a vocoder. Vocoders: {known}.")
+        return self.cache.get("audio", name.strip())
+
+    def generate_audio(self, model: str, text: str, seed: int | None = None, vocoder: str = "griffin-lim",
+                       variety: float = 1.0):
+        """Speak a string of digits ("7", "2026"; spaces allowed, at most 16 digits) in one
+        voice, with short pauses. vocoder: "griffin-lim" or a neural vocoder's name;
+        variety 0-2 scales the GAN's latent (0: the average voice). Returns an AudioOutput."""
         if not isinstance(text, str) or not text.strip():
             raise InputError("The text is empty: type the digits to speak, e.g. 2026.")
         digits = "".join(text.split())
@@ -210,7 +235,41 @@ class Studio:
         if len(digits) > self.MAX_DIGITS:
             raise InputError(f"At most {self.MAX_DIGITS} digits can be spoken at once; this text has {len(digits)}.")
         seed = resolve_seed(seed)
-        return self._pipeline("audio", model)(digits, seed=seed, **params)
+        if isinstance(model, str) and ("audio", model.strip()) in self.cache.entries \
+                and self.family("audio", model.strip()) in registry.VOCODER_FAMILIES:
+            raise InputError(f"{model!r} is a vocoder; pick a generator ({', '.join(self.audio_models())}) "
+                             f"and choose {model!r} as its vocoder.")
+        pipe = self._pipeline("audio", model)
+        return pipe(digits, seed=seed, vocoder=self._vocoder(vocoder), variety=variety)
+
+    def speak_text_hub(self, model_id: str, text: str, seed: int | None = None):
+        """Free text through a Hugging Face Hub text-to-speech model (not ours; network only),
+        e.g. facebook/mms-tts-eng. Returns an AudioOutput."""
+        from .hub import EXAMPLE_TTS_ID, check_hub_id
+
+        try:
+            check_hub_id(model_id)
+        except InputError:
+            raise InputError(f"Give a Hugging Face text-to-speech model id as owner/name, e.g. {EXAMPLE_TTS_ID}.") from None
+        if not isinstance(text, str) or not text.strip():
+            raise InputError("The text is empty: type something for the model to say.")
+        seed = resolve_seed(seed)
+        return self.hub.speech(model_id)(text, seed=seed)
+
+    @staticmethod
+    def save_wav(output) -> Path:
+        """A 16-bit WAV of an AudioOutput under OUTPUT_DIR, its parameters (the metadata) in
+        the file's comment field, readable with any tag reader or soundfile."""
+        import soundfile as sf
+
+        meta = output.meta
+        what = output.digits if output.digits.isdigit() else "speech"  # hub TTS: free text never names a file
+        path = new_output_file(f"{meta['model'].replace('/', '--')}_{what}_seed{meta['seed']}_", ".wav")
+        with sf.SoundFile(path, "w", samplerate=output.sample_rate, channels=1, subtype="PCM_16", format="WAV") as f:
+            f.comment = json.dumps(meta, sort_keys=True)
+            f.software = f"AIGC Studio {meta.get('studio_version', '')}"
+            f.write(output.audio)
+        return path
 
     # --- measuring -----------------------------------------------------------------------
 
