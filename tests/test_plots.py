@@ -24,7 +24,7 @@ def test_ema_smoothing():
 
 def test_metrics_table_has_reference_beside_each_value(tiny_checkpoints):
     table = plots.metrics_table(registry.discover(tiny_checkpoints))
-    assert set(table["model"]) == {"gpt", "lstm", "dcgan", "vae", "diffusion"}
+    assert set(table["model"]) == {"gpt", "lstm", "dcgan", "vae", "diffusion", "specgan", "wavenet"}
     assert (table["samples"] == 20).all()
     # every measured figure has its real-data reference; perplexity has no real-data analogue
     measured = table[table["value"].notna() & (table["metric"] != "test_perplexity")]
@@ -40,13 +40,16 @@ def test_epoch_grids_are_listed_in_order(tiny_checkpoints):
 
 def test_comparison_bars_carry_the_real_data_reference(tiny_checkpoints):
     entries = registry.discover(tiny_checkpoints)
-    assert {"fid_fmnist", "kid_fmnist", "test_bleu_4", "self_bleu_4"} <= set(plots.comparable_metrics(entries))
+    assert {"fid_fmnist", "kid_fmnist", "test_bleu_4", "self_bleu_4", "fd_digits", "digit_accuracy"} <= set(
+        plots.comparable_metrics(entries))
     fig = plots.comparison_bars(entries, "kid_fmnist")
     bar, ref = fig.data
     assert list(bar.x) == ["dcgan", "diffusion", "vae"] and bar.error_y.visible
     assert len(ref.y) == 3 and ref.name == "real data (same n)"
     bar, ref = plots.comparison_bars(entries, "test_bleu_4").data  # the BLEU family, same chart
     assert list(bar.x) == ["gpt", "lstm"] and all(r is not None for r in ref.y)
+    bar, ref = plots.comparison_bars(entries, "fd_digits").data  # and the audio family
+    assert list(bar.x) == ["specgan", "wavenet"] and all(r is not None for r in ref.y)
 
 
 def test_training_texts_are_listed_in_step_order(tiny_checkpoints):

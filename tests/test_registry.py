@@ -9,12 +9,14 @@ from aigc_demo.registry import ModelCache, ModelUnavailable
 def test_discovers_every_model_with_overview_fields(tiny_checkpoints):
     entries = registry.discover(tiny_checkpoints)
     assert [(e.modality, e.name) for e in entries] == [("text", "gpt"), ("text", "lstm"), ("image", "dcgan"),
-                                                       ("image", "diffusion"), ("image", "vae")]
+                                                       ("image", "diffusion"), ("image", "vae"),
+                                                       ("audio", "specgan"), ("audio", "wavenet")]
     for e in entries:
         assert e.available, e.error
         row = e.overview_row()
         assert row["parameters"].endswith(" M") and row["hardware"] and row["training time"]
-        headline = {"image": "FID-FMNIST", "text": "test-BLEU-4"}[e.modality]
+        headline = {"image": "FID-FMNIST", "text": "test-BLEU-4", "specgan": "FD-digits (Griffin-Lim)",
+                    "wavenet": "digit accuracy (copy synthesis)"}[e.family if e.modality == "audio" else e.modality]
         assert row["headline metric"].startswith(headline) and "real data" in row["headline metric"]
     # the classifier used for metrics is not a generative model and is not listed
     assert all(e.modality != "evaluators" for e in entries)
@@ -76,14 +78,16 @@ def test_broken_config_is_explained(checkpoints_copy, content, expected):
     assert expected in entry.error
 
 
-def test_unknown_model_lists_the_available_ones(tiny_checkpoints):
+def test_unknown_model_lists_the_available_ones(tiny_checkpoints, tmp_path):
     cache = ModelCache(registry.discover(tiny_checkpoints))
     with pytest.raises(ModelUnavailable, match="Available: dcgan, diffusion, vae"):
         cache.get("image", "gan")
     with pytest.raises(ModelUnavailable, match="Available: gpt, lstm"):
         cache.get("text", "gtp")
+    with pytest.raises(ModelUnavailable, match="Available: specgan, wavenet"):
+        cache.get("audio", "specgn")
     with pytest.raises(ModelUnavailable, match="no audio model is trained yet"):
-        cache.get("audio", "specgan")
+        ModelCache(registry.discover(tmp_path)).get("audio", "specgan")
 
 
 def test_empty_tree(tmp_path):

@@ -68,15 +68,29 @@ def test_audio_input_is_validated(studio, text, message):
         studio.generate_audio("specgan", text)
 
 
-def test_audio_without_models_says_so(studio):
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(model="wavenet"), "is a vocoder; pick a generator"),
+    (dict(model="specgan", vocoder="specgan"), "is a generator, not a vocoder"),
+    (dict(model="specgan", vocoder="../wavenet"), "Unknown vocoder"),
+    (dict(model="specgan", variety=2.5), "variety must be between 0.0 and 2.0"),
+    (dict(model="specgan", variety="loud"), "variety must be a number"),
+    (dict(model="nope"), "Unknown audio model 'nope'. Available: specgan, wavenet"),
+])
+def test_audio_models_and_vocoders_are_validated(studio, kwargs, message):
+    with pytest.raises((InputError, ModelUnavailable), match=message):
+        studio.generate_audio(text="12", **kwargs)
+
+
+def test_audio_without_models_says_so(tmp_path):
     with pytest.raises(ModelUnavailable, match="no audio model is trained yet"):
-        studio.generate_audio("specgan", "2026")
+        Studio(tmp_path).generate_audio("specgan", "2026")
 
 
 def test_overview_rows(studio):
     rows = studio.overview()
     assert [(r["modality"], r["model"]) for r in rows] == [("text", "gpt"), ("text", "lstm"), ("image", "dcgan"),
-                                                         ("image", "diffusion"), ("image", "vae")]
+                                                         ("image", "diffusion"), ("image", "vae"),
+                                                         ("audio", "specgan"), ("audio", "wavenet")]
     assert all(r["status"] == "ready" for r in rows)
 
 
@@ -110,9 +124,23 @@ def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_cop
     assert after["generated"] == before["generated"]  # same n and seed, same figures
     with open(checkpoints_copy / "results.csv") as f:
         rows = list(csv.DictReader(f))
-    assert {r["model"] for r in rows} == {"gpt", "lstm", "dcgan", "diffusion", "vae"}
+    assert {r["model"] for r in rows} == {"gpt", "lstm", "dcgan", "diffusion", "vae", "specgan", "wavenet"}
     # every figure sits beside its real-data reference, except perplexity, which has none
     assert all(r["real data"] for r in rows if r["metric"] != "test_perplexity" and r["value"])
+
+
+def test_evaluate_command_reproduces_an_audio_models_figures_through_each_vocoder(checkpoints_copy):
+    from aigc_demo import checkpoint as ckpt
+    from aigc_demo.evaluate import main
+
+    folder = checkpoints_copy / "audio" / "specgan"
+    before = ckpt.read_json(folder / "metrics.json")
+    main(["--model", "specgan", "--n", "20", "--seed", "0", "--checkpoints", str(checkpoints_copy)])
+    after = ckpt.read_json(folder / "metrics.json")
+    assert after["vocoders"] == before["vocoders"] and set(after["vocoders"]) == {"griffin-lim", "wavenet"}
+    assert {(t["vocoder"], t["metric"]) for t in after["targets"]} == {
+        (v, m) for v in ("griffin-lim", "wavenet") for m in ("digit_accuracy", "fd_digits")}
+    assert "Through each vocoder" in (folder / "README.md").read_text()
 
 
 def test_evaluate_command_reproduces_a_text_models_figures(checkpoints_copy):
@@ -130,3 +158,18 @@ def test_evaluate_command_reproduces_a_text_models_figures(checkpoints_copy):
     assert after["bleu_signatures"]["en"].startswith("nrefs:") and "tok:zh" in after["bleu_signatures"]["zh"]
     assert {t["metric"] for t in after["targets"]} >= {"self_bleu_4", "test_bleu_4", "test_perplexity"}
     assert "Per language" in (folder / "README.md").read_text()
+
+
+def test_hub_speech_is_checked_and_explains_offline(monkeypatch, tmp_path):
+    import huggingface_hub
+
+    studio = Studio(tmp_path)
+    with pytest.raises(InputError, match="owner/name, e.g. facebook/mms-tts-eng"):
+        studio.speak_text_hub("tests", "hello")  # a local folder is never read as a hub id
+    with pytest.raises(InputError, match="text is empty"):
+        studio.speak_text_hub("facebook/mms-tts-eng", "  ")
+    with pytest.raises(ModelUnavailable, match="Hugging Face Hub cannot be reached"):
+        studio.speak_text_hub("facebook/mms-tts-eng", "hello")  # no network here
+    monkeypatch.setattr(huggingface_hub, "model_info", lambda model_id: _Info(None))
+    with pytest.raises(ModelUnavailable, match="no safetensors weights"):
+        studio.speak_text_hub("someone/pickled-tts", "hello")

@@ -1,8 +1,6 @@
 """The spoken-digit corpus: synthesis of a few real clips with espeak-ng, the shared log-mel,
 and the SC09 loader on a tiny local Speech Commands tree."""
 
-import shutil
-
 import numpy as np
 import pytest
 import torch
@@ -10,19 +8,13 @@ import torch
 from aigc_demo import audio
 from aigc_demo.data import spoken_digits as sd
 
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _espeak():
-    if not shutil.which("espeak-ng"):
-        pytest.fail("Debian's espeak-ng is missing: `make test` installs it as root; else `sudo apt-get install espeak-ng`.")
-
-# two training voices, one validation and one test voice (the split is by variant name)
-VARIANTS = ["Alex", "m3", "f3", "f5"]
+from tests.conftest import DIGIT_VARIANTS as VARIANTS
+from tests.conftest import require_espeak
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
+    require_espeak()
     folder = tmp_path_factory.mktemp("digits")
     counts = sd.synthesize(folder, accents=("en",), variant_names=VARIANTS, digits=range(3), progress=False)
     return folder, counts

@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 from gradio_client.exceptions import AppError
 from PIL import Image
@@ -76,9 +77,33 @@ def test_bad_text_input_is_a_clear_api_error(client, kwargs, message):
         client.predict(**kwargs, api_name="/generate_text")
 
 
-def test_audio_endpoint_explains_what_is_missing(client):
-    with pytest.raises(AppError, match="Only the digits"):
-        client.predict(text="twelve", api_name="/generate_audio")
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(text="twelve"), "Only the digits"),
+    (dict(text=""), "The text is empty"),
+    (dict(text="1" * 17), "At most 16 digits"),
+    (dict(text="12", model="tacotron"), "Unknown audio model 'tacotron'"),
+    (dict(text="12", vocoder="hifigan"), "'hifigan'.*not in the list of choices: \\['griffin-lim', 'wavenet'\\]"),
+])
+def test_bad_audio_input_is_a_clear_api_error(client, kwargs, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(**kwargs, api_name="/generate_audio")
+
+
+def test_generate_audio_endpoint_returns_a_wav_with_its_parameters(client):
+    import soundfile as sf
+
+    first = client.predict(model="specgan", text="2 0 2 6", seed=7, vocoder="wavenet", variety=0.5,
+                           api_name="/generate_audio")
+    again = client.predict(model="specgan", text="2026", seed=7, vocoder="wavenet", variety=0.5, api_name="/generate_audio")
+    path, info, meta = first
+    audio, sr = sf.read(path, dtype="float32")
+    assert sr == 16000 and audio.ndim == 1 and len(audio) > 0.2 * sr
+    assert np.array_equal(audio, sf.read(again[0], dtype="float32")[0])  # same inputs, same samples
+    comment = json.loads(sf.SoundFile(path).comment)
+    assert comment["seed"] == 7 and comment["params"] == {"digits": "2026", "vocoder": "wavenet", "variety": 0.5}
+    assert meta["real_time_factor"] > 0 and "real-time factor" in info
+    other = client.predict(model="specgan", text="2026", seed=8, api_name="/generate_audio")
+    assert not np.array_equal(audio, sf.read(other[0], dtype="float32")[0])
 
 
 def test_app_keeps_serving_after_errors(client):
@@ -132,3 +157,8 @@ def test_score_images_endpoint_good_and_bad(client, tmp_path):
     bad.write_bytes(b"not a zip")
     with pytest.raises(AppError, match="not a valid ZIP"):
         client.predict(files=[handle_file(str(bad))], api_name="/score_images")
+
+
+def test_hub_speech_endpoint_says_it_needs_a_network(client):
+    with pytest.raises(AppError, match="Hugging Face Hub cannot be reached"):
+        client.predict(model_id="facebook/mms-tts-eng", text="Hello", seed=0, api_name="/speak_text_hub")

@@ -42,7 +42,7 @@ def test_header_overview_and_all_five_tabs(page):
     page.get_by_role("tab", name="Text").click()
     assert page.locator("#text-prompt textarea").is_visible() and page.get_by_text("Examples (English and Chinese)").is_visible()
     page.get_by_role("tab", name="Audio").click()
-    assert page.get_by_text("No audio model is trained yet").is_visible()
+    assert page.locator("#audio-text textarea, #audio-text input").first.is_visible()
     page.get_by_role("tab", name="Evaluation").click()
     for heading in ("Shipped metrics", "Measure a model now", "Score your own images", "Is it copying?", "BLEU calculator"):
         assert page.get_by_text(heading).first.is_visible(), heading
@@ -79,3 +79,15 @@ def test_generate_images_in_the_browser(page):
     images = page.locator(".gallery img, [data-testid='gallery'] img, button img")
     assert images.count() >= 1
     page.screenshot(path=str(ARTIFACTS / "image_generated.png"), full_page=True)
+
+
+def test_speak_digits_in_the_browser(page):
+    page.get_by_role("tab", name="Audio").click()
+    page.locator("#audio-text textarea, #audio-text input").first.fill("42")
+    page.get_by_label("wavenet").check()
+    page.get_by_role("button", name="Speak", exact=True).click()
+    page.get_by_text("real-time factor").first.wait_for(timeout=30000)
+    page.locator("#audio-output audio, #audio-output [data-testid='waveform-controls'], #audio-output button").first.wait_for(timeout=10000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=15000)  # waveform and spectrogram
+    assert "effective seed" in page.inner_text("body")
+    page.screenshot(path=str(ARTIFACTS / "audio_generated.png"), full_page=True)

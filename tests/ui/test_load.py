@@ -1,10 +1,12 @@
-"""A bounded load test on loopback: 16 concurrent client sessions mixing requests."""
+"""A bounded load test on loopback: 16 concurrent client sessions mixing text, image and audio
+requests."""
 
 import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import soundfile as sf
 from PIL import Image
 
 SESSIONS = 16
@@ -21,6 +23,8 @@ def test_sixteen_concurrent_sessions(app_url, client, tmp_path):
     text_request = dict(prompt="A friend is", model="gpt", max_new_tokens=8, temperature=1.0, top_k=0, seed=5,
                         api_name="/generate_text")
     text_alone = client.predict(**text_request)
+    audio_request = dict(model="specgan", text="2026", seed=11, vocoder="wavenet", api_name="/generate_audio")
+    audio_alone = sf.read(client.predict(**audio_request)[0], dtype="float32")[0]
     requests = [
         dict(model="dcgan", n=8, seed=2024, api_name="/generate_image"),
         dict(model="vae", n=16, seed=7, api_name="/generate_image"),
@@ -28,6 +32,8 @@ def test_sixteen_concurrent_sessions(app_url, client, tmp_path):
         dict(hypotheses="a b c d e", references="a b c d e", api_name="/bleu"),
         text_request,
         dict(prompt="人生", model="lstm", max_new_tokens=8, seed=1, api_name="/generate_text"),
+        audio_request,
+        dict(model="specgan", text="7", seed=3, api_name="/generate_audio"),
     ]
 
     def session(i: int):
@@ -57,6 +63,11 @@ def test_sixteen_concurrent_sessions(app_url, client, tmp_path):
                 assert out.startswith(req["prompt"])
                 if req is text_request:  # seeded sampling is serialised: the same text under load
                     assert out == text_alone
+            elif req["api_name"] == "/generate_audio":
+                audio, sr = sf.read(out[0], dtype="float32")
+                assert sr == 16000 and len(audio) > 0
+                if req is audio_request:  # the request's own generator: the same samples under load
+                    assert np.array_equal(audio, audio_alone)
             else:
                 assert len(out[0]) == req["n"]
         # the same seed gives the same pixels under load as alone
