@@ -158,9 +158,9 @@ def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, c
 def _sampled(pipe, vocoder, n: int, seed: int):
     import torch
 
-    from .metrics.image import iter_samples
+    from .metrics.audio import BATCH, iter_clips
 
-    batches = list(iter_samples(lambda labels, g: pipe.sample(labels, g, vocoder=vocoder), n, seed))
+    batches = list(tqdm(iter_clips(pipe, vocoder, n, seed), desc="clips", total=-(-n // BATCH), leave=False))
     return torch.cat([b[1] for b in batches]), torch.cat([b[0] for b in batches])
 
 

@@ -159,6 +159,34 @@ def test_score_images_endpoint_good_and_bad(client, tmp_path):
         client.predict(files=[handle_file(str(bad))], api_name="/score_images")
 
 
+def test_measure_audio_endpoint(client):
+    status, table = client.predict(model="specgan", n=20, seed=0, vocoder="wavenet", api_name="/measure_audio")
+    assert "20 samples" in status
+    rows = {row[0]: row for row in table["data"]}
+    assert {"fd_digits", "kid_digits", "is_digits", "digit_accuracy"} <= set(rows)
+    assert rows["fd_digits"][3] == rows["fd_digits"][1]  # now == shipped: same n, seed and vocoder
+    with pytest.raises(AppError, match="not in the list of choices"):  # Gradio checks the radio's choices
+        client.predict(model="specgan", n=20, seed=0, vocoder="nope", api_name="/measure_audio")
+    with pytest.raises(AppError, match="multiple of 10"):
+        client.predict(model="specgan", n=25, seed=0, vocoder="griffin-lim", api_name="/measure_audio")
+
+
+def test_score_clips_endpoint_good_and_bad(client, tmp_path):
+    import numpy as np
+    import soundfile as sf
+    from gradio_client import handle_file
+
+    good = tmp_path / "tone.wav"
+    t = np.arange(16000) / 16000
+    sf.write(good, (0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
+    report, metrics, preds = client.predict(files=[handle_file(str(good))], api_name="/score_clips")
+    assert "1 clip(s)" in report and len(preds["data"]) == 1
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"RIFF....WAVEfmt nonsense")
+    with pytest.raises(AppError, match="not a readable audio file"):
+        client.predict(files=[handle_file(str(bad))], api_name="/score_clips")
+
+
 def test_hub_speech_endpoint_says_it_needs_a_network(client):
     with pytest.raises(AppError, match="Hugging Face Hub cannot be reached"):
         client.predict(model_id="facebook/mms-tts-eng", text="Hello", seed=0, api_name="/speak_text_hub")
