@@ -63,6 +63,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--patience", type=int, help="validation measurements without improvement before stopping")
     p.add_argument("--final-eval-n", type=int, help="texts generated for metrics.json (0: skip the measurement)")
     p.add_argument("--corpus-dir", help=f"folder of fortune files (default ${fortunes.ENV_VAR} or the Debian packages)")
+    p.add_argument("--init-from", help="warm start: continue from the weights and tokenizer of this text checkpoint "
+                   "folder, with a fresh warm-up and cosine schedule over --epochs more epochs; the export keeps "
+                   "its train_log.csv ahead of this run's, in one step count")
 
 
 def resolve(args: argparse.Namespace) -> argparse.Namespace:
@@ -135,6 +138,15 @@ def build_model(args, tokenizer):
     return LSTMLM(config)
 
 
+def load_init(folder: Path):
+    """The model of a text checkpoint folder, in float32, to continue training."""
+    from transformers import AutoModelForCausalLM
+
+    from ..models import lstm_lm  # noqa: F401 - registers the LSTM with the Auto classes
+
+    return AutoModelForCausalLM.from_pretrained(str(folder), dtype=torch.float32)
+
+
 def param_groups(model, weight_decay: float) -> list[dict]:
     """Decay matrices only (nanoGPT's rule): biases, norms and embeddings are left alone."""
     decay, no_decay = [], []
@@ -160,7 +172,17 @@ def train(args) -> None:
     run = Run(args, ["loss", "valid_loss", "valid_perplexity", "tokens_per_s", "lr"])
     acc = run.accelerator
     texts = load_corpus(args)
-    tokenizer = get_tokenizer(args, texts["train"])
+    init_dir = args.run_dir / "init"  # a copy: the export may overwrite the folder it came from
+    if args.init_from:
+        from transformers import AutoTokenizer
+
+        if not init_dir.is_dir():
+            import shutil
+
+            shutil.copytree(args.init_from, init_dir)
+        tokenizer = AutoTokenizer.from_pretrained(str(init_dir))
+    else:
+        tokenizer = get_tokenizer(args, texts["train"])
     train_texts = list(texts["train"])
     random.Random(args.seed).shuffle(train_texts)  # mix the source files (they come in file order)
     train_windows = windows(token_stream(tokenizer, train_texts), args.block_size)
@@ -171,7 +193,7 @@ def train(args) -> None:
               f"{len(train_windows)} windows; {valid_windows.numel():,} validation tokens")
 
     torch.manual_seed(args.seed)
-    model = build_model(args, tokenizer)
+    model = load_init(init_dir) if args.init_from else build_model(args, tokenizer)
     opt = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95))
     run.restore({"model": model}, {"opt": opt})
     net, opt = acc.prepare(model, opt)
@@ -202,6 +224,8 @@ def train(args) -> None:
         return bad_evals >= args.patience
 
     stopped_early = run.extra.get("stopped_early", False)
+    if args.init_from and run.step == 0:
+        evaluate_and_keep_best()  # the starting point: kept unless this run does better
     tokens_seen, t0 = 0, time.perf_counter()
     while not run.finished() and not stopped_early:
         net.train()
@@ -273,10 +297,14 @@ def export(args, run: Run, tokenizer, stopped_early: bool) -> None:
     block = training_block(args, run, "python -m aigc_demo.train text " + " ".join(_cli_args(args)))
     block.update(block_size=args.block_size, stopped_early=stopped_early, best_valid_loss=run.extra.get("best_valid_loss"),
                  tokenizer=f"byte-level BPE, {len(tokenizer)} tokens, trained on the training split")
+    if args.init_from:
+        block = continued_block(args.run_dir / "init", block, args)
     model.config.update({"modality": "text", "family": args.model, "data": DATA_NOTE, "training": block})
     model.half().save_pretrained(str(out), max_shard_size=f"{ckpt.MAX_SHARD_BYTES // 2**20}MB")
     tokenizer.save_pretrained(str(out))
     copy_log_and_samples(run, out)
+    if args.init_from:
+        prepend_history(args.run_dir / "init" / ckpt.TRAIN_LOG_FILE, out / ckpt.TRAIN_LOG_FILE)
     # the preview comes from the exported folder through the app's own pipeline
     write_samples(TextPipeline.from_checkpoint(out), out / "preview.txt")
     from ..evaluate import evaluate_folder
@@ -290,11 +318,38 @@ def export(args, run: Run, tokenizer, stopped_early: bool) -> None:
     print(f"exported {out}")
 
 
+def continued_block(init_dir: Path, block: dict, args) -> dict:
+    """The training block of a warm-started run: totals over both runs, and both commands."""
+    prev = ckpt.read_json(init_dir / ckpt.CONFIG_FILE)["training"]
+    note = (f"warm start: {prev['epochs']} epochs ({prev['steps']} steps, {prev['hardware']}) by `{prev['command']}`"
+            + (f" ({prev['note']})" if prev.get("note") else "")
+            + f", then {block['epochs']} more epochs ({block['steps']} steps) from its exported weights with a new "
+            f"warm-up and cosine schedule (peak lr {args.lr}); train_log.csv holds both runs in one step count")
+    return {**block, "seconds": round(prev["seconds"] + block["seconds"], 1), "steps": prev["steps"] + block["steps"],
+            "epochs": prev["epochs"] + block["epochs"], "command": f"{prev['command']} && {block['command']}",
+            "note": note}
+
+
+def prepend_history(earlier: Path, log: Path) -> None:
+    """log := the earlier run's rows, then this run's with step, epoch and wall seconds
+    shifted past the earlier run's last row."""
+    import pandas as pd
+
+    before, after = pd.read_csv(earlier), pd.read_csv(log)
+    last = before.iloc[-1]
+    for col in ("step", "epoch", "wall_seconds"):
+        after[col] = after[col] + last[col]
+    merged = pd.concat([before, after], ignore_index=True)[list(dict.fromkeys([*before.columns, *after.columns]))]
+    ckpt.atomic_write_text(log, merged.to_csv(index=False, float_format="%.6g"))
+
+
 def _cli_args(args) -> list[str]:
     out = [f"--model {args.model}", f"--epochs {args.epochs}", f"--seed {args.seed}"]
-    for flag in ("limit", "max_steps"):
+    for flag in ("limit", "max_steps", "init_from"):
         if getattr(args, flag):
             out.append(f"--{flag.replace('_', '-')} {getattr(args, flag)}")
+    if args.lr != DEFAULTS[args.model]["lr"]:
+        out.append(f"--lr {args.lr}")
     return out
 
 
