@@ -113,3 +113,33 @@ def test_fresh_drops_everything_the_earlier_run_kept(tmp_path):
     assert ckpt.read_json(out / "config.json")["training"]["steps"] == 1
     steps = {int(line.split(",")[0]) for line in (out / "train_log.csv").read_text().splitlines()[1:]}
     assert steps == {1}
+
+
+def test_a_warm_start_continues_the_checkpoint_into_its_own_folder(tmp_path):
+    """--init-from continues an exported model (weights and tokenizer) and exports into the
+    same folder: the earlier log comes first, this run's follows in one step count, and
+    the training block adds both runs up and names both commands."""
+    import pandas as pd
+
+    from aigc_demo import checkpoint as ckpt
+
+    out = tmp_path / "text" / "gpt"
+    common = ["text", "--model", "gpt", "--dry-run", "--corpus-dir", str(FORTUNES_FIXTURE), "--out", str(out),
+              "--final-eval-n", "0"]
+    train(*common, "--run-dir", str(tmp_path / "first"), "--max-steps", "4")
+    first_log = pd.read_csv(out / "train_log.csv")
+    first = ckpt.read_json(out / "config.json")["training"]
+    tokenizer_before = (out / "tokenizer.json").read_text()
+    train(*common, "--run-dir", str(tmp_path / "second"), "--max-steps", "2", "--init-from", str(out), "--lr", "5e-4")
+    log = pd.read_csv(out / "train_log.csv")
+    assert log.iloc[:len(first_log)].equals(first_log)
+    later = log.iloc[len(first_log):]
+    # the starting point is measured first: the same weights, so the same validation loss
+    assert later.iloc[0]["step"] == first_log["step"].iloc[-1]
+    assert later.iloc[0]["valid_loss"] == pytest.approx(first["best_valid_loss"], abs=1e-3)
+    assert list(later.dropna(subset=["loss"])["step"]) == [5, 6]
+    block = ckpt.read_json(out / "config.json")["training"]
+    assert block["steps"] == first["steps"] + 2
+    assert "--init-from" in block["command"] and block["command"].startswith(first["command"])
+    assert "warm start" in block["note"]
+    assert (out / "tokenizer.json").read_text() == tokenizer_before
