@@ -23,7 +23,7 @@ import torch
 from .. import checkpoint as ckpt
 from ..audio import HOP, N_FRAMES, GriffinLimVocoder, LogMel, mu_law_decode
 from ..data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE
-from .base import InputError, Meta, Timer, check_number, resolve_seed
+from .base import InputError, Meta, Timer, check_controls, check_number, read_checkpoint, resolve_seed
 
 PAUSE_S = 0.15  # silence between spoken digits
 EDGE_S = 0.05  # silence before the first and after the last
@@ -65,13 +65,10 @@ class WaveNetVocoder:
     def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "WaveNetVocoder":
         from ..models.wavenet import WaveNet, WaveNetConfig
 
-        folder = Path(folder)
-        config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
-        if config.get("family") != cls.family:
-            raise ckpt.CheckpointError(f"{folder} holds a {config.get('family')!r} model, not a WaveNet vocoder")
+        folder, config, weights, sha = read_checkpoint(folder, cls.family)
         model = WaveNet(WaveNetConfig(**config["model"]))
-        model.load_state_dict(ckpt.load_model_weights(folder))
-        return cls(model, name=folder.name, checkpoint_sha256=ckpt.weights_sha256(folder), device=device)
+        model.load_state_dict(weights)
+        return cls(model, name=folder.name, checkpoint_sha256=sha, device=device)
 
     @torch.no_grad()
     def vocode(self, mels: torch.Tensor, generator: torch.Generator | None = None, margin: int = 3) -> torch.Tensor:
@@ -135,13 +132,10 @@ class SpecGANPipeline:
     def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "SpecGANPipeline":
         from ..models.dcgan import DCGAN, DCGANConfig
 
-        folder = Path(folder)
-        config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
-        if config.get("family") != cls.family:
-            raise ckpt.CheckpointError(f"{folder} holds a {config.get('family')!r} model, not {cls.family!r}")
+        folder, config, weights, sha = read_checkpoint(folder, cls.family)
         gan = DCGAN(DCGANConfig(**config["model"]))
-        gan.generator.load_state_dict({k.removeprefix("generator."): v for k, v in ckpt.load_model_weights(folder).items()})
-        return cls(gan, name=folder.name, checkpoint_sha256=ckpt.weights_sha256(folder), device=device)
+        gan.generator.load_state_dict({k.removeprefix("generator."): v for k, v in weights.items()})
+        return cls(gan, name=folder.name, checkpoint_sha256=sha, device=device)
 
     @torch.no_grad()
     def mels(self, labels: torch.Tensor, generator: torch.Generator, variety: float = 1.0,
@@ -158,15 +152,7 @@ class SpecGANPipeline:
         return (vocoder or self.griffin_lim).vocode(mels, generator)
 
     def check_params(self, params: dict) -> dict:
-        out = {}
-        for key, value in params.items():
-            if key not in self.controls:
-                raise InputError(f"{self.name} has no parameter {key!r}; it takes: {', '.join(self.controls)}.")
-            default, lo, hi = self.controls[key]
-            out[key] = default if value is None else check_number(key, value, lo, hi)
-        for key, (default, _, _) in self.controls.items():
-            out.setdefault(key, default)
-        return out
+        return check_controls(self.name, self.controls, params)
 
     @torch.no_grad()
     def __call__(self, digits: str, seed: int | None = None, vocoder=None, **params) -> AudioOutput:

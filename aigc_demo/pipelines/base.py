@@ -79,3 +79,32 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+def read_checkpoint(folder, family: str):
+    """(folder, config.json, weights, the weights' SHA-256) of a checkpoint folder, which must
+    hold a model of `family`."""
+    from pathlib import Path
+
+    from .. import checkpoint as ckpt
+
+    folder = Path(folder)
+    config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
+    if config.get("family") != family:
+        raise ckpt.CheckpointError(f"{folder} holds a {config.get('family')!r} model, not {family!r}")
+    return folder, config, ckpt.load_model_weights(folder), ckpt.weights_sha256(folder)
+
+
+def check_controls(name: str, controls: dict, params: dict) -> dict:
+    """A pipeline's sampling controls: each given value checked against its (default, lo,
+    hi) in `controls` (integers when both bounds are), the others at their defaults."""
+    out = {}
+    for key, value in params.items():
+        if key not in controls:
+            raise InputError(f"{name} has no parameter {key!r}; it takes: {', '.join(controls) or 'none'}.")
+        default, lo, hi = controls[key]
+        out[key] = default if value is None else check_number(key, value, lo, hi,
+                                                             integer=isinstance(lo, int) and isinstance(hi, int))
+    for key, (default, _, _) in controls.items():
+        out.setdefault(key, default)
+    return out

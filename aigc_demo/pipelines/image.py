@@ -18,10 +18,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .. import checkpoint as ckpt
 from ..data.fashion_mnist import CLASSES
 from ..images import from_uint8, to_pil
-from .base import InputError, Meta, Timer, check_number, resolve_seed
+from .base import InputError, Meta, Timer, check_controls, check_number, read_checkpoint, resolve_seed
 
 MAX_IMAGES = 64
 ALL_CLASSES = "all classes"  # the mixed grid: images cycle through the ten classes
@@ -71,12 +70,7 @@ class ImagePipeline:
 
     @classmethod
     def _read(cls, folder: str | Path) -> tuple[Path, dict, dict, str]:
-        folder = Path(folder)
-        config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
-        if config.get("family") != cls.family:
-            raise ckpt.CheckpointError(f"{folder} holds a {config.get('family')!r} model, not {cls.family!r}")
-        weights = ckpt.load_model_weights(folder)
-        return folder, config, weights, ckpt.weights_sha256(folder)
+        return read_checkpoint(folder, cls.family)
 
     def sample(self, labels: torch.Tensor, generator: torch.Generator, **params) -> torch.Tensor:
         """(B,) class indices -> (B, 1, 28, 28) in [-1, 1]. Tensors in, tensors out: used by
@@ -84,15 +78,7 @@ class ImagePipeline:
         raise NotImplementedError
 
     def check_params(self, params: dict) -> dict:
-        out = {}
-        for key, value in params.items():
-            if key not in self.controls:
-                raise InputError(f"{self.name} has no parameter {key!r}; it takes: {', '.join(self.controls) or 'none'}.")
-            default, lo, hi = self.controls[key]
-            out[key] = default if value is None else check_number(key, value, lo, hi, integer=isinstance(lo, int) and isinstance(hi, int))
-        for key, (default, _, _) in self.controls.items():
-            out.setdefault(key, default)
-        return out
+        return check_controls(self.name, self.controls, params)
 
     @torch.no_grad()
     def __call__(self, label="all classes", n: int = 16, seed: int | None = None, **params) -> ImageOutput:

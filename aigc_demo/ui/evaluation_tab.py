@@ -28,9 +28,18 @@ def build(studio) -> None:
         _measure_audio_section(studio, audio_models)
 
     if image_models or studio.models("image", usable_only=False):
-        _upload_section(studio)
+        _upload_section("### Score your own images\nPNG/JPEG files or a ZIP of them (at most 10,000 images). They are "
+                        "compared with Fashion-MNIST in the classifier's features; colour or other sizes are converted, "
+                        "with a notice.", studio.score_images, noun="image", file_types=[".png", ".jpg", ".jpeg", ".zip"],
+                        against="Against Fashion-MNIST", verdict_headers=["file", "class", "confidence"],
+                        api_name="score_images")
     if studio.models("audio", usable_only=False):
-        _upload_clips_section(studio)
+        _upload_section("### Score your own clips\nWAV/FLAC/OGG files or a ZIP of them (at most 2,000 clips, 10 s "
+                        "each), one spoken digit per clip. Each is prepared as the corpus was (mono, 16 kHz, silence "
+                        "trimmed, centred in one second); the digit classifier gives its verdict, and from 10 clips on "
+                        "IS-, FD- and KID-digits against held-out real clips.", studio.score_clips, noun="clip",
+                        file_types=[".wav", ".flac", ".ogg", ".zip"], against="Against held-out real clips",
+                        verdict_headers=["file", "digit", "confidence"], api_name="score_clips")
     if image_models:
         _copy_section(studio, image_models)
 
@@ -147,53 +156,28 @@ def _vs_real(metrics: dict | None, yours: str) -> pd.DataFrame | None:
     return pd.DataFrame([{"metric": k, yours: round(v, 5), "real data (same n)": round(ref[k], 5)} for k, v in gen.items()])
 
 
-def _upload_section(studio) -> None:
-    gr.Markdown("### Score your own images\nPNG/JPEG files or a ZIP of them (at most 10,000 images). They are compared "
-                "with Fashion-MNIST in the classifier's features; colour or other sizes are converted, with a notice.")
+def _upload_section(intro: str, score_fn, *, noun: str, file_types: list[str], against: str,
+                    verdict_headers: list[str], api_name: str) -> None:
+    """Upload files, get the classifier's verdict on each and (from 10 on) the distances to
+    real data: score_fn(files, seed) -> {"n", "notices", "predictions", "metrics"}."""
+    gr.Markdown(intro)
 
     @user_errors
     def score(files: list[str] | None = None, seed: int = 0):
-        r = studio.score_images(files or [], seed=seed)
-        lines = [f"**{r['n']} image(s)** read."] + [f"- {n}" for n in r["notices"]]
-        return "\n".join(lines), _vs_real(r["metrics"], "your images"), pd.DataFrame(r["predictions"][:200])
+        r = score_fn(files or [], seed=seed)
+        lines = [f"**{r['n']} {noun}(s)** read."] + [f"- {n}" for n in r["notices"]]
+        return "\n".join(lines), _vs_real(r["metrics"], f"your {noun}s"), pd.DataFrame(r["predictions"][:200])
 
     with gr.Row():
-        files = gr.File(file_count="multiple", file_types=[".png", ".jpg", ".jpeg", ".zip"], label="Images or ZIP")
+        files = gr.File(file_count="multiple", file_types=file_types, label=f"{noun.capitalize()}s or ZIP")
         with gr.Column():
             seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (the real-data subset drawn)")
-            go = gr.Button("Score images", variant="primary")
+            go = gr.Button(f"Score {noun}s", variant="primary")
     report = gr.Markdown()
     with gr.Row():
-        metrics = gr.Dataframe(label="Against Fashion-MNIST", interactive=False,
-                               headers=["metric", "your images", "real data (same n)"])
-        preds = gr.Dataframe(label="Classifier verdicts (first 200)", interactive=False, headers=["file", "class", "confidence"])
-    go.click(score, [files, seed], [report, metrics, preds], api_name="score_images", concurrency_limit=1)
-
-
-def _upload_clips_section(studio) -> None:
-    gr.Markdown("### Score your own clips\nWAV/FLAC/OGG files or a ZIP of them (at most 2,000 clips, 10 s each), one "
-                "spoken digit per clip. Each is prepared as the corpus was (mono, 16 kHz, silence trimmed, centred in "
-                "one second); the digit classifier gives its verdict, and from 10 clips on IS-, FD- and KID-digits "
-                "against held-out real clips.")
-
-    @user_errors
-    def score(files: list[str] | None = None, seed: int = 0):
-        r = studio.score_clips(files or [], seed=seed)
-        lines = [f"**{r['n']} clip(s)** read."] + [f"- {n}" for n in r["notices"]]
-        return "\n".join(lines), _vs_real(r["metrics"], "your clips"), pd.DataFrame(r["predictions"][:200])
-
-    with gr.Row():
-        files = gr.File(file_count="multiple", file_types=[".wav", ".flac", ".ogg", ".zip"], label="Clips or ZIP")
-        with gr.Column():
-            seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (the real-data subset drawn)")
-            go = gr.Button("Score clips", variant="primary")
-    report = gr.Markdown()
-    with gr.Row():
-        metrics = gr.Dataframe(label="Against held-out real clips", interactive=False,
-                               headers=["metric", "your clips", "real data (same n)"])
-        preds = gr.Dataframe(label="Digit classifier verdicts (first 200)", interactive=False,
-                             headers=["file", "digit", "confidence"])
-    go.click(score, [files, seed], [report, metrics, preds], api_name="score_clips", concurrency_limit=1)
+        metrics = gr.Dataframe(label=against, interactive=False, headers=["metric", f"your {noun}s", "real data (same n)"])
+        preds = gr.Dataframe(label="Classifier verdicts (first 200)", interactive=False, headers=verdict_headers)
+    go.click(score, [files, seed], [report, metrics, preds], api_name=api_name, concurrency_limit=1)
 
 
 def _copy_section(studio, image_models: list[str]) -> None:
