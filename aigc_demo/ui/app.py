@@ -6,6 +6,7 @@ import gradio as gr
 
 from ..studio import Studio
 from . import audio_tab, evaluation_tab, image_tab, metrics_tab, overview, text_tab
+from .common import open_rows_in_their_tabs
 
 THEME = gr.themes.Soft()
 CSS = """
@@ -23,18 +24,22 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
     # delete_cache: Gradio's copies of served files older than an hour go, hourly, so a
     # long-running Space does not fill its disk
     with gr.Blocks(title="AIGC Studio", delete_cache=(3600, 3600)) as demo:
-        overview.build(studio)
-        with gr.Tabs():
+        table = overview.build(studio)
+        pickers = {}  # modality -> its tab's model dropdown (the tab ids are the modalities)
+        with gr.Tabs() as tabs:
             with gr.Tab("Text", id="text"):
-                text_tab.build(studio)
+                pickers["text"] = text_tab.build(studio)
             with gr.Tab("Image", id="image"):
-                image_tab.build(studio)
+                pickers["image"] = image_tab.build(studio)
             with gr.Tab("Audio", id="audio"):
-                audio_tab.build(studio)
+                pickers["audio"] = audio_tab.build(studio)
             with gr.Tab("Evaluation", id="evaluation"):
                 evaluation_tab.build(studio)
             with gr.Tab("Metrics", id="metrics"):
-                metrics_tab.build(studio, demo)
+                pickers = {m: p for m, p in pickers.items() if p is not None}
+                metrics_tab.build(studio, demo, tabs, pickers)
+        if table is not None:
+            open_rows_in_their_tabs(studio, table, tabs, pickers)
     demo.queue(max_size=MAX_QUEUE, default_concurrency_limit=1)
     demo.studio = studio  # for tests and scripts that want the same cache the app uses
     return demo

@@ -21,7 +21,7 @@ def _info(out) -> str:
             f"below 1 is faster than real time) · effective seed **{m['seed']}**")
 
 
-def build(studio) -> None:
+def build(studio) -> gr.Dropdown | None:
     models = studio.audio_models()
     vocoders = studio.vocoders()
 
@@ -109,3 +109,4 @@ def build(studio) -> None:
              concurrency_limit=2).success(plot, audio, figure, api_visibility="private")
     hub_go.click(speak_text_hub, [hub_id, hub_text, hub_seed], [hub_audio, hub_info, hub_meta], api_name="speak_text_hub",
                  concurrency_limit=1)
+    return model  # the model picker, which the Metrics tab's table can set

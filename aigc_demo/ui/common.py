@@ -67,3 +67,19 @@ def disabled_note(modality: str, studio) -> str:
     lines = [f"- `{n}` is disabled: {studio.cache.status(modality, n)}"
              for n in studio.models(modality, usable_only=False) if studio.cache.status(modality, n)]
     return "\n".join(lines)
+
+
+def open_rows_in_their_tabs(studio, grid: gr.Dataframe, tabs: gr.Tabs, pickers: dict) -> None:
+    """Picking a row of a model table (columns model, modality, ...) selects that modality's
+    tab (tab ids are the modalities) and, where the tab's picker (pickers: {modality: model
+    dropdown}) offers the model, the model; a vocoder is chosen beside its generator."""
+    names = {m: set(studio.audio_models() if m == "audio" else studio.models(m)) for m in pickers}
+
+    def open_row(evt: gr.SelectData):
+        model, modality = (list(evt.row_value or []) + [None, None])[:2]
+        if modality not in pickers:
+            return [gr.update()] * (1 + len(pickers))
+        return [gr.Tabs(selected=modality)] + [gr.update(value=model) if m == modality and model in names[m]
+                                               else gr.update() for m in pickers]
+
+    grid.select(open_row, None, [tabs, *pickers.values()], api_visibility="private")

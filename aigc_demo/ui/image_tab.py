@@ -38,7 +38,7 @@ def _info(output) -> str:
             f"effective seed **{m['seed']}** · checkpoint `{m['checkpoint_sha256'][:12]}`")
 
 
-def build(studio) -> None:
+def build(studio) -> gr.Dropdown | None:
     names = studio.models("image")
 
     def family_of(model: str) -> str | None:
@@ -152,3 +152,4 @@ def build(studio) -> None:
     rec_go.click(reconstruct, [rec_model, rec_image, rec_label], [rec_gallery, rec_info], api_name="reconstruct_image",
                  concurrency_limit=2)
     cmp_go.click(compare, [cmp_label, cmp_seed], [cmp_gallery, cmp_info], api_name="compare_image_models", concurrency_limit=1)
+    return model  # the model picker, which the Metrics tab's table can set

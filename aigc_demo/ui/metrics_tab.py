@@ -6,11 +6,13 @@ import gradio as gr
 from PIL import Image
 
 from .. import plots
-from .common import user_errors
+from .common import open_rows_in_their_tabs, user_errors
 
 
-def build(studio, demo: gr.Blocks) -> None:
-    _comparison(studio, demo)
+def build(studio, demo: gr.Blocks, tabs: gr.Tabs | None = None, pickers: dict | None = None) -> None:
+    """tabs and pickers ({modality: model dropdown of its tab}): picking a row of the metrics
+    table opens that model in its generation tab."""
+    _comparison(studio, demo, tabs, pickers or {})
     entries = [e for e in studio.entries if (e.path / "train_log.csv").is_file()]
     if not entries:
         gr.Markdown("**No training log yet.** Curves appear here once a model folder holds its `train_log.csv`.")
@@ -79,7 +81,7 @@ def _training_samples(demo: gr.Blocks, files: dict[str, dict[str, str]], moment:
     demo.load(show, [model, when], view, api_visibility="private")
 
 
-def _comparison(studio, demo: gr.Blocks) -> None:
+def _comparison(studio, demo: gr.Blocks, tabs, pickers: dict) -> None:
     measured = [e for e in studio.entries if e.metrics.get("generated")]
     if not measured:
         gr.Markdown("**No model is measured yet**; comparisons appear once models have a `metrics.json`.")
@@ -92,8 +94,8 @@ def _comparison(studio, demo: gr.Blocks) -> None:
     metric = gr.Dropdown(metrics, value=default, label="Metric")
     bars = gr.Plot()
     table = plots.metrics_table(measured)
-    with gr.Accordion("Every metric of every model (sortable; CSV below)", open=False):
-        gr.Dataframe(table, interactive=False, wrap=True)
+    with gr.Accordion("Every metric of every model (sortable; pick a row to open its model; CSV below)", open=False):
+        grid = gr.Dataframe(table, interactive=False, wrap=True)
         export = gr.Button("Export as CSV", variant="secondary")
         csv_file = gr.File(label="metrics.csv")
         export.click(lambda: _csv(table), None, csv_file, api_visibility="private")
@@ -103,6 +105,8 @@ def _comparison(studio, demo: gr.Blocks) -> None:
 
     metric.change(draw, metric, bars, api_visibility="private")
     demo.load(draw, metric, bars, api_visibility="private")
+    if tabs is not None:
+        open_rows_in_their_tabs(studio, grid, tabs, pickers)
 
 
 def _csv(table) -> str:

@@ -17,10 +17,12 @@ def overview_frame(studio) -> pd.DataFrame:
     return pd.DataFrame(studio.overview(), columns=COLUMNS)
 
 
-def build(studio) -> None:
+def build(studio) -> gr.Dataframe | None:
+    """The header and the overview table (returned, so that picking a row can open its tab)."""
     gr.Markdown(HEADER)
     with gr.Accordion("Models", open=True):
         if studio.entries:
-            gr.Dataframe(overview_frame(studio), interactive=False, wrap=True, label="Registered models")
-        else:
-            gr.Markdown("No model is trained yet: `checkpoints/` holds no model folder.")
+            return gr.Dataframe(overview_frame(studio), interactive=False, wrap=True,
+                                label="Registered models (pick one to open it)")
+        gr.Markdown("No model is trained yet: `checkpoints/` holds no model folder.")
+        return None

@@ -32,7 +32,7 @@ def _stats(out) -> str:
             f"effective seed **{m['seed']}** · stopped by: {m['stop_reason']}{state}{notes}")
 
 
-def build(studio) -> None:
+def build(studio) -> gr.Dropdown | None:
     names = studio.models("text")
 
     @user_errors
@@ -126,3 +126,4 @@ def build(studio) -> None:
     cmp_go.click(compare, [prompt, model_a, model_b, *decoding, seed], [out_a, stats_a, out_b, stats_b],
                  api_name="compare_text_models", concurrency_limit=1)
     gr.api(generate_text, api_name="generate_text", concurrency_limit=2)
+    return model  # the model picker, which the Metrics tab's table can set

@@ -91,3 +91,24 @@ def test_speak_digits_in_the_browser(page):
     page.locator(".js-plotly-plot").first.wait_for(timeout=15000)  # waveform and spectrogram
     assert "effective seed" in page.inner_text("body")
     page.screenshot(path=str(ARTIFACTS / "audio_generated.png"), full_page=True)
+
+
+def test_a_model_row_opens_the_model_in_its_tab(page):
+    """Rows of the overview and of the Metrics tab's table open their model's tab with it picked."""
+    import re
+
+    def cell(name: str):
+        return page.locator("[role=gridcell]:visible", has_text=re.compile(rf"^\s*{name}\s*$"))
+
+    def picked(tab: str, model: str):
+        page.get_by_role("tab", name=tab, selected=True).wait_for(timeout=10000)
+        picker = page.locator("input[aria-label='Model']:visible").first
+        page.wait_for_function("el => el.value === '%s'" % model,
+                               arg=picker.element_handle(), timeout=10000)
+
+    cell("vae").first.click()  # the overview, above the tabs
+    picked("Image", "vae")
+    page.get_by_role("tab", name="Metrics").click()
+    page.get_by_text("Every metric of every model").first.click()
+    cell("lstm").last.click()  # the metrics table, below the overview's
+    picked("Text", "lstm")
