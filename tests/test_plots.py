@@ -48,6 +48,7 @@ def test_comparison_bars_carry_the_real_data_reference(tiny_checkpoints):
     assert len(ref.y) == 3 and ref.name == "real data (same n)"
     bar, ref = plots.comparison_bars(entries, "test_bleu_4").data  # the BLEU family, same chart
     assert list(bar.x) == ["gpt", "lstm"] and all(r is not None for r in ref.y)
+    assert bar.error_y.visible  # bootstrap errors of test-BLEU-4
     bar, ref = plots.comparison_bars(entries, "fd_digits").data  # and the audio family
     assert list(bar.x) == ["specgan", "wavenet"] and all(r is not None for r in ref.y)
 

@@ -63,6 +63,7 @@ def bleu(hypotheses: list[str], references: list[str], tokenize: str = "auto") -
 # character), so BLEU-4 of Chinese counts 4-character sequences.
 
 LANGUAGE_TOKENIZER = {"en": "13a", "zh": "zh"}
+BOOTSTRAP_DRAWS = 1000
 SELF_BLEU_N = 200  # texts per set for Self-BLEU and distinct-n: these grow with the count,
 #                    so the model and the real text are always compared at this same count
 
@@ -73,6 +74,8 @@ DEFINITIONS = {
                    "text against all test texts of its language as references; macro-averaged over languages",
     "self_bleu_4": f"Self-BLEU-4 on {SELF_BLEU_N} texts per language: each against the others (lower = more diverse)",
     "distinct_n": f"distinct n-grams / all n-grams over {SELF_BLEU_N} texts per language",
+    "test_bleu_4_std": f"bootstrap standard error of test-BLEU-4 ({BOOTSTRAP_DRAWS} resamples of the texts with "
+                       "replacement, per language; macro: the languages' errors combined as independent)",
     "sampling": "plain ancestral sampling (temperature 1, no top-k/top-p, no repetition penalty), "
                 "starting from the start-of-record token",
 }
@@ -85,11 +88,29 @@ def _bleu_metric(n: int, tokenize: str, references: list[str] | None = None) -> 
 
 def test_bleu(hypotheses: list[str], references: list[str], n: int, tokenize: str) -> float:
     """Mean sentence BLEU-n (0-1) of each hypothesis against all references."""
+    scores = test_bleu_scores(hypotheses, references, n, tokenize)
+    return sum(scores) / len(scores) if scores else float("nan")
+
+
+def test_bleu_scores(hypotheses: list[str], references: list[str], n: int, tokenize: str) -> list[float]:
+    """Sentence BLEU-n (0-1) of each hypothesis against all references ([] without either)."""
     if not hypotheses or not references:
-        return float("nan")
+        return []
     # the references are tokenized and counted once, then every hypothesis is scored against them
     metric = _bleu_metric(n, tokenize, references)
-    return sum(metric.corpus_score([h], None).score for h in hypotheses) / (100 * len(hypotheses))
+    return [metric.corpus_score([h], None).score / 100 for h in hypotheses]
+
+
+def bootstrap_std(values: list[float], seed: int = 0, draws: int = BOOTSTRAP_DRAWS) -> float:
+    """Standard error of the mean of `values` by the bootstrap: the spread of the mean over
+    `draws` resamples of the values with replacement."""
+    import numpy as np
+
+    if len(values) < 2:
+        return float("nan")
+    v = np.asarray(values, dtype=np.float64)
+    means = v[np.random.default_rng(seed).integers(0, len(v), size=(draws, len(v)))].mean(axis=1)
+    return float(means.std(ddof=1))
 
 
 def self_bleu(texts: list[str], n: int, tokenize: str) -> float:
@@ -119,9 +140,12 @@ def corpus_figures(texts_by_language: dict[str, list[str]], test_by_language: di
     for lang, texts in texts_by_language.items():
         tok = LANGUAGE_TOKENIZER[lang]
         subset = random.Random(seed).sample(texts, min(SELF_BLEU_N, len(texts)))
+        bleu4 = test_bleu_scores(texts, test_by_language[lang], 4, tok)
         per_language[lang] = {
             "n": len(texts),
-            **{f"test_bleu_{n}": test_bleu(texts, test_by_language[lang], n, tok) for n in (2, 3, 4)},
+            **{f"test_bleu_{n}": test_bleu(texts, test_by_language[lang], n, tok) for n in (2, 3)},
+            "test_bleu_4": sum(bleu4) / len(bleu4) if bleu4 else float("nan"),
+            "test_bleu_4_std": bootstrap_std(bleu4, seed),
             "self_bleu_4": self_bleu(subset, 4, tok) if len(subset) == SELF_BLEU_N else float("nan"),
             "distinct_1": distinct(subset, 1, tok),
             "distinct_2": distinct(subset, 2, tok),
@@ -129,6 +153,8 @@ def corpus_figures(texts_by_language: dict[str, list[str]], test_by_language: di
     keys = ["test_bleu_2", "test_bleu_3", "test_bleu_4", "self_bleu_4", "distinct_1", "distinct_2"]
     langs = sorted(per_language)
     macro = {k: sum(per_language[lang][k] for lang in langs) / len(langs) for k in keys} if langs else {}
+    if langs:  # the mean of independent estimates: its error is the root of the summed squares, over L
+        macro["test_bleu_4_std"] = sum(per_language[lang]["test_bleu_4_std"] ** 2 for lang in langs) ** 0.5 / len(langs)
     return {"macro": macro, "per_language": per_language}
 
 

@@ -40,3 +40,21 @@ def test_bad_input_is_explained(hyps, refs, message):
 def test_unknown_tokenizer():
     with pytest.raises(InputError, match="tokenize must be one of"):
         Studio.bleu("a", "a", tokenize="spacy")
+
+
+def test_bootstrap_error_of_a_mean():
+    assert text_metrics.bootstrap_std([0.3] * 50) == pytest.approx(0.0, abs=1e-12)
+    coin = [0.0, 1.0] * 200  # standard error of the mean: sqrt(0.25 / 400) = 0.025
+    assert text_metrics.bootstrap_std(coin) == pytest.approx(0.025, rel=0.1)
+    assert text_metrics.bootstrap_std(coin, seed=1) != text_metrics.bootstrap_std(coin, seed=2)
+    assert text_metrics.bootstrap_std([0.5]) != text_metrics.bootstrap_std([0.5])  # NaN: one value has no spread
+
+
+def test_test_bleu_carries_its_bootstrap_error():
+    texts = {"en": ["the cat sat on the mat", "a dog ran in the park", "the cat ran"] * 5}
+    refs = {"en": ["the cat sat on the mat today", "a dog ran in the old park"]}
+    figures = text_metrics.corpus_figures(texts, refs)
+    lang, macro = figures["per_language"]["en"], figures["macro"]
+    scores = text_metrics.test_bleu_scores(texts["en"], refs["en"], 4, "13a")
+    assert lang["test_bleu_4"] == pytest.approx(sum(scores) / len(scores))
+    assert 0 < lang["test_bleu_4_std"] < 0.2 and macro["test_bleu_4_std"] == pytest.approx(lang["test_bleu_4_std"])
