@@ -395,6 +395,52 @@ class Studio:
                                      "only the digit verdicts are shown.")
         return result
 
+    TYPICAL_OVERLAP_RECORDS = 50  # held-out records whose overlap with training sets the yardstick
+
+    def text_overlap_index(self) -> dict:
+        """The training split as an n-gram overlap index, and the median longest overlap of
+        held-out real records with it (what copying would have to exceed); built once."""
+        import random
+        import statistics
+
+        from .data import fortunes
+        from .metrics.text import LANGUAGE_TOKENIZER, OverlapIndex
+
+        if "text-overlap" not in self._evaluators:
+            with self._evaluator_lock:
+                if "text-overlap" not in self._evaluators:
+                    try:
+                        split = fortunes.splits()
+                    except fortunes.CorpusNotFound as e:
+                        raise ModelUnavailable(f"The text copy check needs the training corpus: {e}") from None
+                    index = OverlapIndex({lang: [r.text for r in split["train"] if r.language == lang]
+                                          for lang in LANGUAGE_TOKENIZER})
+                    held_out = random.Random(0).sample(split["valid"], min(self.TYPICAL_OVERLAP_RECORDS, len(split["valid"])))
+                    typical = statistics.median(index.longest(r.text)["length"] for r in held_out)
+                    self._evaluators["text-overlap"] = {"index": index, "typical_length": typical,
+                                                        "train_records": len(split["train"]),
+                                                        "held_out_records": len(held_out)}
+        return self._evaluators["text-overlap"]
+
+    MAX_TEXT_COPY_CHECK = 16
+
+    def nearest_training_texts(self, model: str, n: int = 4, seed: int | None = None, max_new_tokens: int = 64) -> dict:
+        """"Is it copying?" for text: n fresh samples (the metrics' plain sampling), each with
+        the longest run of words (Chinese: characters) it shares with one training record,
+        beside the median such run of held-out real records."""
+        n = check_number("n", n, 1, self.MAX_TEXT_COPY_CHECK, integer=True)
+        max_new_tokens = check_number("max_new_tokens", max_new_tokens, 1, 512, integer=True)
+        seed = resolve_seed(seed)
+        pipe = self.text_pipeline(model)
+        found = self.text_overlap_index()
+        rows = []
+        for text in pipe.sample(n, seed=seed, max_new_tokens=max_new_tokens):
+            o = found["index"].longest(text)
+            rows.append({"sample": text, "longest_overlap": o["length"], "shared": o["span"], "training_record": o["record"]})
+        return {"rows": rows, "seed": seed, "typical_length": found["typical_length"],
+                "pool": f"{found['train_records']:,} training records; yardstick: {found['held_out_records']} "
+                        "held-out records"}
+
     MAX_COPY_CHECK = 16
 
     def nearest_training_images(self, model: str, label="all classes", n: int = 8, seed: int | None = None, k: int = 3):

@@ -107,7 +107,9 @@ def app_url(tiny_checkpoints, tmp_path_factory):
     """The real entry point (`python app.py`) serving the tiny checkpoints on loopback."""
     port = free_port()
     log = tmp_path_factory.mktemp("app") / "app.log"
-    env = {**os.environ, "AIGC_CHECKPOINTS": str(tiny_checkpoints), "GRADIO_SERVER_NAME": "127.0.0.1",
+    # the tiny text models learnt from the fortunes fixture: the text copy check searches it
+    env = {**os.environ, "AIGC_CHECKPOINTS": str(tiny_checkpoints), "FORTUNES_DIR": str(FORTUNES_FIXTURE),
+           "GRADIO_SERVER_NAME": "127.0.0.1",
            "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
     with open(log, "w") as out:
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

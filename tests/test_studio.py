@@ -173,3 +173,27 @@ def test_hub_speech_is_checked_and_explains_offline(monkeypatch, tmp_path):
     monkeypatch.setattr(huggingface_hub, "model_info", lambda model_id: _Info(None))
     with pytest.raises(ModelUnavailable, match="no safetensors weights"):
         studio.speak_text_hub("someone/pickled-tts", "hello")
+
+
+def test_text_copy_check_finds_runs_shared_with_the_training_text(tiny_checkpoints, monkeypatch):
+    from tests.conftest import FORTUNES_FIXTURE
+
+    monkeypatch.setenv("FORTUNES_DIR", str(FORTUNES_FIXTURE))
+    studio = Studio(tiny_checkpoints)
+    r = studio.nearest_training_texts("gpt", n=3, seed=5)
+    assert len(r["rows"]) == 3 and r["seed"] == 5 and r["typical_length"] > 0
+    for row in r["rows"]:
+        assert (row["longest_overlap"] == 0) == (row["training_record"] is None)
+        if row["training_record"]:
+            assert studio.text_overlap_index()["index"].longest(row["sample"]) == {
+                "length": row["longest_overlap"], "span": row["shared"], "record": row["training_record"]}
+    assert r["rows"] == studio.nearest_training_texts("gpt", n=3, seed=5)["rows"]  # seeded
+    for kwargs, message in [(dict(n=0), "between 1"), (dict(n=17), "between 1 and 16"), (dict(model="nope"), "Unknown text model")]:
+        with pytest.raises(InputError, match=message):
+            studio.nearest_training_texts(**{"model": "gpt", **kwargs})
+
+
+def test_text_copy_check_without_the_corpus_says_what_to_install(tiny_checkpoints, monkeypatch, tmp_path):
+    monkeypatch.setenv("FORTUNES_DIR", str(tmp_path))
+    with pytest.raises(ModelUnavailable, match="apt-get install fortunes"):
+        Studio(tiny_checkpoints).nearest_training_texts("gpt", n=1, seed=0)

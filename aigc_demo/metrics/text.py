@@ -158,6 +158,50 @@ def corpus_figures(texts_by_language: dict[str, list[str]], test_by_language: di
     return {"macro": macro, "per_language": per_language}
 
 
+class OverlapIndex:
+    """"Is it copying?" for text: the longest run of tokens (BLEU's: words, or Chinese
+    characters) that a text shares with any one record of a corpus, found by substring search
+    in the corpus written as space-separated tokens, one record per line (so no match spans
+    two records). A sliding window needs at most two searches per token of the text."""
+
+    def __init__(self, texts_by_language: dict[str, list[str]]):
+        import bisect
+
+        self._bisect = bisect.bisect_right
+        self.records = texts_by_language
+        self.corpus, self.line_starts = {}, {}
+        for lang, texts in texts_by_language.items():
+            lines = [" " + " ".join(self.units(t, lang)) + " " for t in texts]
+            self.corpus[lang] = "\n".join(lines)
+            starts, pos = [], 0
+            for line in lines:
+                starts.append(pos)
+                pos += len(line) + 1
+            self.line_starts[lang] = starts
+
+    @staticmethod
+    def units(text: str, lang: str) -> list[str]:
+        return BLEU(tokenize=LANGUAGE_TOKENIZER[lang]).tokenizer(text).split()
+
+    def longest(self, text: str) -> dict:
+        """{"length" (tokens), "span", "record" (the corpus text holding it, or None)}."""
+        lang = language_of(text)
+        corpus, units = self.corpus.get(lang, ""), self.units(text, lang)
+        found = lambda i, j: (" " + " ".join(units[i:j]) + " ") in corpus
+        best, i = (0, 0, 0), 0
+        for j in range(1, len(units) + 1):  # the longest span ending at j starts at i or later
+            while i < j and not found(i, j):
+                i += 1
+            if j - i > best[0]:
+                best = (j - i, i, j)
+        length, i, j = best
+        if not length:
+            return {"length": 0, "span": "", "record": None}
+        pos = corpus.find(" " + " ".join(units[i:j]) + " ")
+        record = self.records[lang][self._bisect(self.line_starts[lang], pos) - 1]
+        return {"length": length, "span": " ".join(units[i:j]), "record": record}
+
+
 def signature(references: list[str], n: int = 4, tokenize: str = "13a") -> str:
     """sacrebleu's signature of test-BLEU-n against these references (nrefs = all of them)."""
     return str(_bleu_metric(n, tokenize, references).get_signature())

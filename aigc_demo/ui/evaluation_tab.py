@@ -42,6 +42,8 @@ def build(studio) -> None:
                         verdict_headers=["file", "digit", "confidence"], api_name="score_clips")
     if image_models:
         _copy_section(studio, image_models)
+    if studio.models("text"):
+        _text_copy_section(studio, studio.models("text"))
 
     gr.Markdown("### BLEU calculator\nOne sentence per line; line *i* of the references is the reference of line *i* "
                 "of the hypotheses. Computed by sacrebleu; the signature says exactly how.")
@@ -209,3 +211,30 @@ def _copy_section(studio, image_models: list[str]) -> None:
     gallery = gr.Gallery(label="Sample, then its 3 nearest training images", columns=2, height="auto", format="png",
                          object_fit="contain")
     go.click(check, [model, label, n, seed], [gallery, verdict], api_name="nearest_training_images", concurrency_limit=2)
+
+
+def _text_copy_section(studio, text_models: list[str]) -> None:
+    gr.Markdown("### Is it copying? (text)\nFresh samples, each with the longest run of words (Chinese: characters) "
+                "it shares with any one training record. Held-out real records share runs too (famous lines, "
+                "boilerplate): a sample far above their median would be reciting its training data.")
+
+    @user_errors
+    def check(model: str, n: int, seed: int):
+        r = studio.nearest_training_texts(model, n=n, seed=seed)
+        rows = pd.DataFrame([{"sample": row["sample"], "longest shared run": row["longest_overlap"],
+                              "shared words": row["shared"], "training record": row["training_record"] or ""}
+                             for row in r["rows"]])
+        longest = max(row["longest_overlap"] for row in r["rows"])
+        verdict = (f"Longest shared run **{longest}** tokens; held-out real records share a median of "
+                   f"**{r['typical_length']:g}** with training. Searched: {r['pool']}. Effective seed {r['seed']}.")
+        return rows, verdict
+
+    with gr.Row():
+        model = gr.Dropdown(text_models, value=text_models[0], label="Text model", allow_custom_value=True)
+        n = gr.Slider(1, studio.MAX_TEXT_COPY_CHECK, value=4, step=1, label="Samples")
+        seed = gr.Number(value=-1, precision=0, minimum=-1, label="Seed (-1: random)")
+        go = gr.Button("Find shared runs in the training text")
+    verdict = gr.Markdown()
+    table = gr.Dataframe(label="Samples and their longest run shared with a training record", interactive=False,
+                         wrap=True, headers=["sample", "longest shared run", "shared words", "training record"])
+    go.click(check, [model, n, seed], [table, verdict], api_name="nearest_training_texts", concurrency_limit=2)

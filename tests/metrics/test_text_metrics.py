@@ -58,3 +58,14 @@ def test_test_bleu_carries_its_bootstrap_error():
     scores = text_metrics.test_bleu_scores(texts["en"], refs["en"], 4, "13a")
     assert lang["test_bleu_4"] == pytest.approx(sum(scores) / len(scores))
     assert 0 < lang["test_bleu_4_std"] < 0.2 and macro["test_bleu_4_std"] == pytest.approx(lang["test_bleu_4_std"])
+
+
+def test_overlap_index_finds_the_longest_run_shared_with_one_record():
+    index = text_metrics.OverlapIndex({"en": ["the cat sat on the mat", "a dog ran in the park"],
+                                       "zh": ["春眠不觉晓，处处闻啼鸟。"]})
+    hit = index.longest("Yesterday the cat sat on a mat.")
+    assert hit == {"length": 4, "span": "the cat sat on", "record": "the cat sat on the mat"}
+    # "mat a dog" exists only across two records: runs never span records
+    assert index.longest("mat a dog")["length"] == 2
+    assert index.longest("zebras")["length"] == 0 and index.longest("")["record"] is None
+    assert index.longest("我说春眠不觉晓")["length"] == 5  # Chinese counts characters

@@ -187,6 +187,15 @@ def test_score_clips_endpoint_good_and_bad(client, tmp_path):
         client.predict(files=[handle_file(str(bad))], api_name="/score_clips")
 
 
+def test_text_copy_check_endpoint(client):
+    table, verdict = client.predict(model="lstm", n=2, seed=3, api_name="/nearest_training_texts")
+    assert len(table["data"]) == 2 and "held-out real records" in verdict and "seed 3" in verdict
+    with pytest.raises(AppError, match="maximum value 16"):  # the slider's own bounds check
+        client.predict(model="lstm", n=40, seed=3, api_name="/nearest_training_texts")
+    with pytest.raises(AppError, match="Unknown text model"):
+        client.predict(model="nope", n=1, seed=3, api_name="/nearest_training_texts")
+
+
 def test_hub_speech_endpoint_says_it_needs_a_network(client):
     with pytest.raises(AppError, match="Hugging Face Hub cannot be reached"):
         client.predict(model_id="facebook/mms-tts-eng", text="Hello", seed=0, api_name="/speak_text_hub")
