@@ -493,6 +493,41 @@ class Studio:
                                      "only the class predictions are shown.")
         return result
 
+    def score_texts(self, text: str = "", paths: list | None = None, seed: int = 0) -> dict:
+        """Your own texts, one per line (pasted, or in UTF-8 .txt files), scored as the text
+        models are: Texygen test-BLEU-2/3/4 against the test split (with the bootstrap error
+        of BLEU-4), Self-BLEU-4 and distinct-1/2, per language, beside the same figures of
+        held-out real text as shipped with the text models."""
+        from .data import fortunes
+        from .metrics import text as tm
+        from .uploads import read_texts
+
+        if text is not None and not isinstance(text, str):
+            raise InputError("The texts must be a string, one text per line.")
+        chunks = [text or ""] + [content for _, content in (read_texts(paths) if paths else [])]
+        lines = [line.strip() for chunk in chunks for line in chunk.splitlines() if line.strip()]
+        if not lines:
+            raise InputError("Paste some texts (one per line) or upload .txt files first.")
+        if len(lines) > tm.MAX_LINES or sum(map(len, lines)) > tm.MAX_CHARS:
+            raise InputError(f"At most {tm.MAX_LINES} lines and {tm.MAX_CHARS:,} characters, please.")
+        seed = resolve_seed(seed)
+        try:
+            split = fortunes.splits()
+        except fortunes.CorpusNotFound as e:
+            raise ModelUnavailable(f"Scoring against the test split needs the corpus: {e}") from None
+        by_language = {}
+        for line in lines:
+            by_language.setdefault(fortunes.language_of(line), []).append(line)
+        test = {lang: [r.text for r in split["test"] if r.language == lang] for lang in by_language}
+        figures = tm.corpus_figures(by_language, test, seed=seed)["per_language"]
+        shipped = next((e.metrics for e in self.entries if e.modality == "text" and e.metrics.get("per_language")), {})
+        real = shipped.get("per_language", {}).get("real_reference", {})
+        notices = [f"{lang}: {len(t)} text(s) (fewer than {tm.SELF_BLEU_N}: no Self-BLEU-4)"
+                   for lang, t in by_language.items() if len(t) < tm.SELF_BLEU_N]
+        return {"n": len(lines), "seed": seed, "notices": notices, "per_language": figures,
+                "real_reference": {lang: real.get(lang, {}) for lang in figures},
+                "signatures": {lang: tm.signature(test[lang], 4, tm.LANGUAGE_TOKENIZER[lang]) for lang in figures}}
+
     @staticmethod
     def bleu(hypotheses: str, references: str, tokenize: str = "auto") -> dict:
         """BLEU of newline-separated hypotheses against newline-separated references, one

@@ -148,6 +148,21 @@ def read_clips(paths: list[str | Path]) -> list[tuple[str, tuple[np.ndarray, int
     return _read(paths, CLIPS)
 
 
+def _open_text(data: bytes, name: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError(f"{name} is not UTF-8 text.") from None
+
+
+TEXTS = _Kind("text file", {".txt"}, _open_text, 100, 1024 * 1024, "UTF-8 .txt files")
+
+
+def read_texts(paths: list[str | Path]) -> list[tuple[str, str]]:
+    """(name, content) of every .txt file in the uploads (or ZIPs of them)."""
+    return _read(paths, TEXTS)
+
+
 def to_fashion_mnist(images: list[Image.Image]):
     """Tensor (N, 1, 28, 28) in [-1, 1], plus notices of what was converted (colour to
     grayscale, other sizes resized), so nobody is surprised by a silent change."""

@@ -45,6 +45,8 @@ def build(studio) -> None:
     if studio.models("text"):
         _text_copy_section(studio, studio.models("text"))
 
+    _score_texts_section(studio)
+
     gr.Markdown("### BLEU calculator\nOne sentence per line; line *i* of the references is the reference of line *i* "
                 "of the hypotheses. Computed by sacrebleu; the signature says exactly how.")
 
@@ -238,3 +240,37 @@ def _text_copy_section(studio, text_models: list[str]) -> None:
     table = gr.Dataframe(label="Samples and their longest run shared with a training record", interactive=False,
                          wrap=True, headers=["sample", "longest shared run", "shared words", "training record"])
     go.click(check, [model, n, seed], [table, verdict], api_name="nearest_training_texts", concurrency_limit=2)
+
+
+def _rounded(x):
+    """A figure for a table: 5 decimals; None for a missing or undefined one (NaN)."""
+    return round(x, 5) if isinstance(x, (int, float)) and x == x else None
+
+
+def _score_texts_section(studio) -> None:
+    gr.Markdown("### Score your own texts\nOne text per line, pasted or in UTF-8 `.txt` files: the text models' "
+                "measurements (Texygen test-BLEU against the fortunes test split, Self-BLEU-4 and distinct-n from "
+                "200 texts per language), per language, beside held-out real text.")
+
+    @user_errors
+    def score(text: str = "", files: list[str] | None = None, seed: int = 0):
+        r = studio.score_texts(text, files or [], seed=seed)
+        rows = []
+        for lang, figures in r["per_language"].items():
+            real = r["real_reference"].get(lang, {})
+            rows += [{"language": lang, "metric": k, "your texts": _rounded(v), "real data": _rounded(real.get(k))}
+                     for k, v in figures.items()]
+        summary = "\n".join([f"**{r['n']} text(s)** scored, seed {r['seed']}."] + [f"- {n}" for n in r["notices"]]
+                            + [f"- BLEU signature ({lang}): `{sig}`" for lang, sig in r["signatures"].items()])
+        return summary, pd.DataFrame(rows)
+
+    with gr.Row():
+        text = gr.Textbox(lines=6, label="Texts (one per line)", max_length=200_000)
+        with gr.Column():
+            files = gr.File(file_count="multiple", file_types=[".txt", ".zip"], label=".txt files or ZIP")
+            seed = gr.Number(value=0, precision=0, minimum=0, label="Seed (the Self-BLEU subset)")
+            go = gr.Button("Score texts", variant="primary")
+    summary = gr.Markdown()
+    table = gr.Dataframe(label="Against the test split", interactive=False,
+                         headers=["language", "metric", "your texts", "real data"])
+    go.click(score, [text, files, seed], [summary, table], api_name="score_texts", concurrency_limit=1)

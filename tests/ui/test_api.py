@@ -196,6 +196,14 @@ def test_text_copy_check_endpoint(client):
         client.predict(model="nope", n=1, seed=3, api_name="/nearest_training_texts")
 
 
+def test_score_texts_endpoint(client):
+    summary, table = client.predict(text="A friend in need is a friend indeed.", files=[], seed=0, api_name="/score_texts")
+    assert "1 text(s)" in summary and "BLEU signature" in summary
+    assert "test_bleu_4" in {row[1] for row in table["data"]}
+    with pytest.raises(AppError, match="Paste some texts"):
+        client.predict(text="   ", files=[], seed=0, api_name="/score_texts")
+
+
 def test_hub_speech_endpoint_says_it_needs_a_network(client):
     with pytest.raises(AppError, match="Hugging Face Hub cannot be reached"):
         client.predict(model_id="facebook/mms-tts-eng", text="Hello", seed=0, api_name="/speak_text_hub")
