@@ -354,6 +354,28 @@ class Studio:
                   "command": f"python -m aigc_demo.evaluate --model {model} --n {n} --seed {seed}"}
         yield {"done": n, "total": n, "result": record}
 
+    MAX_MEASURE_TEXTS = 1000
+
+    def measure_text(self, model: str, n: int = 100, seed: int = 0):
+        """Measure a shipped text model now: test perplexity, and test-BLEU, Self-BLEU and
+        distinct-n of n fresh texts beside held-out real text (the fortunes corpus must be
+        installed). A generator like `measure_image`, though the texts come in one go."""
+        from .data import fortunes
+        from .evaluate import text_record
+
+        n = check_number("n", n, 10, self.MAX_MEASURE_TEXTS, integer=True)
+        seed = resolve_seed(seed)
+        if not isinstance(model, str) or model.strip() not in self.models("text"):
+            raise InputError(f"Unknown text model {model!r}. Available: {', '.join(self.models('text')) or 'none'}.")
+        entry = self.cache.entry("text", model.strip())
+        pipe = self._pipeline("text", model.strip())
+        yield {"done": 0, "total": n}
+        try:
+            record = text_record(pipe, entry, n=n, seed=seed)
+        except fortunes.CorpusNotFound as e:
+            raise ModelUnavailable(f"Measuring a text model needs the corpus: {e}") from None
+        yield {"done": n, "total": n, "result": record}
+
     MIN_SCORED_CLIPS = 10
 
     def score_clips(self, paths: list, seed: int = 0) -> dict:

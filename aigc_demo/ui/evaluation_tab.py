@@ -21,11 +21,7 @@ def build(studio) -> None:
         gr.Dataframe(table, interactive=False, wrap=True, label="Shipped metrics")
 
     image_models = studio.models("image")
-    if image_models:
-        _measure_section(studio, image_models)
-    audio_models = studio.audio_models()
-    if audio_models:
-        _measure_audio_section(studio, audio_models)
+    _measure_sections(studio)
 
     if image_models or studio.models("image", usable_only=False):
         _upload_section("### Score your own images\nPNG/JPEG files or a ZIP of them (at most 10,000 images). They are "
@@ -77,10 +73,12 @@ def build(studio) -> None:
 def _result_table(record: dict, shipped: dict) -> pd.DataFrame:
     gen, ref = record["generated"], record["real_reference"]
     shipped_gen = shipped.get("generated", {})
-    bars = {t["metric"]: f"{t['target']}: {'met' if t['met'] else 'not met'}" for t in record.get("targets", [])}
-    rows = [{"metric": k, "now": round(v, 5), "real data (same n)": round(ref[k], 5) if k in ref else None,
-             "shipped": round(shipped_gen[k], 5) if k in shipped_gen else None,
-             "bar": bars.get(k, "")} for k, v in gen.items()]
+    bars = {}
+    for t in record.get("targets", []):
+        bars.setdefault(t["metric"], []).append(f"{t['target']}: {'met' if t['met'] else 'not met'}")
+    bars = {k: "; ".join(v) for k, v in bars.items()}
+    rows = [{"metric": k, "now": _rounded(v), "real data (same n)": _rounded(ref.get(k)),
+             "shipped": _rounded(shipped_gen.get(k)), "bar": bars.get(k, "")} for k, v in gen.items()]
     return pd.DataFrame(rows)
 
 
@@ -98,58 +96,68 @@ def _follow(steps, what: str, shipped):
            f"n={ref.get('n', '-')}"), _result_table(r, ref)
 
 
-def _measure_section(studio, image_models: list[str]) -> None:
-    gr.Markdown("### Measure a model now\nFresh class-balanced samples, scored in the Fashion-MNIST classifier's "
-                "features beside real data at the same sample count. 10,000 samples reproduce the shipped figures "
-                "(same seed) but take minutes on a CPU for the diffusion model; Stop ends a run.")
+def _measure_section(intro: str, models: list[str], measure_fn, shipped_fn, *, modality: str, noun: str,
+                     n_range: tuple[int, int, int, int], api_name: str, vocoders: list[str] | None = None) -> None:
+    """Measure a model now: measure_fn(model, n=, seed=[, vocoder=]) is a studio.measure_*
+    generator; shipped_fn(model[, vocoder]) gives the shipped record to show beside it."""
+    gr.Markdown(intro)
+    lo, hi, value, step = n_range
 
-    @user_errors
-    def measure(model: str, n: int, seed: int):
-        yield from _follow(studio.measure_image(model, n=n, seed=seed), "drawing samples",
-                           lambda: studio.cache.entry("image", model).metrics)
+    # the API's parameters are the handler's, so the vocoder is a named parameter where it exists
+    if vocoders:
+        @user_errors
+        def measure(model: str, n: int, seed: int, vocoder: str = "griffin-lim"):
+            yield from _follow(measure_fn(model, n=n, seed=seed, vocoder=vocoder), f"drawing {noun}",
+                               lambda: shipped_fn(model, vocoder))
+    else:
+        @user_errors
+        def measure(model: str, n: int, seed: int):
+            yield from _follow(measure_fn(model, n=n, seed=seed), f"drawing {noun}", lambda: shipped_fn(model))
 
     with gr.Row():
-        model = gr.Dropdown(image_models, value=image_models[0], label="Image model", allow_custom_value=True)
-        n = gr.Slider(100, studio.MAX_MEASURE_N, value=1000, step=100, label="Samples")
+        model = gr.Dropdown(models, value=models[0], label=f"{modality.capitalize()} model", allow_custom_value=True)
+        extra = [gr.Radio(vocoders, value=vocoders[0], label="Vocoder")] if vocoders else []
+        n = gr.Slider(lo, hi, value=value, step=step, label=noun.capitalize())
         seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
     with gr.Row():
         go = gr.Button("Measure", variant="primary")
         stop = gr.Button("Stop")
     status = gr.Markdown()
     table = gr.Dataframe(label="Metrics", interactive=False, headers=RESULT_HEADERS)
-    run = go.click(measure, [model, n, seed], [status, table], api_name="measure_image", concurrency_limit=1)
+    run = go.click(measure, [model, n, seed, *extra], [status, table], api_name=api_name, concurrency_limit=1)
     stop.click(None, None, None, cancels=[run], api_visibility="private")
 
 
-def _measure_audio_section(studio, audio_models: list[str]) -> None:
-    gr.Markdown("### Measure an audio model now\nFresh digit-balanced clips through the vocoder you pick, scored in "
-                "the spoken-digit classifier's features beside held-out real clips at the same count. 1,000 clips "
-                "reproduce the shipped figures (same seed); the WaveNet vocoder takes about 20 s per 100 clips.")
+def _measure_sections(studio) -> None:
+    """Measure now, per modality: fresh samples through the same code as the evaluate command."""
+    shipped = lambda modality: lambda model: studio.cache.entry(modality, model).metrics
+    if studio.models("image"):
+        _measure_section(
+            "### Measure an image model now\nFresh class-balanced samples, scored in the Fashion-MNIST classifier's "
+            "features beside real data at the same sample count. 10,000 samples reproduce the shipped figures (same "
+            "seed) but take minutes on a CPU for the diffusion model; Stop ends a run.",
+            studio.models("image"), studio.measure_image, shipped("image"), modality="image", noun="samples",
+            n_range=(100, studio.MAX_MEASURE_N, 1000, 100), api_name="measure_image")
+    if studio.audio_models():
+        def shipped_audio(model: str, vocoder: str = "griffin-lim") -> dict:
+            metrics = studio.cache.entry("audio", model).metrics
+            if vocoder == "griffin-lim":
+                return metrics
+            return {"n": metrics.get("n"), "generated": metrics.get("vocoders", {}).get(vocoder, {})}
 
-    def shipped(model: str, vocoder: str) -> dict:
-        metrics = studio.cache.entry("audio", model).metrics
-        if vocoder == "griffin-lim":
-            return metrics
-        return {"n": metrics.get("n"), "generated": metrics.get("vocoders", {}).get(vocoder, {})}
-
-    @user_errors
-    def measure(model: str, n: int, seed: int, vocoder: str = "griffin-lim"):
-        yield from _follow(studio.measure_audio(model, n=n, seed=seed, vocoder=vocoder), "drawing clips",
-                           lambda: shipped(model, vocoder))
-
-    vocoders = studio.vocoders()
-    with gr.Row():
-        model = gr.Dropdown(audio_models, value=audio_models[0], label="Audio model", allow_custom_value=True)
-        vocoder = gr.Radio(vocoders, value=vocoders[0], label="Vocoder")
-        n = gr.Slider(10, studio.MAX_MEASURE_CLIPS, value=100, step=10, label="Clips")
-        seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
-    with gr.Row():
-        go = gr.Button("Measure", variant="primary")
-        stop = gr.Button("Stop")
-    status = gr.Markdown()
-    table = gr.Dataframe(label="Metrics", interactive=False, headers=RESULT_HEADERS)
-    run = go.click(measure, [model, n, seed, vocoder], [status, table], api_name="measure_audio", concurrency_limit=1)
-    stop.click(None, None, None, cancels=[run], api_visibility="private")
+        _measure_section(
+            "### Measure an audio model now\nFresh digit-balanced clips through the vocoder you pick, scored in the "
+            "spoken-digit classifier's features beside held-out real clips at the same count. 1,000 clips reproduce "
+            "the shipped figures (same seed); the WaveNet vocoder takes about 20 s per 100 clips.",
+            studio.audio_models(), studio.measure_audio, shipped_audio, modality="audio", noun="clips",
+            n_range=(10, studio.MAX_MEASURE_CLIPS, 100, 10), api_name="measure_audio", vocoders=studio.vocoders())
+    if studio.models("text"):
+        _measure_section(
+            "### Measure a text model now\nTest perplexity, and test-BLEU, Self-BLEU and distinct-n of fresh texts "
+            "(plain sampling) against the fortunes test split, beside held-out real text (needs the corpus). 1,000 "
+            "texts reproduce the shipped figures (same seed) in a few minutes; the texts are drawn in one go.",
+            studio.models("text"), studio.measure_text, shipped("text"), modality="text", noun="texts",
+            n_range=(10, studio.MAX_MEASURE_TEXTS, 100, 10), api_name="measure_text")
 
 
 def _vs_real(metrics: dict | None, yours: str) -> pd.DataFrame | None:
@@ -157,7 +165,8 @@ def _vs_real(metrics: dict | None, yours: str) -> pd.DataFrame | None:
     if not metrics:
         return None
     gen, ref = metrics["generated"], metrics["real_reference"]
-    return pd.DataFrame([{"metric": k, yours: round(v, 5), "real data (same n)": round(ref[k], 5)} for k, v in gen.items()])
+    return pd.DataFrame([{"metric": k, yours: _rounded(v), "real data (same n)": _rounded(ref.get(k))}
+                         for k, v in gen.items()])
 
 
 def _upload_section(intro: str, score_fn, *, noun: str, file_types: list[str], against: str,

@@ -207,3 +207,13 @@ def test_score_texts_endpoint(client):
 def test_hub_speech_endpoint_says_it_needs_a_network(client):
     with pytest.raises(AppError, match="Hugging Face Hub cannot be reached"):
         client.predict(model_id="facebook/mms-tts-eng", text="Hello", seed=0, api_name="/speak_text_hub")
+
+
+def test_measure_text_endpoint(client):
+    status, table = client.predict(model="lstm", n=10, seed=0, api_name="/measure_text")
+    assert "10 samples" in status
+    rows = {row[0]: row for row in table["data"]}
+    assert {"test_perplexity", "test_bleu_4", "self_bleu_4"} <= set(rows)
+    assert rows["test_bleu_4"][2] is not None  # the real-data reference beside it
+    with pytest.raises(AppError, match="Unknown text model"):
+        client.predict(model="distilgpt2", n=10, seed=0, api_name="/measure_text")
