@@ -90,3 +90,21 @@ def test_studio_lists_generators_and_vocoders_apart(tiny_checkpoints):
     assert studio.audio_models() == ["specgan"] and studio.vocoders() == ["griffin-lim", "wavenet"]
     out = studio.generate_audio("specgan", " 1 2 ", seed=5, vocoder="wavenet")
     assert out.digits == "12" and out.meta["vocoder_sha256"]
+
+
+def test_specgan_ships_its_best_snapshot(digits_corpus, tiny_checkpoints, tmp_path):
+    """The EMA generator with the lowest FD at an epoch end is what gets exported, and the
+    card's training note says which epoch that was."""
+    import pandas as pd
+
+    run_dir, out = tmp_path / "run", tmp_path / "checkpoints" / "audio" / "specgan"
+    train("audio", "--model", "specgan", "--dry-run", "--epochs", "3", "--max-steps", "30", "--data-dir",
+          str(digits_corpus), "--run-dir", str(run_dir), "--out", str(out), "--final-eval-n", "0",
+          "--evaluator", str(tiny_checkpoints / "evaluators" / "digit-classifier"))
+    log = pd.read_csv(out / "train_log.csv").dropna(subset=["fd_digits_mel"])
+    assert len(log) == 3
+    best = log.loc[log["fd_digits_mel"].idxmin()]
+    note = ckpt.read_json(out / "config.json")["training"]["note"]
+    assert f"after epoch {int(best['epoch'])} of 3" in note
+    shipped, kept = ckpt.load_model_weights(out), ckpt.load_model_weights(run_dir / "best")
+    assert shipped.keys() == kept.keys() and all(torch.equal(shipped[k], kept[k]) for k in kept)
