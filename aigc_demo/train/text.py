@@ -304,7 +304,8 @@ def export(args, run: Run, tokenizer, stopped_early: bool) -> None:
     tokenizer.save_pretrained(str(out))
     copy_log_and_samples(run, out)
     if args.init_from:
-        prepend_history(args.run_dir / "init" / ckpt.TRAIN_LOG_FILE, out / ckpt.TRAIN_LOG_FILE)
+        offset = prepend_history(args.run_dir / "init" / ckpt.TRAIN_LOG_FILE, out / ckpt.TRAIN_LOG_FILE)
+        merge_samples(args.run_dir / "init" / "samples", out / "samples", offset)
     # the preview comes from the exported folder through the app's own pipeline
     write_samples(TextPipeline.from_checkpoint(out), out / "preview.txt")
     from ..evaluate import evaluate_folder
@@ -330,9 +331,9 @@ def continued_block(init_dir: Path, block: dict, args) -> dict:
             "note": note}
 
 
-def prepend_history(earlier: Path, log: Path) -> None:
+def prepend_history(earlier: Path, log: Path) -> int:
     """log := the earlier run's rows, then this run's with step, epoch and wall seconds
-    shifted past the earlier run's last row."""
+    shifted past the earlier run's last row. Returns the step shift."""
     import pandas as pd
 
     before, after = pd.read_csv(earlier), pd.read_csv(log)
@@ -341,6 +342,21 @@ def prepend_history(earlier: Path, log: Path) -> None:
         after[col] = after[col] + last[col]
     merged = pd.concat([before, after], ignore_index=True)[list(dict.fromkeys([*before.columns, *after.columns]))]
     ckpt.atomic_write_text(log, merged.to_csv(index=False, float_format="%.6g"))
+    return int(last["step"])
+
+
+def merge_samples(earlier: Path, samples: Path, offset: int) -> None:
+    """samples/ := the earlier run's step_N.txt, then this run's renamed to step_{N+offset}
+    (where both have a step, this run's measurement of the same weights wins)."""
+    import shutil
+
+    mine = {int(p.stem.removeprefix("step_")): p.read_text(encoding="utf-8") for p in samples.glob("step_*.txt")}
+    for p in samples.glob("step_*.txt"):
+        p.unlink()
+    for p in earlier.glob("step_*.txt"):
+        shutil.copy2(p, samples / p.name)
+    for step, text in mine.items():
+        ckpt.atomic_write_text(samples / f"step_{step + offset:06d}.txt", text)
 
 
 def _cli_args(args) -> list[str]:

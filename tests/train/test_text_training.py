@@ -129,6 +129,7 @@ def test_a_warm_start_continues_the_checkpoint_into_its_own_folder(tmp_path):
     train(*common, "--run-dir", str(tmp_path / "first"), "--max-steps", "4")
     first_log = pd.read_csv(out / "train_log.csv")
     first = ckpt.read_json(out / "config.json")["training"]
+    first_samples = {p.name: p.read_text() for p in (out / "samples").glob("step_*.txt")}
     tokenizer_before = (out / "tokenizer.json").read_text()
     train(*common, "--run-dir", str(tmp_path / "second"), "--max-steps", "2", "--init-from", str(out), "--lr", "5e-4")
     log = pd.read_csv(out / "train_log.csv")
@@ -143,3 +144,8 @@ def test_a_warm_start_continues_the_checkpoint_into_its_own_folder(tmp_path):
     assert "--init-from" in block["command"] and block["command"].startswith(first["command"])
     assert "warm start" in block["note"]
     assert (out / "tokenizer.json").read_text() == tokenizer_before
+    # the texts written during training: the first run's kept, the second's in the same step count
+    samples = {p.name: p.read_text() for p in (out / "samples").glob("step_*.txt")}
+    assert all(samples[name] == text for name, text in first_samples.items() if name != "step_000004.txt")
+    steps = sorted(int(name[5:11]) for name in samples)
+    assert steps == sorted({int(n[5:11]) for n in first_samples} | {4, 6})
