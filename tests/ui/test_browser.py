@@ -44,7 +44,9 @@ def test_header_overview_and_all_five_tabs(page):
     page.get_by_role("tab", name="Audio").click()
     assert page.locator("#audio-text textarea, #audio-text input").first.is_visible()
     page.get_by_role("tab", name="Evaluation").click()
-    for heading in ("Shipped metrics", "Measure a model now", "Score your own images", "Is it copying?", "BLEU calculator"):
+    for heading in ("Shipped metrics", "Measure an image model now", "Measure an audio model now",
+                    "Measure a text model now", "Score your own images", "Score your own clips",
+                    "Score your own texts", "Is it copying?", "Is it copying? (text)", "BLEU calculator"):
         assert page.get_by_text(heading).first.is_visible(), heading
     page.get_by_role("tab", name="Metrics").click()
     for heading in ("Models compared", "Training curves", "What the model drew during training",
@@ -84,7 +86,7 @@ def test_generate_images_in_the_browser(page):
 def test_speak_digits_in_the_browser(page):
     page.get_by_role("tab", name="Audio").click()
     page.locator("#audio-text textarea, #audio-text input").first.fill("42")
-    page.get_by_label("wavenet").check()
+    page.locator("input[value='wavenet']:visible").first.check()  # the Audio tab's vocoder (Evaluation has one too)
     page.get_by_role("button", name="Speak", exact=True).click()
     page.get_by_text("real-time factor").first.wait_for(timeout=30000)
     page.locator("#audio-output audio, #audio-output [data-testid='waveform-controls'], #audio-output button").first.wait_for(timeout=10000)
