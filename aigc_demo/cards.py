@@ -52,6 +52,11 @@ def write_card(folder: str | Path) -> str:
         ]
         for k, v in gen.items():
             lines.append(f"| {k} | {_fmt(v)} | {_fmt(ref.get(k, ''))} |")
+        inception = metrics.get("fid_inceptionv3")
+        if inception:
+            lines += ["", f"Standard FID (InceptionV3): {_fmt(inception['value'])} (real data {_fmt(inception['real_reference'])}, "
+                          f"{inception['n']} samples)." if inception["available"]
+                      else f"Standard FID (InceptionV3): unavailable ({inception['reason']})."]
         if metrics.get("targets"):
             lines += ["", "Quality bars of the project:", "", "| metric | bar | measured | met |", "|---|---|---|---|"]
             for t in metrics["targets"]:

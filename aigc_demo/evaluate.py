@@ -40,11 +40,45 @@ def image_record(pipe, family: str, scores: dict, *, command: str) -> dict:
         **scores,
         "sampling_controls": pipe.check_params({}),  # the pipeline's defaults, as the app uses them
         "targets": check_targets(family, scores),
-        "definitions": DEFINITIONS,
+        "definitions": _definitions(DEFINITIONS, scores),
         "checkpoint_sha256": pipe.checkpoint_sha256,
         "versions": _versions(),
         "command": command,
     }
+
+
+DRAWS_DEFINITION = {
+    "draws": "With --draws K: the figures are those of the first draw (seed S); the Fréchet distance and the "
+             "accuracy also carry `<metric>_std`, their standard deviation over K independent sample draws "
+             "(seeds S..S+K-1; the real reference likewise over K draws of its real subsets).",
+}
+
+
+def _definitions(definitions: dict, scores: dict) -> dict:
+    return {**definitions, **(DRAWS_DEFINITION if "draws" in scores else {})}
+
+
+def score_draws(score_once, draws: int, seed: int, names: dict) -> dict:
+    """Score `draws` independent sample draws (seeds seed, seed+1, ...): score_once(seed) ->
+    {"n", "seed", "generated", "real_reference"}. The record keeps the first draw's figures
+    (what --seed reproduces) and adds, for the Fréchet distance and the accuracy, their
+    standard deviation over the draws as `<metric>_std` (generated and real reference), with
+    every draw's value under "draws": the error bars of the comparisons."""
+    first = score_once(seed)
+    if draws < 2:
+        return first
+    keys = [k for k in (names["fid"], names["accuracy"]) if k in first["generated"]]
+    values = {side: {k: [first[side][k]] for k in keys if k in first[side]} for side in ("generated", "real_reference")}
+    for s in tqdm(range(seed + 1, seed + draws), desc="draws", leave=False):
+        more = score_once(s)
+        for side, figures in values.items():
+            for k in figures:
+                figures[k].append(more[side][k])
+    for side, figures in values.items():
+        for k, v in figures.items():
+            first[side][f"{k}_std"] = float(np.std(v, ddof=1))
+    first["draws"] = {"count": draws, "seeds": list(range(seed, seed + draws)), **values}
+    return first
 
 
 def _finite(obj):
@@ -96,44 +130,27 @@ def text_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int |
         "definitions": tm.DEFINITIONS,
         "checkpoint_sha256": pipe.checkpoint_sha256,
         "versions": {**_versions(), "sacrebleu": _version("sacrebleu"), "transformers": _version("transformers")},
-        "command": f"python -m aigc_demo.evaluate --model {entry.name} --n {n} --seed {seed}",
+        "command": _command(entry.name, n, seed),
     }
     record["targets"] = tm.check_targets(entry.family, record, _baseline_metrics(entry))
     return _finite(record)
 
 
-def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, corpus_dir=None) -> dict:
+def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, corpus_dir=None, draws: int = 1) -> dict:
     """What metrics.json holds for an audio model.
 
     A generator (SpecGAN): n class-balanced clips through each vocoder (Griffin-Lim, and every
     WaveNet beside it), scored against held-out real clips; Griffin-Lim's figures are the
     headline. A vocoder (WaveNet): copy synthesis, i.e. n held-out real clips re-synthesised
     from their own log-mels, which shows what the vocoder alone costs."""
-    import torch
-
     from .metrics import audio as am
-    from .metrics.image import balanced_labels
 
-    command = f"python -m aigc_demo.evaluate --model {entry.name} --n {n} --seed {seed}"
-    common = {"definitions": am.DEFINITIONS, "checkpoint_sha256": pipe.checkpoint_sha256, "versions": _versions(),
-              "command": command}
+    common = {"definitions": _definitions(am.DEFINITIONS, {"draws": 1} if draws > 1 else {}), "checkpoint_sha256": pipe.checkpoint_sha256, "versions": _versions(),
+              "command": _command(entry.name, n, seed, draws)}
     if entry.family in ("wavenet",):
-        from .audio import LogMel
-        from .data import spoken_digits
-
-        clips, digits = [], []
-        for split in ("valid", "test"):
-            a, d, _ = spoken_digits.load(split, corpus_dir)
-            clips.append(a)
-            digits.append(d)
-        clips, digits = torch.from_numpy(np.concatenate(clips)), torch.from_numpy(np.concatenate(digits))
-        g = torch.Generator().manual_seed(seed)
-        labels = balanced_labels(n)
-        pick = torch.cat([torch.nonzero(digits == d).flatten()[torch.randperm(int((digits == d).sum()), generator=g)]
-                          [: int((labels == d).sum())] for d in range(10)])
-        mels, labels = LogMel()(clips[pick]), digits[pick]
-        waves = torch.cat([pipe.vocode(mels[i:i + 500], g) for i in range(0, len(mels), 500)])
-        scores = evaluator.score(waves, labels, seed=seed)
+        held_out = _held_out_clips(corpus_dir)
+        scores = score_draws(lambda s: evaluator.score(*_copy_synthesis(pipe, held_out, n, s), seed=s), draws, seed,
+                             evaluator.NAMES)
         return _finite({
             "headline": {"name": "digit accuracy (copy synthesis)", "value": round(scores["generated"]["digit_accuracy"], 4),
                          "reference": round(scores["real_reference"]["digit_accuracy"], 4)},
@@ -141,7 +158,8 @@ def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, c
             **common})
     by_vocoder = {}
     for name, vocoder in vocoders.items():
-        by_vocoder[name] = evaluator.score(*_sampled(pipe, vocoder, n, seed), seed=seed)
+        by_vocoder[name] = score_draws(lambda s: evaluator.score(*_sampled(pipe, vocoder, n, s), seed=s), draws, seed,
+                                       evaluator.NAMES)
     gl = by_vocoder["griffin-lim"]
     targets = [t for name, s in by_vocoder.items() for t in am.check_targets(_vocoder_family(name, vocoders), s)]
     return _finite({
@@ -153,6 +171,41 @@ def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, c
         "targets": targets,
         **common,
     })
+
+
+def _held_out_clips(corpus_dir=None):
+    """All held-out real clips (valid + test voices) and their digits, as tensors."""
+    import torch
+
+    from .data import spoken_digits
+
+    clips, digits = [], []
+    for split in ("valid", "test"):
+        a, d, _ = spoken_digits.load(split, corpus_dir)
+        clips.append(a)
+        digits.append(d)
+    return torch.from_numpy(np.concatenate(clips)), torch.from_numpy(np.concatenate(digits))
+
+
+def _copy_synthesis(pipe, held_out, n: int, seed: int):
+    """n digit-balanced held-out clips (a seeded pick) re-synthesised by the vocoder `pipe`
+    from their own log-mels: (clips, digits)."""
+    import torch
+
+    from .audio import LogMel
+    from .metrics.image import balanced_labels
+
+    clips, digits = held_out
+    g = torch.Generator().manual_seed(seed)
+    labels = balanced_labels(n)
+    pick = torch.cat([torch.nonzero(digits == d).flatten()[torch.randperm(int((digits == d).sum()), generator=g)]
+                      [: int((labels == d).sum())] for d in range(10)])
+    mels, labels = LogMel()(clips[pick]), digits[pick]
+    return torch.cat([pipe.vocode(mels[i:i + 500], g) for i in range(0, len(mels), 500)]), labels
+
+
+def _command(name: str, n: int, seed: int, draws: int = 1) -> str:
+    return f"python -m aigc_demo.evaluate --model {name} --n {n} --seed {seed}" + (f" --draws {draws}" if draws > 1 else "")
 
 
 def _sampled(pipe, vocoder, n: int, seed: int):
@@ -189,8 +242,14 @@ def _baseline_metrics(entry) -> dict | None:
 
 
 def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evaluator_dir: str | Path | None = None,
-                    corpus_dir: str | Path | None = None, limit: int | None = None) -> dict:
-    """Score the model in `folder` and write metrics.json and README.md beside it."""
+                    corpus_dir: str | Path | None = None, limit: int | None = None, draws: int = 1,
+                    inception_weights: str | Path | None = None, write: bool = True) -> dict:
+    """Score the model in `folder` and (unless write=False) write metrics.json and README.md
+    beside it. draws > 1: image and audio models are scored on that many independent sample
+    draws, which gives their Fréchet distance and accuracy a spread (see score_draws); text
+    figures carry a bootstrap error instead. Image models also get standard FID
+    (metrics/inception.py) where the InceptionV3 weights can be had (`inception_weights`: the
+    file), or the reason it is unavailable."""
     from .cards import write_card
     from .registry import load_pipeline, read_entry
 
@@ -202,10 +261,7 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
     pipe = load_pipeline(entry)
     if modality == "text":
         metrics = text_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir, limit=limit)
-        ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
-        write_card(folder)
-        return metrics
-    if modality == "audio":
+    elif modality == "audio":
         from .metrics.audio import DIGIT_EVALUATOR_DIR, DigitEvaluator
         from .pipelines.audio import GRIFFIN_LIM
         from .registry import VOCODER_FAMILIES, discover
@@ -218,20 +274,66 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
             for e in discover(folder.parent.parent):
                 if e.modality == "audio" and e.family in VOCODER_FAMILIES and e.available:
                     vocoders[e.name] = load_pipeline(e)
-        metrics = audio_record(pipe, entry, n=n, seed=seed, evaluator=evaluator, vocoders=vocoders, corpus_dir=corpus_dir)
+        metrics = audio_record(pipe, entry, n=n, seed=seed, evaluator=evaluator, vocoders=vocoders,
+                               corpus_dir=corpus_dir, draws=draws)
+    else:
+        from .metrics import inception
+        from .metrics.image import EVALUATOR_DIR, FMNISTEvaluator, draw
+
+        if n % 10:
+            raise ValueError(f"--n must be a multiple of 10 (the classes are balanced), not {n}")
+        evaluator = FMNISTEvaluator.load(evaluator_dir or EVALUATOR_DIR)
+        first_draw = {}
+
+        def score_once(s: int) -> dict:
+            images, labels = draw(pipe.sample, n, s)
+            if s == seed:
+                first_draw["images"] = images
+            return evaluator.score(images, labels, seed=s)
+
+        scores = score_draws(score_once, draws, seed, evaluator.NAMES)
+        metrics = image_record(pipe, entry.family, scores, command=_command(entry.name, n, seed, draws))
+        # standard FID only where its weights can be had; otherwise it says why, never a stand-in
+        metrics["fid_inceptionv3"] = inception.record(first_draw["images"], seed=seed, weights_path=inception_weights)
+    if write:
         ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
         write_card(folder)
-        return metrics
-    from .metrics.image import EVALUATOR_DIR, FMNISTEvaluator, generate_and_score
-
-    if n % 10:
-        raise ValueError(f"--n must be a multiple of 10 (the classes are balanced), not {n}")
-    evaluator = FMNISTEvaluator.load(evaluator_dir or EVALUATOR_DIR)
-    scores = generate_and_score(pipe.sample, evaluator, n, seed=seed)
-    metrics = image_record(pipe, entry.family, scores, command=f"python -m aigc_demo.evaluate --model {entry.name} --n {n} --seed {seed}")
-    ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
-    write_card(folder)
     return metrics
+
+
+# A figure without a measured spread reproduces within 1%: the same seed draws the same
+# samples, so only floating-point summation order (another CPU, BLAS or GPU) moves it.
+REL_TOL = 0.01
+
+
+def compare_with_shipped(shipped: dict, fresh: dict) -> list[dict]:
+    """Every figure of a shipped metrics.json beside the same figure measured again, and
+    whether it reproduced within its stated uncertainty: two standard deviations where the
+    record states one (`<metric>_std`: sample draws, bootstrap, KID subsets, IS splits), else
+    REL_TOL relative."""
+    sides = [("generated", shipped.get("generated", {}), fresh.get("generated", {})),
+             ("real_reference", shipped.get("real_reference", {}), fresh.get("real_reference", {}))]
+    for name, figures in shipped.get("vocoders", {}).items():
+        sides.append((f"vocoder {name}", figures, fresh.get("vocoders", {}).get(name, {})))
+    rows = []
+    for side, old, new in sides:
+        for k, v in old.items():
+            if k.endswith("_std") or not isinstance(v, (int, float)) or isinstance(v, bool):
+                continue
+            now, std = new.get(k), old.get(f"{k}_std")
+            tolerance = max(2 * std if isinstance(std, (int, float)) else 0.0, REL_TOL * abs(v), 1e-9)
+            rows.append({"side": side, "metric": k, "shipped": v, "now": now, "tolerance": tolerance,
+                         "ok": isinstance(now, (int, float)) and abs(now - v) <= tolerance})
+    return rows
+
+
+def check_folder(folder: str | Path, **kwargs) -> list[dict]:
+    """Measure the model in `folder` again with the sample count, seed and draws its shipped
+    metrics.json states (nothing is written) and compare figure by figure."""
+    shipped = ckpt.read_json(Path(folder) / ckpt.METRICS_FILE)
+    fresh = evaluate_folder(folder, n=shipped["n"], seed=shipped["seed"],
+                            draws=shipped.get("draws", {}).get("count", 1), write=False, **kwargs)
+    return compare_with_shipped(shipped, fresh)
 
 
 def evaluate_reference(evaluator_dir: str | Path | None = None, *, n: int = 10000, seed: int = 0) -> dict:
@@ -263,8 +365,20 @@ def main(argv=None) -> None:
     p.add_argument("--corpus-dir", help="text: folder of fortune files (default: the Debian packages); "
                    "audio: the spoken-digit corpus, for the vocoder's copy synthesis (default: $SPOKEN_DIGITS_DIR)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--draws", type=int, default=1,
+                   help="image and audio: score this many independent sample draws (seeds seed, seed+1, ...) and "
+                        "record the spread of the Fréchet distance and accuracy (default 1)")
+    p.add_argument("--inception-weights", metavar="FILE",
+                   help="images: the InceptionV3 weights file for standard FID (torch-fidelity's "
+                        "weights-inception-2015-12-05-6726825d.pth); without it, torch hub's cache or a download is "
+                        "tried, and offline the figure is reported as unavailable")
+    p.add_argument("--check", action="store_true",
+                   help="measure again with each shipped metrics.json's own n, seed and draws, write nothing, and "
+                        "compare figure by figure (exit status 1 if any is outside its stated uncertainty)")
     p.add_argument("--checkpoints", default=str(CHECKPOINTS_DIR))
     args = p.parse_args(argv)
+    if args.draws < 1:
+        p.error("--draws must be at least 1")
     from .registry import discover
 
     if args.reference:
@@ -280,12 +394,42 @@ def main(argv=None) -> None:
     # the GPT's bars are relative to the LSTM baseline, and the GAN is measured through the
     # vocoders, so baselines and vocoders are measured first
     entries.sort(key=lambda e: e.family not in ("lstm", "wavenet"))
+    if args.check:
+        sys.exit(0 if check_all(entries, args) else 1)
     for e in tqdm(entries, desc="models", disable=len(entries) < 2):
         m = evaluate_folder(e.path, n=args.n or DEFAULT_N[e.modality], seed=args.seed, corpus_dir=args.corpus_dir,
+                            draws=args.draws, inception_weights=args.inception_weights,
                             evaluator_dir=Path(args.checkpoints) / "evaluators" / EVALUATORS.get(e.modality, ""))
         g, r = m["generated"], m["real_reference"]
         print(f"{e.name}: " + ", ".join(f"{k} {_num(v)} (real {_num(r.get(k))})" for k, v in g.items()))
+        if "fid_inceptionv3" in m:
+            i = m["fid_inceptionv3"]
+            print(f"  fid_inceptionv3 {_num(i['value'])} (real {_num(i['real_reference'])})" if i["available"]
+                  else f"  fid_inceptionv3 unavailable: {i['reason']}")
     write_results_table(args.checkpoints)
+
+
+def check_all(entries, args) -> bool:
+    """--check: print one row per figure (shipped, now, tolerance) and say whether all held."""
+    import pandas as pd
+
+    rows = []
+    for e in tqdm(entries, desc="models", disable=len(entries) < 2):
+        if not (e.path / ckpt.METRICS_FILE).is_file():
+            print(f"{e.name}: no shipped metrics.json to compare with")
+            continue
+        rows += [{"model": e.name, **r} for r in check_folder(
+            e.path, corpus_dir=args.corpus_dir,
+            evaluator_dir=Path(args.checkpoints) / "evaluators" / EVALUATORS.get(e.modality, ""))]
+    if not rows:
+        return False
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.max_rows", None, "display.width", 200):
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.5g}"))
+    failed = table[~table["ok"]]
+    print(f"{len(table) - len(failed)} of {len(table)} figures reproduced within their stated uncertainty"
+          + ("" if failed.empty else "; outside: " + ", ".join(f"{r.model} {r.side} {r.metric}" for r in failed.itertuples())))
+    return failed.empty
 
 
 DEFAULT_N = {"image": 10000, "text": 1000, "audio": 1000}

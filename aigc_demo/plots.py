@@ -84,6 +84,11 @@ def metrics_table(entries: list[ModelEntry]) -> pd.DataFrame:
             rows.append({"model": e.name, "modality": e.modality, "metric": k, "value": _round(v),
                          "real data": _round(r) if r is not None else None, "samples": m.get("n"),
                          "seed": m.get("seed"), "command": m.get("command", "")})
+        inception = m.get("fid_inceptionv3") or {}
+        if inception.get("available"):  # standard FID, measured only where its weights were at hand
+            rows.append({"model": e.name, "modality": e.modality, "metric": "fid_inceptionv3",
+                         "value": _round(inception["value"]), "real data": _round(inception["real_reference"]),
+                         "samples": inception["n"], "seed": inception["seed"], "command": m.get("command", "")})
     return pd.DataFrame(rows, columns=["model", "modality", "metric", "value", "real data", "samples", "seed", "command"])
 
 

@@ -122,6 +122,10 @@ def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_cop
     main(["--model", "vae", "--n", "20", "--seed", "0", "--checkpoints", str(checkpoints_copy)])
     after = ckpt.read_json(checkpoints_copy / "image" / "vae" / "metrics.json")
     assert after["generated"] == before["generated"]  # same n and seed, same figures
+    # standard FID is never stood in for: at 20 samples it says why it is missing
+    assert after["fid_inceptionv3"] == {"available": False,
+                                        "reason": "standard FID needs at least 10,000 samples; this run drew 20"}
+    assert "Standard FID (InceptionV3): unavailable" in (checkpoints_copy / "image" / "vae" / "README.md").read_text()
     with open(checkpoints_copy / "results.csv") as f:
         rows = list(csv.DictReader(f))
     assert {r["model"] for r in rows} == {"gpt", "lstm", "dcgan", "diffusion", "vae", "specgan", "wavenet"}
@@ -158,6 +162,49 @@ def test_evaluate_command_reproduces_a_text_models_figures(checkpoints_copy):
     assert after["bleu_signatures"]["en"].startswith("nrefs:") and "tok:zh" in after["bleu_signatures"]["zh"]
     assert {t["metric"] for t in after["targets"]} >= {"self_bleu_4", "test_bleu_4", "test_perplexity"}
     assert "Per language" in (folder / "README.md").read_text()
+
+
+def test_several_draws_give_the_frechet_distance_an_error_bar(checkpoints_copy):
+    from aigc_demo import checkpoint as ckpt
+    from aigc_demo.evaluate import main
+    from aigc_demo.plots import comparison_bars
+    from aigc_demo.registry import read_entry
+
+    folder = checkpoints_copy / "image" / "vae"
+    one = ckpt.read_json(folder / "metrics.json")  # written at export: n=20, seed 0, one draw
+    main(["--model", "vae", "--n", "20", "--seed", "0", "--draws", "3", "--checkpoints", str(checkpoints_copy)])
+    three = ckpt.read_json(folder / "metrics.json")
+    assert three["generated"]["fid_fmnist"] == one["generated"]["fid_fmnist"]  # the first draw is --seed's
+    assert three["draws"]["seeds"] == [0, 1, 2] and len(set(three["draws"]["generated"]["fid_fmnist"])) == 3
+    assert three["generated"]["fid_fmnist_std"] > 0 and "class_accuracy_std" in three["generated"]
+    assert three["real_reference"]["fid_fmnist_std"] > 0 and "draws" in three["definitions"]
+    assert three["command"].endswith("--draws 3")
+    bars = comparison_bars([read_entry(folder, "image")], "fid_fmnist").data[0]
+    assert bars.error_y.visible and list(bars.error_y.array) == [three["generated"]["fid_fmnist_std"]]
+
+
+def test_check_reproduces_the_shipped_figures_and_catches_a_wrong_one(checkpoints_copy, capsys):
+    import json
+
+    from aigc_demo.evaluate import main
+    from tests.conftest import FORTUNES_FIXTURE
+
+    vae = checkpoints_copy / "image" / "vae" / "metrics.json"
+    args = ["--check", "--corpus-dir", str(FORTUNES_FIXTURE), "--checkpoints", str(checkpoints_copy)]
+    for model in ("vae", "gpt", "specgan"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["--model", model, *args])
+        assert exit_.value.code == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "figures reproduced within their stated uncertainty" in out and "vocoder wavenet" in out
+    shipped = json.loads(vae.read_text())
+    shipped["generated"]["class_accuracy"] += 0.2  # a figure nobody measured
+    vae.write_text(json.dumps(shipped))
+    with pytest.raises(SystemExit) as exit_:
+        main(["--model", "vae", *args])
+    assert exit_.value.code == 1
+    assert "outside: vae generated class_accuracy" in capsys.readouterr().out
+    assert json.loads(vae.read_text()) == shipped  # --check writes nothing
 
 
 def test_hub_speech_is_checked_and_explains_offline(monkeypatch, tmp_path):

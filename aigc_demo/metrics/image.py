@@ -266,7 +266,12 @@ def iter_samples(sample_fn, n: int, seed: int = 0, batch_size: int = 500):
         yield labels[i:i + batch_size], sample_fn(labels[i:i + batch_size], g).float().cpu()
 
 
-def generate_and_score(sample_fn, evaluator: FMNISTEvaluator, n: int, seed: int = 0, batch_size: int = 500) -> dict:
+def draw(sample_fn, n: int, seed: int = 0, batch_size: int = 500) -> tuple[torch.Tensor, torch.Tensor]:
+    """All of iter_samples at once: (images, labels)."""
     batches = list(iter_samples(sample_fn, n, seed, batch_size))
-    images, labels = torch.cat([b[1] for b in batches]), torch.cat([b[0] for b in batches])
+    return torch.cat([b[1] for b in batches]), torch.cat([b[0] for b in batches])
+
+
+def generate_and_score(sample_fn, evaluator: FMNISTEvaluator, n: int, seed: int = 0, batch_size: int = 500) -> dict:
+    images, labels = draw(sample_fn, n, seed, batch_size)
     return evaluator.score(images, labels, seed=seed)
