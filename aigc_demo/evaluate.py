@@ -50,7 +50,8 @@ def image_record(pipe, family: str, scores: dict, *, command: str) -> dict:
 DRAWS_DEFINITION = {
     "draws": "With --draws K: the figures are those of the first draw (seed S); the Fréchet distance and the "
              "accuracy also carry `<metric>_std`, their standard deviation over K independent sample draws "
-             "(seeds S..S+K-1; the real reference likewise over K draws of its real subsets).",
+             "(seeds S..S+K-1; the real reference likewise over K draws of its real subsets, so 0 where n is the "
+             "whole shipped reference set).",
 }
 
 

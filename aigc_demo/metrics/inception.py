@@ -48,7 +48,7 @@ def find_weights(path: str | Path | None = None) -> Path:
                 torch.hub.download_url_to_file(WEIGHTS_URL, str(weights), hash_prefix=WEIGHTS_SHA256_PREFIX,
                                                progress=False)
             except Exception as e:  # noqa: BLE001 - any failure means: not available here
-                raise Unavailable(f"the InceptionV3 weights are not in {weights.parent} and cannot be downloaded "
+                raise Unavailable("the InceptionV3 weights are not in torch hub's cache and cannot be downloaded "
                                   f"({type(e).__name__}: {e}); pass the file {WEIGHTS_FILE} with --inception-weights") from e
     check_weights(weights)
     return weights
