@@ -167,7 +167,7 @@ class VAEPipeline(ImagePipeline):
         return self.model.sample_latent(n, generator, temperature)
 
     def decode(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return self.model.decode(z.to(self.device), labels.to(self.device)).cpu()
+        return self.model.sample(labels.to(self.device), z=z.to(self.device)).cpu()
 
     @torch.no_grad()
     def reconstruct(self, image: Image.Image, label) -> ImageOutput:

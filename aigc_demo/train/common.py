@@ -106,6 +106,8 @@ def cli_args(args) -> list[str]:
         out.append(f"--limit {args.limit}")
     if args.max_steps:
         out.append(f"--max-steps {args.max_steps}")
+    if getattr(args, "model", None) == "vae" and getattr(args, "beta", 1.0) != 1.0:
+        out.append(f"--beta {args.beta:g}")
     return out
 
 

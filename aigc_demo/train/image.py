@@ -47,6 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, help="train on the first N training images only")
     p.add_argument("--eval-n", type=int, help="samples scored at each epoch end (default 2000; 0: none)")
     p.add_argument("--final-eval-n", type=int, help="samples scored for metrics.json at the end (default 10000)")
+    p.add_argument("--beta", type=float, default=1.0, help="vae: weight of the KL term after its warm-up")
     p.add_argument("--eval-steps", type=int, default=10, help="diffusion: DDIM steps for the per-epoch samples")
     p.add_argument("--data-dir", help=f"Fashion-MNIST folder (default: ${fashion_mnist.ENV_VAR} or the Debian package)")
     p.add_argument("--evaluator", default=str(EVALUATOR_DIR), help="folder of the FMNIST classifier used for metrics")
@@ -255,7 +256,7 @@ def train_vae(args) -> None:
     acc = run.accelerator
     x, y = load_data(args)
     evaluator = _evaluator(args)
-    config = VAEConfig(width=args.width)
+    config = VAEConfig(width=args.width, label_planes=True, beta=args.beta, class_prior=True)
     vae = ConditionalVAE(config)
     opt = torch.optim.Adam(vae.parameters(), lr=args.lr)
     run.restore({"vae": vae}, {"opt": opt})
@@ -289,6 +290,7 @@ def train_vae(args) -> None:
                 run.save({"vae": vae}, {"opt": opt})
             if run.finished():
                 break
+        vae.fit_class_prior(x, y)  # what this epoch's samples (and the export) draw from
         end_epoch(run, sample_fn, evaluator)
         run.save({"vae": vae}, {"opt": opt})
 
