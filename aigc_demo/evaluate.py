@@ -40,7 +40,7 @@ def image_record(pipe, family: str, scores: dict, *, command: str) -> dict:
         **scores,
         "sampling_controls": pipe.check_params({}),  # the pipeline's defaults, as the app uses them
         "targets": check_targets(family, scores),
-        "definitions": _definitions(DEFINITIONS, scores),
+        "definitions": _definitions(DEFINITIONS, scores.get("draws", {}).get("count", 1)),
         "checkpoint_sha256": pipe.checkpoint_sha256,
         "versions": _versions(),
         "command": command,
@@ -55,8 +55,8 @@ DRAWS_DEFINITION = {
 }
 
 
-def _definitions(definitions: dict, scores: dict) -> dict:
-    return {**definitions, **(DRAWS_DEFINITION if "draws" in scores else {})}
+def _definitions(definitions: dict, draws: int) -> dict:
+    return {**definitions, **(DRAWS_DEFINITION if draws > 1 else {})}
 
 
 def score_draws(score_once, draws: int, seed: int, names: dict) -> dict:
@@ -146,7 +146,7 @@ def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, c
     from their own log-mels, which shows what the vocoder alone costs."""
     from .metrics import audio as am
 
-    common = {"definitions": _definitions(am.DEFINITIONS, {"draws": 1} if draws > 1 else {}), "checkpoint_sha256": pipe.checkpoint_sha256, "versions": _versions(),
+    common = {"definitions": _definitions(am.DEFINITIONS, draws), "checkpoint_sha256": pipe.checkpoint_sha256, "versions": _versions(),
               "command": _command(entry.name, n, seed, draws)}
     if entry.family in ("wavenet",):
         held_out = _held_out_clips(corpus_dir)

@@ -2,8 +2,8 @@
 port of the TensorFlow 2015-12-05 graph), through torchmetrics.
 
 It is reported as its own metric, `fid_inceptionv3`, beside FID-FMNIST and never in its
-place. It needs the weights file, which this project cannot ship (about 92 MB) nor download
-offline: it is looked for at the path given with `--inception-weights`, then in torch hub's
+place. It needs the weights file, which this project cannot ship (far above its 10 MB per-file
+limit) nor download offline: it is looked for at the path given with `--inception-weights`, then in torch hub's
 cache (where a networked run downloads it). Where neither works the record says
 "unavailable" and why. Settings follow the standard: no antialiasing in the resize to
 299×299 (as TensorFlow did), statistics in float64, and at least 10,000 samples.

@@ -23,11 +23,11 @@ class VAEConfig:
     hidden: int = 512  # the fully connected layer between conv features and z
     # Give the decoder's convolutions the class as constant planes too, not only its first
     # layer: with the class in one input among 26, the decoder leaned on z for the fine
-    # distinctions (at z = 0, coat and shirt both drew a pullover) and class accuracy stalled.
+    # distinctions between similar classes and class accuracy stalled.
     label_planes: bool = False
     # Weight of the KL term (beta-VAE, Higgins et al. 2017). Below 1 the latent keeps more of
-    # each image, so reconstructions are sharper: at beta 1 only 78% of test reconstructions
-    # were still recognisable to the metric classifier, which capped class accuracy.
+    # each image, so reconstructions are sharper; at beta 1 the blur of the samples capped how
+    # often the metric classifier recognised their class.
     beta: float = 1.0
     # Sample z from a Gaussian per class fitted to the training set's latent means after
     # training (ex-post density estimation, Ghosh et al. 2020) instead of N(0, I): with beta
