@@ -33,6 +33,10 @@ class VAEConfig:
     # training (ex-post density estimation, Ghosh et al. 2020) instead of N(0, I): with beta
     # below 1 the aggregate posterior no longer matches N(0, I), and this prior follows it.
     class_prior: bool = False
+    # Components of each class's prior: a mixture of Gaussians (as Ghosh et al. fit) follows
+    # the several modes a class's latents form; one Gaussian puts samples between them, where
+    # the decoder draws hybrids. Fitted after training only (the fit is slow).
+    prior_components: int = 1
 
 
 class ConditionalVAE(nn.Module):
@@ -61,10 +65,21 @@ class ConditionalVAE(nn.Module):
                                              conv.stride, conv.padding)
 
         if config.class_prior:  # N(0, I) until fit_class_prior; saved with the weights
-            self.register_buffer("prior_mean", torch.zeros(k, config.latent_dim))
-            self.register_buffer("prior_scale_tril", torch.eye(config.latent_dim).repeat(k, 1, 1))
+            m, d = config.prior_components, config.latent_dim
+            self.register_buffer("prior_mean", torch.zeros(k, m, d))
+            self.register_buffer("prior_scale_tril", torch.eye(d).repeat(k, m, 1, 1))
+            self.register_buffer("prior_weights", torch.full((k, m), 1.0 / m))
 
     PLANE_INPUTS = (5, 8, 11)  # the decoder's three convolutions (indices in self.decoder)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        # weights and run states saved before the mixture prior held one Gaussian per class
+        mean = state_dict.get(prefix + "prior_mean")
+        if mean is not None and mean.dim() == 2 and self.config.prior_components == 1:
+            state_dict[prefix + "prior_mean"] = mean[:, None]
+            state_dict[prefix + "prior_scale_tril"] = state_dict[prefix + "prior_scale_tril"][:, None]
+            state_dict.setdefault(prefix + "prior_weights", torch.ones(len(mean), 1))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def encode(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """x (B, 1, 28, 28) in [-1, 1] -> mu, logvar (B, latent_dim)."""
@@ -99,36 +114,57 @@ class ConditionalVAE(nn.Module):
         kl = -0.5 * torch.sum(1 + logvar - mu.pow(2) - logvar.exp()) / len(x)
         return recon + kl_weight * self.config.beta * kl, recon, kl
 
+    @property
+    def noise_dim(self) -> int:
+        """Standard normal numbers per sample: z's, plus one that picks a mixture component."""
+        return self.config.latent_dim + (self.config.prior_components > 1)
+
     def sample_latent(self, n: int, generator: torch.Generator | None = None, temperature: float = 1.0) -> torch.Tensor:
-        # drawn on the CPU then moved, so a seed gives the same z on every device
-        z = torch.randn(n, self.config.latent_dim, generator=generator) * temperature
-        return z.to(self.to_mu.weight.device)
+        """Noise for n samples (see latent_for); temperature scales the spread within a
+        component, never which component is picked."""
+        # drawn on the CPU then moved, so a seed gives the same noise on every device
+        noise = torch.randn(n, self.noise_dim, generator=generator)
+        noise[:, :self.config.latent_dim] *= temperature
+        return noise.to(self.to_mu.weight.device)
 
     def latent_for(self, noise: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Standard normal noise -> latents of classes `labels` under the sampling prior
-        (noise itself without a class prior). Seeds and interpolation live in noise space."""
+        (noise itself without a class prior). Seeds and interpolation live in noise space:
+        with a mixture, the last coordinate's normal CDF picks the component by its weight."""
+        d = self.config.latent_dim
         if not self.config.class_prior:
-            return noise
-        return self.prior_mean[labels] + (self.prior_scale_tril[labels] @ noise[..., None])[..., 0]
+            return noise[..., :d]
+        component = torch.zeros(len(labels), dtype=torch.long, device=noise.device)
+        if self.config.prior_components > 1:
+            u = 0.5 * (1 + torch.erf(noise[:, d] / 2**0.5))  # uniform in (0, 1)
+            cumulative = self.prior_weights[labels].cumsum(-1)
+            component = (u[:, None] > cumulative).sum(-1).clamp(max=self.config.prior_components - 1)
+        mean, scale_tril = self.prior_mean[labels, component], self.prior_scale_tril[labels, component]
+        return mean + (scale_tril @ noise[:, :d, None])[..., 0]
 
     @torch.no_grad()
     def fit_class_prior(self, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> None:
-        """Fit each class's Gaussian to the encoder means of its training images."""
+        """Fit each class's prior (a Gaussian, or a mixture of prior_components by EM with
+        scikit-learn) to the encoder means of its training images."""
+        from sklearn.mixture import GaussianMixture
+
         was_training = self.training
         self.eval()
         device = self.prior_mean.device
         mus = torch.cat([self.encode(x[i:i + batch_size].to(device), y[i:i + batch_size].to(device))[0]
-                         for i in range(0, len(x), batch_size)]).double()
-        y = y.to(device)
-        eye = torch.eye(self.config.latent_dim, dtype=torch.float64, device=device)
+                         for i in range(0, len(x), batch_size)]).double().cpu().numpy()
+        y = y.cpu().numpy()
+        m = self.config.prior_components
         for c in range(self.config.n_classes):
-            m = mus[y == c]
-            if len(m) < 2:  # too few images of this class to fit: keep N(0, I)
+            latents = mus[y == c]
+            if len(latents) < 2 * m:  # too few images of this class to fit: keep what it has
                 continue
-            self.prior_mean[c] = m.mean(0).float()
-            cov = torch.cov(m.T)
-            jitter = 1e-6 * cov.diagonal().mean() + 1e-12  # positive definite even from few images
-            self.prior_scale_tril[c] = torch.linalg.cholesky(cov + jitter * eye).float()
+            # reg_covar: a floor on the variances, so a component fitted to few images stays
+            # positive definite
+            gm = GaussianMixture(m, covariance_type="full", reg_covar=1e-6, random_state=0).fit(latents)
+            self.prior_mean[c] = torch.from_numpy(gm.means_).float()
+            self.prior_scale_tril[c] = torch.linalg.cholesky(torch.from_numpy(gm.covariances_)).float()
+            self.prior_weights[c] = torch.from_numpy(gm.weights_).float()
         self.train(was_training)
 
     @torch.no_grad()

@@ -108,6 +108,10 @@ def cli_args(args) -> list[str]:
         out.append(f"--max-steps {args.max_steps}")
     if getattr(args, "model", None) == "vae" and getattr(args, "beta", 1.0) != 1.0:
         out.append(f"--beta {args.beta:g}")
+    if getattr(args, "model", None) == "vae" and getattr(args, "latent_dim", 16) != 16:
+        out.append(f"--latent-dim {args.latent_dim}")
+    if getattr(args, "model", None) == "vae" and getattr(args, "prior_components", 1) != 1:
+        out.append(f"--prior-components {args.prior_components}")
     return out
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import torch
@@ -48,6 +48,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-n", type=int, help="samples scored at each epoch end (default 2000; 0: none)")
     p.add_argument("--final-eval-n", type=int, help="samples scored for metrics.json at the end (default 10000)")
     p.add_argument("--beta", type=float, default=1.0, help="vae: weight of the KL term after its warm-up")
+    p.add_argument("--latent-dim", type=int, default=16, help="vae: size of the latent code z")
+    p.add_argument("--prior-components", type=int, default=1,
+                   help="vae: Gaussians in each class's sampling prior, fitted after training (default 1)")
     p.add_argument("--eval-steps", type=int, default=10, help="diffusion: DDIM steps for the per-epoch samples")
     p.add_argument("--data-dir", help=f"Fashion-MNIST folder (default: ${fashion_mnist.ENV_VAR} or the Debian package)")
     p.add_argument("--evaluator", default=str(EVALUATOR_DIR), help="folder of the FMNIST classifier used for metrics")
@@ -256,8 +259,11 @@ def train_vae(args) -> None:
     acc = run.accelerator
     x, y = load_data(args)
     evaluator = _evaluator(args)
-    config = VAEConfig(width=args.width, label_planes=True, beta=args.beta, class_prior=True)
-    vae = ConditionalVAE(config)
+    config = VAEConfig(latent_dim=args.latent_dim, width=args.width, label_planes=True, beta=args.beta,
+                       class_prior=True, prior_components=args.prior_components)
+    # During training the epoch samples draw from one Gaussian per class, refitted at each
+    # epoch's end; a mixture's EM fit takes minutes, so it is fitted once, for the export.
+    vae = ConditionalVAE(replace(config, prior_components=1))
     opt = torch.optim.Adam(vae.parameters(), lr=args.lr)
     run.restore({"vae": vae}, {"opt": opt})
     model, opt = acc.prepare(vae, opt)
@@ -295,7 +301,10 @@ def train_vae(args) -> None:
         run.save({"vae": vae}, {"opt": opt})
 
     if acc.is_main_process:
-        export_generative(args, run, config_dict=asdict(config), family="vae", weights=vae.state_dict())
+        final = ConditionalVAE(config)
+        final.load_state_dict({k: v for k, v in vae.state_dict().items() if not k.startswith("prior_")}, strict=False)
+        final.fit_class_prior(x, y)
+        export_generative(args, run, config_dict=asdict(config), family="vae", weights=final.state_dict())
 
 
 def train_diffusion(args) -> None:

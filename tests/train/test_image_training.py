@@ -126,9 +126,9 @@ def test_vae_class_prior_follows_each_classes_latents():
     vae.fit_class_prior(x, y)
     with torch.no_grad():
         mus = vae.encode(x, y)[0]
-    assert torch.allclose(vae.prior_mean[7], mus[y == 7].mean(0), atol=1e-5)
+    assert torch.allclose(vae.prior_mean[7, 0], mus[y == 7].mean(0), atol=1e-5)
     # temperature 0 draws the class's mean latent; noise maps to the class's covariance
-    assert torch.allclose(vae.sample(seven, temperature=0.0), vae.decode(vae.prior_mean[7:8], seven))
+    assert torch.allclose(vae.sample(seven, temperature=0.0), vae.decode(vae.prior_mean[7:8, 0], seven))
     z = vae.latent_for(torch.randn(50000, 16, generator=torch.Generator().manual_seed(0)), torch.full((50000,), 7))
     want = torch.cov(mus[y == 7].T)
     assert (torch.cov(z.T) - want).abs().max() < 0.05 * want.abs().max()
@@ -136,3 +136,31 @@ def test_vae_class_prior_follows_each_classes_latents():
     again = ConditionalVAE(vae.config)
     again.load_state_dict(vae.state_dict())
     assert torch.equal(again.eval().sample(seven, temperature=0.0), vae.sample(seven, temperature=0.0))
+
+
+def test_vae_mixture_prior_keeps_the_classes_moments_and_picks_components_by_weight():
+    from aigc_demo.data import fashion_mnist
+    from aigc_demo.models.vae import ConditionalVAE, VAEConfig
+
+    torch.manual_seed(0)
+    vae = ConditionalVAE(VAEConfig(width=8, hidden=32, label_planes=True, class_prior=True, beta=0.1,
+                                   prior_components=3)).eval()
+    x, y = fashion_mnist.as_tensors("train", FMNIST_FIXTURE)
+    vae.fit_class_prior(x, y)
+    with torch.no_grad():
+        mus = vae.encode(x, y)[0][y == 7].double()
+    weights = vae.prior_weights[7]
+    assert torch.allclose(weights.sum(), torch.tensor(1.0)) and (weights > 0).all()
+    # EM's fixed point: the mixture's mean and covariance are those of the class's latents
+    assert torch.allclose((weights[:, None] * vae.prior_mean[7]).sum(0).double(), mus.mean(0), atol=1e-3)
+    noise = vae.sample_latent(50000, torch.Generator().manual_seed(0))
+    assert noise.shape == (50000, 17)  # z's 16 numbers and the component's
+    z = vae.latent_for(noise, torch.full((50000,), 7)).double()
+    want = torch.cov(mus.T, correction=0)
+    assert (torch.cov(z.T) - want).abs().max() < 0.05 * want.abs().max()
+    # temperature narrows each component but never changes which one a seed picks
+    cold = vae.latent_for(vae.sample_latent(3000, torch.Generator().manual_seed(1), temperature=0.0),
+                          torch.full((3000,), 7))
+    picked = torch.cdist(cold, vae.prior_mean[7]).argmin(1)
+    assert torch.allclose(cold, vae.prior_mean[7][picked], atol=1e-5)
+    assert torch.allclose(torch.bincount(picked, minlength=3) / 3000, weights, atol=0.04)
