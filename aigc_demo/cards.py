@@ -60,7 +60,8 @@ def write_card(folder: str | Path) -> str:
         if metrics.get("targets"):
             lines += ["", "Quality bars of the project:", "", "| metric | bar | measured | met |", "|---|---|---|---|"]
             for t in metrics["targets"]:
-                label = f"{t['metric']} ({t['vocoder']})" if t.get("vocoder") else t["metric"]
+                where = t.get("vocoder") or t.get("decoding")
+                label = f"{t['metric']} ({where})" if where else t["metric"]
                 lines.append(f"| {label} | {t['target']} | {_fmt(t['value'])} | {'yes' if t['met'] else ('n/a' if t['met'] is None else '**no**')} |")
         per_language = metrics.get("per_language")
         if per_language:
@@ -70,6 +71,18 @@ def write_card(folder: str | Path) -> str:
                 real_lang = per_language["real_reference"].get(lang, {})
                 for k, v in figures.items():
                     lines.append(f"| {lang} | {k} | {_fmt(v)} | {_fmt(real_lang.get(k, ''))} |")
+        sweep = metrics.get("temperature_sweep")
+        if sweep:
+            matched = metrics.get("diversity_matched") or {}
+            lines += ["", "Temperature sweep (same n and seed; the quality-diversity curve). Diversity-matched "
+                          + (f"temperature: **{matched['temperature']:g}**" if matched.get("temperature")
+                             else f"none ({matched.get('reason', 'not measured')})")
+                          + f"; real text's Self-BLEU-4 {_fmt(ref.get('self_bleu_4', ''))}.", "",
+                      "| temperature | test_bleu_4 | self_bleu_4 | distinct_2 | texts (en / zh) |", "|---|---|---|---|---|"]
+            for row in sweep:
+                counts = row.get("texts_per_language") or {}
+                lines.append(f"| {row['temperature']:g} | {_fmt(row.get('test_bleu_4'))} | {_fmt(row.get('self_bleu_4'))} "
+                             f"| {_fmt(row.get('distinct_2'))} | {counts.get('en', '-')} / {counts.get('zh', '-')} |")
         vocoders = metrics.get("vocoders")
         if vocoders:
             names = list(vocoders)

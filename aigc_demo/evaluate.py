@@ -93,10 +93,13 @@ def _finite(obj):
     return obj
 
 
-def text_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int | None = None) -> dict:
+def text_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int | None = None,
+                sweep: bool = True) -> dict:
     """What metrics.json holds for a text model: test perplexity, and test-BLEU, Self-BLEU
     and distinct-n of n freshly sampled texts beside the same figures for held-out real text
-    (the validation split) against the same test split."""
+    (the validation split) against the same test split; the sampled figures again along a
+    temperature sweep, and at the temperature where the samples match real text's diversity
+    (sweep=False: pure sampling only, a sixth of the time)."""
     from .data import fortunes
     from .metrics import text as tm
     from .pipelines.text import PURE_SAMPLING
@@ -109,13 +112,32 @@ def text_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int |
     test_windows = tm.windows(token_stream(pipe.tokenizer, [r.text for r in split["test"]]), block)
     perplexity = math.exp(tm.mean_nll(pipe.model, test_windows, device=pipe.device))
     max_new_tokens = 200
-    samples = pipe.sample(n, seed=seed, max_new_tokens=max_new_tokens)
-    generated_by_language = {lang: [] for lang in tm.LANGUAGE_TOKENIZER}
-    for t in samples:
-        generated_by_language[fortunes.language_of(t)].append(t)
-    generated_by_language = {k: v for k, v in generated_by_language.items() if v}
-    gen = tm.corpus_figures(generated_by_language, test, seed=seed)
+
+    def figures_at(temperature: float) -> tuple[list[str], dict]:
+        texts = pipe.sample(n, seed=seed, max_new_tokens=max_new_tokens, temperature=temperature)
+        texts_by_language = {lang: [] for lang in tm.LANGUAGE_TOKENIZER}
+        for t in texts:
+            texts_by_language[fortunes.language_of(t)].append(t)
+        # Self-BLEU needs SELF_BLEU_N texts of each language, and cooler sampling writes fewer
+        # Chinese records: with the sweep, draw on (the same seed's stream) until each has them
+        while (sweep and len(texts) < tm.TOP_UP * n
+               and any(len(texts_by_language[lang]) < tm.SELF_BLEU_N for lang in test if test[lang])):
+            more = pipe.sample(min(tm.TOP_UP_CHUNK, tm.TOP_UP * n - len(texts)), seed=seed, start=len(texts),
+                               max_new_tokens=max_new_tokens, temperature=temperature)
+            texts += more
+            for t in more:
+                texts_by_language[fortunes.language_of(t)].append(t)
+        figures = tm.corpus_figures({k: v for k, v in texts_by_language.items() if v}, test, seed=seed)
+        figures["counts"] = {lang: len(v) for lang, v in texts_by_language.items()}
+        return texts, figures
+
+    samples, gen = figures_at(PURE_SAMPLING["temperature"])
     real = tm.corpus_figures(valid, test, seed=seed)
+    curve = []  # the quality-diversity curve; pure sampling's point is the one above
+    for t in tqdm(tm.TEMPERATURES if sweep else (), desc="temperatures", leave=False):
+        figures = gen if t == PURE_SAMPLING["temperature"] else figures_at(t)[1]
+        curve.append({"temperature": t, **figures["macro"], "texts_per_language": figures["counts"]})
+    matched = tm.diversity_matched(curve, real["macro"]["self_bleu_4"])
     generated = {"test_perplexity": perplexity, **gen["macro"]}
     record = {
         "headline": {"name": "test-BLEU-4", "value": round(gen["macro"]["test_bleu_4"], 4),
@@ -133,6 +155,13 @@ def text_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int |
         "versions": {**_versions(), "sacrebleu": _version("sacrebleu"), "transformers": _version("transformers")},
         "command": _command(entry.name, n, seed),
     }
+    if sweep:
+        record["temperature_sweep"] = curve
+        record["diversity_matched"] = (
+            {"temperature": matched["temperature"],
+             "generated": {k: v for k, v in matched.items() if k not in ("temperature", "texts_per_language")}}
+            if matched else {"temperature": None, "reason": "no temperature of the sweep gave samples as diverse "
+                                                            "as real text (or too few texts per language)"})
     record["targets"] = tm.check_targets(entry.family, record, _baseline_metrics(entry))
     return _finite(record)
 
@@ -314,6 +343,10 @@ def compare_with_shipped(shipped: dict, fresh: dict) -> list[dict]:
     REL_TOL relative."""
     sides = [("generated", shipped.get("generated", {}), fresh.get("generated", {})),
              ("real_reference", shipped.get("real_reference", {}), fresh.get("real_reference", {}))]
+    matched_old, matched_new = shipped.get("diversity_matched") or {}, fresh.get("diversity_matched") or {}
+    if matched_old.get("generated"):  # the temperature chosen is itself a figure that must reproduce
+        sides.append(("diversity-matched", {"temperature": matched_old["temperature"], **matched_old["generated"]},
+                      {"temperature": matched_new.get("temperature"), **(matched_new.get("generated") or {})}))
     for name, figures in shipped.get("vocoders", {}).items():
         sides.append((f"vocoder {name}", figures, fresh.get("vocoders", {}).get(name, {})))
     rows = []

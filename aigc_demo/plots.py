@@ -145,6 +145,35 @@ def comparison_bars(entries: list[ModelEntry], metric: str) -> go.Figure:
     return fig
 
 
+def quality_diversity(entries: list[ModelEntry]) -> go.Figure | None:
+    """Text models' temperature sweeps as curves of test-BLEU-4 (quality) against Self-BLEU-4
+    (lack of diversity), each point labelled with its temperature, the diversity-matched point
+    ringed, and real text as a star; None where no model has a sweep."""
+    swept = [e for e in entries if e.metrics.get("temperature_sweep")]
+    if not swept:
+        return None
+    fig = go.Figure()
+    for e in swept:
+        rows = e.metrics["temperature_sweep"]
+        fig.add_trace(go.Scatter(x=[r.get("self_bleu_4") for r in rows], y=[r.get("test_bleu_4") for r in rows],
+                                 mode="lines+markers+text", name=e.name, text=[f"T={r['temperature']:g}" for r in rows],
+                                 textposition="top left"))
+        matched = e.metrics.get("diversity_matched") or {}
+        if matched.get("generated"):
+            g = matched["generated"]
+            fig.add_trace(go.Scatter(x=[g.get("self_bleu_4")], y=[g.get("test_bleu_4")], mode="markers",
+                                     name=f"{e.name} at matched diversity (T={matched['temperature']:g})",
+                                     marker=dict(size=18, symbol="circle-open", line=dict(width=3))))
+    real = {(r.get("self_bleu_4"), r.get("test_bleu_4")) for e in swept for r in [e.metrics.get("real_reference", {})]}
+    for x, y in sorted(real, key=str):
+        fig.add_trace(go.Scatter(x=[x], y=[y], mode="markers", name="real text (validation split)",
+                                 marker=dict(symbol="star", size=16, color="black")))
+    fig.update_layout(title="Quality vs diversity over the sampling temperature", xaxis_title="Self-BLEU-4 (lower: more diverse)",
+                      yaxis_title="test-BLEU-4 (higher: closer to real text)", template="plotly_white", height=420,
+                      margin=dict(l=40, r=20, t=50, b=40))
+    return fig
+
+
 def comparable_metrics(entries: list[ModelEntry]) -> list[str]:
     """Metrics measured for at least one model (their *_std companions excluded)."""
     out: list[str] = []

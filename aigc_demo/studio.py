@@ -371,7 +371,7 @@ class Studio:
         pipe = self._pipeline("text", model.strip())
         yield {"done": 0, "total": n}
         try:
-            record = text_record(pipe, entry, n=n, seed=seed)
+            record = text_record(pipe, entry, n=n, seed=seed, sweep=False)  # the sweep: evaluate's CLI
         except fortunes.CorpusNotFound as e:
             raise ModelUnavailable(f"Measuring a text model needs the corpus: {e}") from None
         yield {"done": n, "total": n, "result": record}

@@ -164,6 +164,43 @@ def test_evaluate_command_reproduces_a_text_models_figures(checkpoints_copy):
     assert "Per language" in (folder / "README.md").read_text()
 
 
+def test_text_models_are_also_measured_along_a_temperature_sweep(checkpoints_copy, monkeypatch):
+    from aigc_demo import checkpoint as ckpt
+    from aigc_demo.evaluate import main
+    from aigc_demo.metrics import text as tm
+    from aigc_demo.plots import quality_diversity
+    from aigc_demo.registry import read_entry
+    from tests.conftest import FORTUNES_FIXTURE
+
+    # Self-BLEU on 3 texts per language, so that 20 samples of a tiny model can be matched
+    monkeypatch.setattr(tm, "SELF_BLEU_N", 3)
+    folder = checkpoints_copy / "text" / "gpt"
+    main(["--model", "gpt", "--n", "20", "--seed", "0", "--corpus-dir", str(FORTUNES_FIXTURE),
+          "--checkpoints", str(checkpoints_copy)])
+    record = ckpt.read_json(folder / "metrics.json")
+    sweep = record["temperature_sweep"]
+    assert [row["temperature"] for row in sweep] == list(tm.TEMPERATURES)
+    pure = sweep[-1]
+    assert pure["temperature"] == 1.0 and all(pure[k] == v for k, v in record["generated"].items() if k in pure)
+    assert sum(pure["texts_per_language"].values()) == 20
+    assert len({row["test_bleu_4"] for row in sweep}) > 1  # each temperature drew its own samples
+    # the choice uses Self-BLEU only: the coolest temperature at least as diverse as the validation text
+    real = record["real_reference"]["self_bleu_4"]
+    eligible = [row["temperature"] for row in sweep if row["self_bleu_4"] is not None and row["self_bleu_4"] <= real]
+    matched = record["diversity_matched"]
+    assert eligible, "the fixture should give the tiny model a matched temperature"
+    assert matched["temperature"] == min(eligible)
+    row = next(r for r in sweep if r["temperature"] == matched["temperature"])
+    assert matched["generated"] == {k: v for k, v in row.items() if k not in ("temperature", "texts_per_language")}
+    decodings = {t["decoding"] for t in record["targets"]}
+    assert decodings == {"pure sampling", f"diversity-matched (T={matched['temperature']:g})"}
+    card = (folder / "README.md").read_text()
+    assert "Temperature sweep" in card and f"temperature: **{matched['temperature']:g}**" in card
+    figure = quality_diversity([read_entry(folder, "text")])
+    assert [list(t.x) for t in figure.data[:1]] == [[r["self_bleu_4"] for r in sweep]]
+    assert figure.data[-1].name == "real text (validation split)" and figure.data[-1].x[0] == real
+
+
 def test_several_draws_give_the_frechet_distance_an_error_bar(checkpoints_copy):
     from aigc_demo import checkpoint as ckpt
     from aigc_demo.evaluate import main

@@ -258,14 +258,16 @@ class TextPipeline:
     # --- batches for the metrics ---------------------------------------------------------
 
     @torch.no_grad()
-    def sample(self, n: int, *, seed: int, max_new_tokens: int = 200, batch_size: int = 50,
+    def sample(self, n: int, *, seed: int, max_new_tokens: int = 200, batch_size: int = 50, start: int = 0,
                **settings) -> list[str]:
         """n texts generated from the start-of-record token alone, with the metrics'
-        sampling protocol by default; deterministic for a given seed."""
+        sampling protocol by default; deterministic for a given seed. `start` continues a
+        seed's stream: sample(100, start=100) are the texts 100-199 of sample(200) (for a
+        start that is a multiple of batch_size)."""
         settings = {**DEFAULTS, **PURE_SAMPLING, **settings, "max_new_tokens": max_new_tokens}
         texts = []
-        for i in range(0, n, batch_size):
-            b = min(batch_size, n - i)
+        for i in range(start, start + n, batch_size):
+            b = min(batch_size, start + n - i)
             input_ids, kwargs, _ = self._prepare("", settings, seed * 100003 + i)
             input_ids = input_ids.expand(b, -1)
             out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)

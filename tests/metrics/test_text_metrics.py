@@ -69,3 +69,34 @@ def test_overlap_index_finds_the_longest_run_shared_with_one_record():
     assert index.longest("mat a dog")["length"] == 2
     assert index.longest("zebras")["length"] == 0 and index.longest("")["record"] is None
     assert index.longest("我说春眠不觉晓")["length"] == 5  # Chinese counts characters
+
+
+def test_diversity_matched_is_the_coolest_temperature_as_diverse_as_real_text():
+    nan = float("nan")
+    sweep = [{"temperature": 0.75, "self_bleu_4": 0.40}, {"temperature": 0.8, "self_bleu_4": nan},
+             {"temperature": 0.85, "self_bleu_4": 0.19}, {"temperature": 0.9, "self_bleu_4": 0.15},
+             {"temperature": 1.0, "self_bleu_4": 0.10}]
+    assert text_metrics.diversity_matched(sweep, 0.2)["temperature"] == 0.85  # 0.8 unmeasured, 0.75 too repetitive
+    assert text_metrics.diversity_matched(sweep, 0.05) is None
+    assert text_metrics.diversity_matched([], 0.2) is None
+
+
+def test_bars_are_checked_under_each_decoding_against_the_baseline_under_the_same():
+    real = {"test_bleu_4": 0.2, "self_bleu_4": 0.2}
+    record = {"generated": {"test_perplexity": 90.0, "test_bleu_4": 0.14, "self_bleu_4": 0.1},
+              "real_reference": real,
+              "diversity_matched": {"temperature": 0.85, "generated": {"test_bleu_4": 0.17, "self_bleu_4": 0.19}}}
+    baseline = {"model": "lstm", "generated": {"test_perplexity": 120.0, "test_bleu_4": 0.13},
+                "diversity_matched": {"temperature": 0.9, "generated": {"test_bleu_4": 0.18, "self_bleu_4": 0.2}}}
+    rows = {(r["decoding"], r["metric"], r["target"].split(" ")[0]): r["met"]
+            for r in text_metrics.check_targets("gpt", record, baseline)}
+    assert rows == {
+        ("pure sampling", "self_bleu_4", "<="): True, ("pure sampling", "test_bleu_4", ">="): False,
+        ("pure sampling", "test_perplexity", "<"): True, ("pure sampling", "test_bleu_4", ">"): True,
+        ("diversity-matched (T=0.85)", "self_bleu_4", "<="): True,
+        ("diversity-matched (T=0.85)", "test_bleu_4", ">="): True,  # 0.17 >= 0.75 x 0.2
+        ("diversity-matched (T=0.85)", "test_bleu_4", ">"): False,  # the LSTM matched is better: 0.18
+    }
+    # an LSTM has only the diversity bar, under each decoding
+    assert [r["decoding"] for r in text_metrics.check_targets("lstm", record, None)] == [
+        "pure sampling", "diversity-matched (T=0.85)"]

@@ -90,3 +90,9 @@ def test_long_prompts_are_cut_with_a_notice_and_output_fits_the_context(pipe):
 def test_batched_sampling_for_the_metrics_is_seeded(pipe):
     a = pipe.sample(4, seed=0, max_new_tokens=8, batch_size=2)
     assert a == pipe.sample(4, seed=0, max_new_tokens=8, batch_size=2) and len(a) == 4
+
+
+def test_sampling_can_continue_a_seeds_stream(pipe):
+    # the metrics' top-up draws more texts of the same stream: no text twice, none changed
+    whole = pipe.sample(6, seed=3, max_new_tokens=8, batch_size=2, temperature=0.9)
+    assert pipe.sample(2, seed=3, max_new_tokens=8, batch_size=2, temperature=0.9, start=4) == whole[4:]

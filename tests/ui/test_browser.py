@@ -49,8 +49,8 @@ def test_header_overview_and_all_five_tabs(page):
                     "Score your own texts", "Is it copying?", "Is it copying? (text)", "BLEU calculator"):
         assert page.get_by_text(heading).first.is_visible(), heading
     page.get_by_role("tab", name="Metrics").click()
-    for heading in ("Models compared", "Training curves", "What the model drew during training",
-                    "What the language models wrote during training"):
+    for heading in ("Models compared", "Text: quality against diversity", "Training curves",
+                    "What the model drew during training", "What the language models wrote during training"):
         assert page.get_by_text(heading).first.is_visible(), heading
 
 
