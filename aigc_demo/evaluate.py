@@ -113,20 +113,21 @@ def text_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int |
     perplexity = math.exp(tm.mean_nll(pipe.model, test_windows, device=pipe.device))
     max_new_tokens = 200
 
+    def by_language_of(texts: list[str]) -> dict[str, list[str]]:
+        out = {lang: [] for lang in tm.LANGUAGE_TOKENIZER}
+        for t in texts:
+            out[fortunes.language_of(t)].append(t)
+        return out
+
     def figures_at(temperature: float) -> tuple[list[str], dict]:
         texts = pipe.sample(n, seed=seed, max_new_tokens=max_new_tokens, temperature=temperature)
-        texts_by_language = {lang: [] for lang in tm.LANGUAGE_TOKENIZER}
-        for t in texts:
-            texts_by_language[fortunes.language_of(t)].append(t)
         # Self-BLEU needs SELF_BLEU_N texts of each language, and cooler sampling writes fewer
         # Chinese records: with the sweep, draw on (the same seed's stream) until each has them
         while (sweep and len(texts) < tm.TOP_UP * n
-               and any(len(texts_by_language[lang]) < tm.SELF_BLEU_N for lang in test if test[lang])):
-            more = pipe.sample(min(tm.TOP_UP_CHUNK, tm.TOP_UP * n - len(texts)), seed=seed, start=len(texts),
-                               max_new_tokens=max_new_tokens, temperature=temperature)
-            texts += more
-            for t in more:
-                texts_by_language[fortunes.language_of(t)].append(t)
+               and any(len(v) < tm.SELF_BLEU_N for lang, v in by_language_of(texts).items() if test[lang])):
+            texts += pipe.sample(min(tm.TOP_UP_CHUNK, tm.TOP_UP * n - len(texts)), seed=seed, start=len(texts),
+                                 max_new_tokens=max_new_tokens, temperature=temperature)
+        texts_by_language = by_language_of(texts)
         figures = tm.corpus_figures({k: v for k, v in texts_by_language.items() if v}, test, seed=seed)
         figures["counts"] = {lang: len(v) for lang, v in texts_by_language.items()}
         return texts, figures

@@ -33,9 +33,9 @@ class VAEConfig:
     # training (ex-post density estimation, Ghosh et al. 2020) instead of N(0, I): with beta
     # below 1 the aggregate posterior no longer matches N(0, I), and this prior follows it.
     class_prior: bool = False
-    # Components of each class's prior: a mixture of Gaussians (as Ghosh et al. fit) follows
-    # the several modes a class's latents form; one Gaussian puts samples between them, where
-    # the decoder draws hybrids. Fitted after training only (the fit is slow).
+    # Components of each class's prior: a mixture of Gaussians (as Ghosh et al. fit) can follow
+    # the several modes a class's latents form, where one Gaussian also covers the space
+    # between them. Fitted after training only (EM takes minutes).
     prior_components: int = 1
 
 

@@ -106,12 +106,11 @@ def cli_args(args) -> list[str]:
         out.append(f"--limit {args.limit}")
     if args.max_steps:
         out.append(f"--max-steps {args.max_steps}")
-    if getattr(args, "model", None) == "vae" and getattr(args, "beta", 1.0) != 1.0:
-        out.append(f"--beta {args.beta:g}")
-    if getattr(args, "model", None) == "vae" and getattr(args, "latent_dim", 16) != 16:
-        out.append(f"--latent-dim {args.latent_dim}")
-    if getattr(args, "model", None) == "vae" and getattr(args, "prior_components", 1) != 1:
-        out.append(f"--prior-components {args.prior_components}")
+    if getattr(args, "model", None) == "vae":  # the VAE's options, where not their defaults
+        for option, value, default in (("--beta", f"{args.beta:g}", "1"), ("--latent-dim", str(args.latent_dim), "16"),
+                                       ("--prior-components", str(args.prior_components), "1")):
+            if value != default:
+                out.append(f"{option} {value}")
     return out
 
 
