@@ -19,7 +19,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import checkpoint as ckpt
-from .paths import CHECKPOINTS_DIR
+from . import paths
+from .paths import CHECKPOINTS_DIR, tree_of
 
 
 def _versions() -> dict:
@@ -280,12 +281,19 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
     draws, which gives their Fréchet distance and accuracy a spread (see score_draws); text
     figures carry a bootstrap error instead. Image models also get standard FID
     (metrics/inception.py) where the InceptionV3 weights can be had (`inception_weights`: the
-    file), or the reason it is unavailable."""
+    file), or the reason it is unavailable.
+
+    Folders a caller leaves out come from the model's own checkpoints tree, never from
+    elsewhere: evaluator_dir defaults to <tree>/evaluators/<classifier> beside `folder`;
+    corpus_dir (the modality's data: fortunes, the spoken digits, Fashion-MNIST for standard
+    FID's real images) to that dataset's own default."""
     from .cards import write_card
     from .registry import load_pipeline, read_entry
 
     folder = Path(folder)
     modality = ckpt.read_json(folder / ckpt.CONFIG_FILE).get("modality")
+    if evaluator_dir is None:
+        evaluator_dir = _evaluator_dir(modality, tree_of(folder))
     entry = read_entry(folder, modality)
     if entry.error:
         raise ckpt.CheckpointError(f"{folder}: {entry.error}")
@@ -293,13 +301,13 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
     if modality == "text":
         metrics = text_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir, limit=limit)
     elif modality == "audio":
-        from .metrics.audio import DIGIT_EVALUATOR_DIR, DigitEvaluator
+        from .metrics.audio import DigitEvaluator
         from .pipelines.audio import GRIFFIN_LIM
         from .registry import VOCODER_FAMILIES, discover
 
         if n % 10:
             raise ValueError(f"--n must be a multiple of 10 (the digits are balanced), not {n}")
-        evaluator = DigitEvaluator.load(evaluator_dir or DIGIT_EVALUATOR_DIR)
+        evaluator = DigitEvaluator.load(evaluator_dir)
         vocoders = {GRIFFIN_LIM: None}
         if entry.family not in VOCODER_FAMILIES:  # the GAN is measured through every vocoder beside it
             for e in discover(folder.parent.parent):
@@ -309,11 +317,11 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
                                corpus_dir=corpus_dir, draws=draws)
     else:
         from .metrics import inception
-        from .metrics.image import EVALUATOR_DIR, FMNISTEvaluator, draw
+        from .metrics.image import FMNISTEvaluator, draw
 
         if n % 10:
             raise ValueError(f"--n must be a multiple of 10 (the classes are balanced), not {n}")
-        evaluator = FMNISTEvaluator.load(evaluator_dir or EVALUATOR_DIR)
+        evaluator = FMNISTEvaluator.load(evaluator_dir)
         first_draw = {}
 
         def score_once(s: int) -> dict:
@@ -325,7 +333,8 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
         scores = score_draws(score_once, draws, seed, evaluator.NAMES)
         metrics = image_record(pipe, entry.family, scores, command=_command(entry.name, n, seed, draws))
         # standard FID only where its weights can be had; otherwise it says why, never a stand-in
-        metrics["fid_inceptionv3"] = inception.record(first_draw["images"], seed=seed, weights_path=inception_weights)
+        metrics["fid_inceptionv3"] = inception.record(first_draw["images"], seed=seed, weights_path=inception_weights,
+                                                      data_dir=corpus_dir)
     if write:
         ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
         write_card(folder)
@@ -371,13 +380,13 @@ def check_folder(folder: str | Path, **kwargs) -> list[dict]:
     return compare_with_shipped(shipped, fresh)
 
 
-def evaluate_reference(evaluator_dir: str | Path | None = None, *, n: int = 10000, seed: int = 0) -> dict:
+def evaluate_reference(evaluator_dir: str | Path, *, n: int = 10000, seed: int = 0) -> dict:
     """Real train vs real test in the classifier's features, written into the classifier's
     metrics.json: the floor every image model's figures are read against."""
     from .cards import write_card
-    from .metrics.image import EVALUATOR_DIR, FMNISTEvaluator
+    from .metrics.image import FMNISTEvaluator
 
-    folder = Path(evaluator_dir or EVALUATOR_DIR)
+    folder = Path(evaluator_dir)
     row = FMNISTEvaluator.load(folder).reference_scores(n, seed=seed)
     metrics = ckpt.read_json(folder / ckpt.METRICS_FILE) if (folder / ckpt.METRICS_FILE).is_file() else {}
     metrics["real_reference_at_n"] = {"n": n, "seed": seed, **row}
@@ -417,7 +426,7 @@ def main(argv=None) -> None:
     from .registry import discover
 
     if args.reference:
-        row = evaluate_reference(Path(args.checkpoints) / "evaluators" / "fmnist-classifier", n=args.n or 10000,
+        row = evaluate_reference(_evaluator_dir("image", args.checkpoints), n=args.n or 10000,
                                  seed=args.seed)
         print("real train vs real test: " + ", ".join(f"{k} {v:.4g}" for k, v in row.items()))
         return
@@ -434,7 +443,7 @@ def main(argv=None) -> None:
     for e in tqdm(entries, desc="models", disable=len(entries) < 2):
         m = evaluate_folder(e.path, n=args.n or DEFAULT_N[e.modality], seed=args.seed, corpus_dir=args.corpus_dir,
                             draws=args.draws, inception_weights=args.inception_weights,
-                            evaluator_dir=Path(args.checkpoints) / "evaluators" / EVALUATORS.get(e.modality, ""))
+                            evaluator_dir=_evaluator_dir(e.modality, args.checkpoints))
         g, r = m["generated"], m["real_reference"]
         print(f"{e.name}: " + ", ".join(f"{k} {_num(v)} (real {_num(r.get(k))})" for k, v in g.items()))
         if "fid_inceptionv3" in m:
@@ -455,7 +464,7 @@ def check_all(entries, args) -> bool:
             continue
         rows += [{"model": e.name, **r} for r in check_folder(
             e.path, corpus_dir=args.corpus_dir,
-            evaluator_dir=Path(args.checkpoints) / "evaluators" / EVALUATORS.get(e.modality, ""))]
+            evaluator_dir=_evaluator_dir(e.modality, args.checkpoints))]
     if not rows:
         return False
     table = pd.DataFrame(rows)
@@ -468,7 +477,11 @@ def check_all(entries, args) -> bool:
 
 
 DEFAULT_N = {"image": 10000, "text": 1000, "audio": 1000}
-EVALUATORS = {"image": "fmnist-classifier", "audio": "digit-classifier"}  # text needs none
+
+
+def _evaluator_dir(modality: str, checkpoints) -> Path | None:
+    """The metric classifier of a modality in a checkpoints tree (text needs none)."""
+    return paths.evaluator_dir(modality, checkpoints) if modality in paths.EVALUATORS else None
 
 
 def _num(v) -> str:

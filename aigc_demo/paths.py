@@ -1,4 +1,10 @@
-"""Where things live on disk. The one place that names these folders."""
+"""Where things live on disk. The one place that names these folders.
+
+Folders inside the repository are fixed at import. The user cache is resolved at each call,
+from the environment, so a test session (or CI, with an empty HOME) can point it elsewhere
+before anything reads it; nothing the project reads from outside the clone is decided at
+import time.
+"""
 
 import os
 from pathlib import Path
@@ -12,3 +18,28 @@ CHECKPOINTS_DIR = Path(os.environ.get("AIGC_CHECKPOINTS", REPO_ROOT / "checkpoin
 # Training runs write here first (resumable state, per-epoch grids); a finished run is
 # exported into CHECKPOINTS_DIR.
 RUNS_DIR = Path(os.environ.get("AIGC_RUNS", REPO_ROOT / "runs"))
+
+# The metric classifiers, beside the models of a checkpoints tree: <tree>/evaluators/<name>/.
+EVALUATORS_FOLDER = "evaluators"
+EVALUATORS = {"image": "fmnist-classifier", "audio": "digit-classifier"}  # text needs none
+
+CACHE_ENV_VAR = "AIGC_CACHE_DIR"
+
+
+def evaluator_dir(modality: str, checkpoints: str | Path | None = None) -> Path:
+    """The metric classifier of a modality in a checkpoints tree (default: the shipped one)."""
+    return Path(checkpoints if checkpoints is not None else CHECKPOINTS_DIR) / EVALUATORS_FOLDER / EVALUATORS[modality]
+
+
+def tree_of(folder: str | Path) -> Path:
+    """The checkpoints tree a model folder <tree>/<modality>/<name> belongs to."""
+    return Path(folder).resolve().parent.parent
+
+
+def cache_dir() -> Path:
+    """The project's user cache (made data, downloads): $AIGC_CACHE_DIR, else
+    $XDG_CACHE_HOME/aigc_demo, else ~/.cache/aigc_demo. Read at each call."""
+    if os.environ.get(CACHE_ENV_VAR):
+        return Path(os.environ[CACHE_ENV_VAR])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "aigc_demo"

@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 from . import registry
-from .paths import CHECKPOINTS_DIR
+from .paths import CHECKPOINTS_DIR, evaluator_dir
 from .pipelines.base import InputError, check_number, resolve_seed
 from .hub import HubModels
 from .registry import ModelCache, ModelUnavailable
@@ -275,28 +275,28 @@ class Studio:
 
     MAX_MEASURE_N = 10000
 
-    def _evaluator(self, folder_name: str, cls, what: str):
+    def _evaluator(self, modality: str, cls):
         """A metric classifier and its reference features, loaded once per process."""
-        if folder_name not in self._evaluators:
+        if modality not in self._evaluators:
             with self._evaluator_lock:
-                if folder_name not in self._evaluators:
+                if modality not in self._evaluators:
                     try:
-                        self._evaluators[folder_name] = cls.load(self.root / "evaluators" / folder_name)
+                        self._evaluators[modality] = cls.load(evaluator_dir(modality, self.root))
                     except (OSError, ValueError, KeyError) as e:
-                        raise ModelUnavailable(f"The {what} metrics are unavailable: {e}") from e
-        return self._evaluators[folder_name]
+                        raise ModelUnavailable(f"The {modality} metrics are unavailable: {e}") from e
+        return self._evaluators[modality]
 
     def image_evaluator(self):
         """The Fashion-MNIST classifier behind the image metrics."""
         from .metrics.image import FMNISTEvaluator
 
-        return self._evaluator("fmnist-classifier", FMNISTEvaluator, "image")
+        return self._evaluator("image", FMNISTEvaluator)
 
     def digit_evaluator(self):
         """The spoken-digit classifier behind the audio metrics."""
         from .metrics.audio import DigitEvaluator
 
-        return self._evaluator("digit-classifier", DigitEvaluator, "audio")
+        return self._evaluator("audio", DigitEvaluator)
 
     def measure_image(self, model: str, n: int = 1000, seed: int = 0):
         """Measure an image model now, on fresh samples. A generator: it yields

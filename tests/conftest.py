@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -21,6 +22,75 @@ FMNIST_FIXTURE = FIXTURES / "fashion-mnist"
 # tang300, ANSI colour codes kept), plus a duplicate, a binary .dat index and a .u8 link.
 FORTUNES_FIXTURE = FIXTURES / "fortunes"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+# --- a brand-new user -----------------------------------------------------------------------
+# The suite runs as a user who has never run the project: HOME, every cache the project or
+# its libraries read (the project cache with the spoken-digit corpus, the Hugging Face and
+# torch hub caches) and every dataset default point at fresh, empty folders made here. A
+# test that needs data must make it or take it from tests/fixtures and pass its folder; one
+# that falls back to a default finds nothing, on every machine alike. At the end, the real
+# user folders must be exactly as they were (see _user_folders_untouched).
+# Dataset variables set to empty folders also switch off the Debian locations they take
+# precedence over (/usr/share/games/fortunes, /usr/share/datasets/fashion-mnist).
+SESSION_ROOT = Path(tempfile.mkdtemp(prefix="aigc-test-session-"))
+SESSION_HOME = SESSION_ROOT / "home"
+EMPTY_DATA = SESSION_ROOT / "no-data"
+BARE_ENV = {
+    "HOME": SESSION_HOME,
+    "XDG_CACHE_HOME": SESSION_HOME / ".cache",
+    "AIGC_CACHE_DIR": SESSION_HOME / ".cache" / "aigc_demo",
+    "HF_HOME": SESSION_HOME / ".cache" / "huggingface",
+    "TORCH_HOME": SESSION_HOME / ".cache" / "torch",
+    "FORTUNES_DIR": EMPTY_DATA / "fortunes",
+    "SPOKEN_DIGITS_DIR": EMPTY_DATA / "spoken-digits",
+    "FASHION_MNIST_DIR": EMPTY_DATA / "fashion-mnist",
+}
+
+
+def _real_user_folders() -> list[Path]:
+    """The folders of the real user that a leak would read or write, as the environment the
+    suite was started in names them."""
+    home = Path(os.environ.get("HOME") or Path.home())
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
+    folders = [cache / "aigc_demo", cache / "huggingface", cache / "torch", home / ".aigc_demo"]
+    folders += [Path(os.environ[v]) for v in ("AIGC_CACHE_DIR", "HF_HOME", "TORCH_HOME", "SPOKEN_DIGITS_DIR")
+                if os.environ.get(v)]
+    return folders
+
+
+def _snapshot(folders: list[Path]) -> dict:
+    """Every file under each folder with its size and modification time (None: no folder)."""
+    out = {}
+    for folder in folders:
+        if not folder.exists():
+            out[str(folder)] = None
+            continue
+        out[str(folder)] = sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+                                  for p in folder.rglob("*") if p.is_file())
+    return out
+
+
+USER_FOLDERS = _real_user_folders()
+USER_SNAPSHOT = _snapshot(USER_FOLDERS)
+
+
+def pytest_configure(config):
+    for folder in (SESSION_HOME, EMPTY_DATA / "fortunes", EMPTY_DATA / "spoken-digits", EMPTY_DATA / "fashion-mnist"):
+        folder.mkdir(parents=True, exist_ok=True)
+    os.environ.update({k: str(v) for k, v in BARE_ENV.items()})
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(SESSION_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _user_folders_untouched():
+    """Fails the session if anything in it created or changed a file in the real user's
+    cache folders: the suite must only ever see the bare machine set up above."""
+    yield
+    changed = [f for f, files in _snapshot(USER_FOLDERS).items() if files != USER_SNAPSHOT[f]]
+    assert not changed, f"the test session wrote into the real user folders: {changed}"
 
 
 def train(*argv: str) -> None:
@@ -102,17 +172,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tiny_checkpoints, tmp_path_factory):
-    """The real entry point (`python app.py`) serving the tiny checkpoints on loopback."""
+def serve_app(log: Path, **env):
+    """The real entry point (`python app.py`) on a free loopback port, with the session's
+    bare environment plus `env` (a value None removes a variable). Yields its URL."""
     port = free_port()
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    # the tiny text models learnt from the fortunes fixture: the text copy check searches it
-    env = {**os.environ, "AIGC_CHECKPOINTS": str(tiny_checkpoints), "FORTUNES_DIR": str(FORTUNES_FIXTURE),
-           "GRADIO_SERVER_NAME": "127.0.0.1",
-           "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1"}
+    full = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+            "GRADIO_ANALYTICS_ENABLED": "False", "PYTHONUNBUFFERED": "1", **env}
+    full = {k: str(v) for k, v in full.items() if v is not None}
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=full, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 90
     while time.time() < deadline:
@@ -132,6 +200,21 @@ def app_url(tiny_checkpoints, tmp_path_factory):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tiny_checkpoints, tmp_path_factory):
+    """The real app serving the tiny checkpoints on loopback. The tiny text models learnt
+    from the fortunes fixture, which the text copy check searches."""
+    yield from serve_app(tmp_path_factory.mktemp("app") / "app.log", AIGC_CHECKPOINTS=tiny_checkpoints,
+                         FORTUNES_DIR=FORTUNES_FIXTURE)
+
+
+@pytest.fixture(scope="session")
+def shipped_app_url(tmp_path_factory):
+    """The app as `make run` serves it on a bare machine: the shipped checkpoints, an empty
+    HOME, and none of the datasets (conftest.BARE_ENV)."""
+    yield from serve_app(tmp_path_factory.mktemp("shipped-app") / "app.log", AIGC_CHECKPOINTS=None)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,8 @@
 Looked for, in order:
   1. the folder named by $FASHION_MNIST_DIR,
   2. Debian's package `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist/),
-  3. the official download, into ~/.cache/aigc_demo/fashion-mnist (only with a network).
+  3. the official download, into the project cache (paths.cache_dir()/fashion-mnist; only
+     with a network).
 Every file is checked against the SHA-256 of its decompressed contents (Debian recompresses
 the .gz files, so checksums of the .gz would differ). A folder may carry its own
 SHA256SUMS file instead (the tiny test fixture does).
@@ -19,13 +20,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ..paths import cache_dir
+
 CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
     "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
 ENV_VAR = "FASHION_MNIST_DIR"
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
-CACHE_DIR = Path.home() / ".cache" / "aigc_demo" / "fashion-mnist"
+CACHE_FOLDER = "fashion-mnist"  # under paths.cache_dir()
 URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 
 FILES = {
@@ -81,13 +84,14 @@ def find_dir(download: bool = True) -> Path:
         if _has_all(Path(env)):
             return Path(env)
         raise DatasetNotFound(f"${ENV_VAR}={env} does not hold the four Fashion-MNIST .gz files {sorted(FILES.values())}.")
-    for folder in (DEBIAN_DIR, CACHE_DIR):
+    cached = cache_dir() / CACHE_FOLDER
+    for folder in (DEBIAN_DIR, cached):
         if _has_all(folder):
             return folder
     if download:
         try:
-            _download(CACHE_DIR)
-            return CACHE_DIR
+            _download(cached)
+            return cached
         except OSError as e:
             reason = f"the download failed ({e})"
     else:
@@ -96,7 +100,7 @@ def find_dir(download: bool = True) -> Path:
         "Fashion-MNIST not found. Either install the Debian package "
         "(`sudo apt-get install dataset-fashion-mnist`), or set "
         f"${ENV_VAR} to a folder holding the four .gz files, or connect to the network "
-        f"so it can be downloaded into {CACHE_DIR} ({reason})."
+        f"so it can be downloaded into {cached} ({reason})."
     )
 
 

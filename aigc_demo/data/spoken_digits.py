@@ -11,7 +11,7 @@ Two sources with the same clip format (float32 in [-1, 1], 16,000 samples, digit
    espeak's 22,050 Hz to 16 kHz, trimmed of silence, peak-normalised and centred in one
    second. The split is by *variant*: validation and test voices are never heard in training.
 
-       python -m aigc_demo.data.spoken_digits   # writes $SPOKEN_DIGITS_DIR (default ~/.cache/...)
+       python -m aigc_demo.data.spoken_digits   # writes default_dir(): $SPOKEN_DIGITS_DIR or the cache
 
 2. **Real speech (network only).** The SC09 subset of Speech Commands (Warden 2018) through
    `torchaudio.datasets.SPEECHCOMMANDS` (download and its official split lists), with the WAVs
@@ -29,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..paths import cache_dir
+
 SAMPLE_RATE = 16000
 CLIP_SAMPLES = SAMPLE_RATE  # one second
 DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
@@ -40,7 +42,7 @@ SPLITS = ("train", "valid", "test")
 SPLIT_SALT = "aigc-studio-digits-v1"
 HOLDOUT_PERCENT = 12  # of the variants, for each of valid and test
 ENV_VAR = "SPOKEN_DIGITS_DIR"
-DEFAULT_DIR = Path.home() / ".cache" / "aigc_demo" / "spoken-digits-v1"
+CACHE_FOLDER = "spoken-digits-v1"  # the default home of the corpus, under paths.cache_dir()
 
 
 class CorpusNotFound(FileNotFoundError):
@@ -202,8 +204,14 @@ def dataset_card(counts: dict, accents, variant_names: list[str]) -> str:
     ])
 
 
+def default_dir() -> Path:
+    """Where the corpus is made and looked for when no folder is given: $SPOKEN_DIGITS_DIR,
+    else the project cache."""
+    return Path(os.environ.get(ENV_VAR) or cache_dir() / CACHE_FOLDER)
+
+
 def corpus_dir(folder: str | Path | None = None) -> Path:
-    folder = Path(folder or os.environ.get(ENV_VAR) or DEFAULT_DIR)
+    folder = Path(folder) if folder else default_dir()
     if not all((folder / f"{s}.npz").is_file() for s in SPLITS):
         raise CorpusNotFound(
             f"The spoken-digit corpus is not in {folder}. Make it (about 3 minutes) with "
@@ -257,10 +265,11 @@ def main(argv=None) -> None:
     import argparse
 
     p = argparse.ArgumentParser(prog="python -m aigc_demo.data.spoken_digits", description="Synthesise the corpus.")
-    p.add_argument("--out", default=os.environ.get(ENV_VAR) or str(DEFAULT_DIR))
+    p.add_argument("--out", help="folder to write (default: $SPOKEN_DIGITS_DIR, else ~/.cache/aigc_demo/spoken-digits-v1)")
     args = p.parse_args(argv)
-    counts = synthesize(args.out)
-    print((Path(args.out) / "README.md").read_text())
+    out = Path(args.out) if args.out else default_dir()
+    counts = synthesize(out)
+    print((out / "README.md").read_text())
     print(counts)
 
 

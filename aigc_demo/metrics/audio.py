@@ -21,10 +21,7 @@ import torch
 
 from .. import checkpoint as ckpt
 from ..models.fmnist_classifier import ClassifierConfig, FMNISTClassifier
-from ..paths import CHECKPOINTS_DIR
 from .image import REFERENCE_FILE, FeatureEvaluator
-
-DIGIT_EVALUATOR_DIR = CHECKPOINTS_DIR / "evaluators" / "digit-classifier"
 
 DEFINITIONS = {
     "fd_digits": "Fréchet distance of spoken-digit-classifier penultimate features (128-d) of log-mel spectrograms, "
@@ -75,7 +72,7 @@ class DigitEvaluator(FeatureEvaluator):
         self.to_mel = LogMel()
 
     @classmethod
-    def load(cls, folder: str | Path = DIGIT_EVALUATOR_DIR) -> "DigitEvaluator":
+    def load(cls, folder: str | Path) -> "DigitEvaluator":
         folder = Path(folder)
         if not ckpt.weight_files(folder):
             raise FileNotFoundError(f"The digit classifier is missing at {folder}; train it with "

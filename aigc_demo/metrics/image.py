@@ -27,12 +27,10 @@ from torchmetrics.image.kid import KernelInceptionDistance
 
 from .. import checkpoint as ckpt
 from ..models.fmnist_classifier import ClassifierConfig, FMNISTClassifier
-from ..paths import CHECKPOINTS_DIR
 
 # KID and IS keep every feature vector; at 10k x 128 floats that is a few MB, not a worry.
 warnings.filterwarnings("ignore", message=r"Metric `(Kernel Inception Distance|InceptionScore)` will save all extracted features")
 
-EVALUATOR_DIR = CHECKPOINTS_DIR / "evaluators" / "fmnist-classifier"
 REFERENCE_FILE = "reference_features.safetensors"
 REFERENCE_IMAGES_FILE = "reference_train_images.npz"  # the training images behind train_features
 
@@ -208,7 +206,7 @@ class FMNISTEvaluator(FeatureEvaluator):
         self.train_images = None
 
     @classmethod
-    def load(cls, folder: str | Path = EVALUATOR_DIR) -> "FMNISTEvaluator":
+    def load(cls, folder: str | Path) -> "FMNISTEvaluator":
         folder = Path(folder)
         if not ckpt.weight_files(folder):
             raise FileNotFoundError(

@@ -22,11 +22,10 @@ import torch
 
 from .. import checkpoint as ckpt
 from ..data import spoken_digits
-from ..paths import CHECKPOINTS_DIR, RUNS_DIR
+from ..paths import CHECKPOINTS_DIR, RUNS_DIR, evaluator_dir, tree_of
 from .common import Run, add_common_arguments, cli_args, fill_defaults, train_classifier_epochs, training_block
 
 MODELS = ("classifier", "specgan", "wavenet")
-DIGIT_EVALUATOR_DIR = CHECKPOINTS_DIR / "evaluators" / "digit-classifier"
 REFERENCE_FILE = "reference_features.safetensors"
 DEFAULTS = {
     "classifier": dict(epochs=15, lr=2e-3, width=32, batch_size=64),
@@ -41,19 +40,22 @@ DATA_NOTE = "spoken digits synthesised with espeak-ng (train voices), 16 kHz, on
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_common_arguments(p, "audio", MODELS, save_every=100)
     p.add_argument("--width", type=int, help="base channel count of the network")
-    p.add_argument("--data-dir", help=f"corpus folder (default ${spoken_digits.ENV_VAR} or ~/.cache/aigc_demo/...)")
+    p.add_argument("--data-dir", help=f"corpus folder (default ${spoken_digits.ENV_VAR}, else ~/.cache/aigc_demo/{spoken_digits.CACHE_FOLDER})")
     p.add_argument("--limit", type=int, help="train on the first N training clips only")
     p.add_argument("--eval-n", type=int, help="clips scored at each epoch end (default 500; 0: none)")
     p.add_argument("--final-eval-n", type=int, help="clips scored for metrics.json at the end (default 1000)")
     p.add_argument("--window-frames", type=int, default=16, help="wavenet: mel frames per training window (250 samples each)")
-    p.add_argument("--evaluator", default=str(DIGIT_EVALUATOR_DIR), help="folder of the digit classifier used for metrics")
+    p.add_argument("--evaluator", help="folder of the digit classifier used for metrics "
+                   "(default: evaluators/digit-classifier in the checkpoints tree of --out)")
 
 
 def resolve(args):
     fill_defaults(args, {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})})
     args.run_dir = Path(args.run_dir or RUNS_DIR / "audio" / args.model)
-    default_out = DIGIT_EVALUATOR_DIR if args.model == "classifier" else CHECKPOINTS_DIR / "audio" / args.model
+    default_out = evaluator_dir("audio") if args.model == "classifier" else CHECKPOINTS_DIR / "audio" / args.model
     args.out = Path(args.out or default_out)
+    # the classifier of the tree the model lands in, never silently the shipped one
+    args.evaluator = Path(args.evaluator) if args.evaluator else evaluator_dir("audio", tree_of(args.out))
     return args
 
 
@@ -372,7 +374,7 @@ def export_audio_model(args, run, *, family: str, config_dict: dict, weights: di
     from ..evaluate import evaluate_folder
 
     if args.final_eval_n:
-        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator)
+        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)
     else:
         from ..cards import write_card
 

@@ -23,8 +23,8 @@ from tqdm.auto import tqdm
 from .. import checkpoint as ckpt
 from ..data import fashion_mnist
 from ..images import grid
-from ..metrics.image import EVALUATOR_DIR, REFERENCE_FILE, REFERENCE_IMAGES_FILE, FMNISTEvaluator, generate_and_score
-from ..paths import CHECKPOINTS_DIR, RUNS_DIR
+from ..metrics.image import REFERENCE_FILE, REFERENCE_IMAGES_FILE, FMNISTEvaluator, generate_and_score
+from ..paths import CHECKPOINTS_DIR, RUNS_DIR, evaluator_dir, tree_of
 from .common import Run, add_common_arguments, cli_args, copy_log_and_samples, fill_defaults, train_classifier_epochs, train_gan_epochs
 from .common import end_epoch as close_epoch
 from .common import training_block as common_training_block
@@ -53,7 +53,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="vae: Gaussians in each class's sampling prior, fitted after training (default 1)")
     p.add_argument("--eval-steps", type=int, default=10, help="diffusion: DDIM steps for the per-epoch samples")
     p.add_argument("--data-dir", help=f"Fashion-MNIST folder (default: ${fashion_mnist.ENV_VAR} or the Debian package)")
-    p.add_argument("--evaluator", default=str(EVALUATOR_DIR), help="folder of the FMNIST classifier used for metrics")
+    p.add_argument("--evaluator", help="folder of the FMNIST classifier used for metrics "
+                   "(default: evaluators/fmnist-classifier in the checkpoints tree of --out)")
 
 
 COMMON_DEFAULTS = dict(eval_n=2000, final_eval_n=10000, log_every=50)
@@ -63,7 +64,9 @@ def resolve(args: argparse.Namespace) -> argparse.Namespace:
     """Fill in the per-model defaults (or the tiny dry-run config) where no flag was given."""
     fill_defaults(args, {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})})
     args.run_dir = Path(args.run_dir or RUNS_DIR / "image" / args.model)
-    args.out = Path(args.out or (EVALUATOR_DIR if args.model == "classifier" else CHECKPOINTS_DIR / "image" / args.model))
+    args.out = Path(args.out or (evaluator_dir("image") if args.model == "classifier" else CHECKPOINTS_DIR / "image" / args.model))
+    # the classifier of the tree the model lands in, never silently the shipped one
+    args.evaluator = Path(args.evaluator) if args.evaluator else evaluator_dir("image", tree_of(args.out))
     return args
 
 
@@ -244,7 +247,7 @@ def export_generative(args, run: Run, *, config_dict: dict, family: str, weights
     from ..evaluate import evaluate_folder
 
     if args.final_eval_n:
-        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator)
+        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)
     else:
         from ..cards import write_card
 

@@ -35,7 +35,7 @@ def test_corrupt_file_fails_its_checksum(tmp_path):
 def test_missing_dataset_names_all_three_options(monkeypatch, tmp_path):
     monkeypatch.delenv(fm.ENV_VAR, raising=False)
     monkeypatch.setattr(fm, "DEBIAN_DIR", tmp_path / "none")
-    monkeypatch.setattr(fm, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setenv("AIGC_CACHE_DIR", str(tmp_path / "cache"))
 
     def offline(folder):  # what the network gives offline
         raise OSError("network unreachable")

@@ -13,17 +13,23 @@ TABS = ["Text", "Image", "Audio", "Evaluation", "Metrics"]
 
 
 @pytest.fixture(scope="module")
-def page(app_url):
+def browser():
     from playwright.sync_api import sync_playwright
 
     if not shutil.which("chromium"):
         pytest.fail("Debian's chromium is missing: `make test` installs it as root; else `sudo apt-get install chromium`.")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(app_url, wait_until="networkidle")
-        yield page
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, app_url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(app_url, wait_until="networkidle")
+    yield page
+    page.close()
 
 
 def test_header_overview_and_all_five_tabs(page):
@@ -114,3 +120,26 @@ def test_a_model_row_opens_the_model_in_its_tab(page):
     page.get_by_text("Every metric of every model").first.click()
     cell("lstm").last.click()  # the metrics table, below the overview's
     picked("Text", "lstm")
+
+
+def test_every_tab_opens_on_a_bare_machine(browser, shipped_app_url):
+    """`make run` on a machine with an empty HOME and none of the datasets: the shipped
+    models' page opens, and every tab shows without an error."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(shipped_app_url, wait_until="networkidle")
+    page.get_by_text("Registered models").first.wait_for(timeout=10000)
+    shown = {}
+    for tab in TABS:
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(300)
+        assert page.get_by_role("tab", name=tab, selected=True).is_visible(), tab
+        shown[tab] = page.inner_text("body")
+    page.close()
+    for tab, heading in (("Text", "Examples (English and Chinese)"), ("Image", "Latent interpolation"),
+                         ("Audio", "Voice variety"), ("Evaluation", "Shipped metrics"), ("Metrics", "Models compared")):
+        assert heading in shown[tab], (tab, heading)
+    for name in ("gpt", "dcgan", "specgan"):
+        assert name in shown["Text"], name
+    assert not errors and not any("Something went wrong" in t or "Traceback" in t for t in shown.values())
