@@ -42,15 +42,3 @@ def grid(images: torch.Tensor, nrow: int, pad: int = 2, scale: int = 1) -> Image
     if scale > 1:
         out = out.resize((out.width * scale, out.height * scale), Image.NEAREST)
     return out
-
-
-def strip(images: list[Image.Image], scale: int = 1, pad: int = 2) -> Image.Image:
-    """PIL images side by side on a white background, enlarged with nearest-neighbour."""
-    w = sum(im.width for im in images) + pad * (len(images) + 1)
-    h = max(im.height for im in images) + 2 * pad
-    canvas = Image.new("L", (w, h), 255)
-    x = pad
-    for im in images:
-        canvas.paste(im.convert("L"), (x, pad))
-        x += im.width + pad
-    return canvas.resize((w * scale, h * scale), Image.NEAREST) if scale > 1 else canvas

@@ -8,6 +8,7 @@ import math
 import re
 
 import pandas as pd
+from PIL import Image
 import plotly.colors
 import plotly.graph_objects as go
 
@@ -203,3 +204,16 @@ def audio_figure(audio, sample_rate: int, spectrogram) -> go.Figure:
     fig.update_xaxes(title_text="time (s)", row=2, col=1)
     fig.update_layout(height=420, margin=dict(l=50, r=10, t=10, b=40), showlegend=False)
     return fig
+
+
+def strip(images: list[Image.Image], scale: int = 1, pad: int = 2) -> Image.Image:
+    """PIL images side by side on a white background, enlarged with nearest-neighbour (for
+    display: one row per model, a sample beside its nearest training images)."""
+    w = sum(im.width for im in images) + pad * (len(images) + 1)
+    h = max(im.height for im in images) + 2 * pad
+    canvas = Image.new("L", (w, h), 255)
+    x = pad
+    for im in images:
+        canvas.paste(im.convert("L"), (x, pad))
+        x += im.width + pad
+    return canvas.resize((w * scale, h * scale), Image.NEAREST) if scale > 1 else canvas

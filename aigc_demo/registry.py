@@ -16,23 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from . import checkpoint as ckpt
+from .families import VOCODER, Family, all_families
 from .paths import CHECKPOINTS_DIR
 
-# family name (config.json "family") -> "module:PipelineClass". Imported lazily, so start-up
-# does not pay for torch or transformers. Each class offers
-# `from_checkpoint(folder, *, device) -> pipeline`.
-FAMILIES: dict[str, str] = {
-    "dcgan": "aigc_demo.pipelines.image:DCGANPipeline",
-    "vae": "aigc_demo.pipelines.image:VAEPipeline",
-    "diffusion": "aigc_demo.pipelines.image:DiffusionPipeline",
-    "gpt": "aigc_demo.pipelines.text:TextPipeline",
-    "lstm": "aigc_demo.pipelines.text:TextPipeline",
-    "specgan": "aigc_demo.pipelines.audio:SpecGANPipeline",
-    "wavenet": "aigc_demo.pipelines.audio:WaveNetVocoder",
-}
-# Families that turn spectrograms into sound rather than generate on their own: listed as
-# vocoders for the audio generators, not as generators.
-VOCODER_FAMILIES = {"wavenet"}
+# The families themselves are declared in aigc_demo/families/ (torch-free): which pipeline
+# class loads each, imported on first use only, so start-up does not pay for torch or
+# transformers. Each class offers `from_checkpoint(folder, *, device) -> pipeline`.
 
 
 @dataclass(frozen=True)
@@ -51,6 +40,15 @@ class ModelEntry:
     @property
     def available(self) -> bool:
         return self.error is None
+
+    @property
+    def spec(self) -> Family | None:
+        """The family's declaration (controls, role, abilities), None for an unknown family."""
+        return all_families().get(self.family)
+
+    @property
+    def is_vocoder(self) -> bool:
+        return self.spec is not None and self.spec.role == VOCODER
 
     @property
     def training(self) -> dict:
@@ -118,7 +116,7 @@ def read_entry(folder: Path, modality: str) -> ModelEntry:
     entry = dict(name=name, modality=modality, path=folder, family=family, config=config, metrics=metrics)
     if config.get("modality") != modality:
         return ModelEntry(**entry, error=f"config.json says modality {config.get('modality')!r}, folder says {modality!r}")
-    if family not in FAMILIES:
+    if family not in all_families():
         return ModelEntry(**entry, error=f"unknown model family {family!r}")
     if not ckpt.weight_files(folder):
         return ModelEntry(**entry, error="no model*.safetensors weights in the folder")
@@ -208,6 +206,6 @@ class ModelCache:
 
 
 def load_pipeline(entry: ModelEntry, *, device: str = "cpu") -> Any:
-    module_name, cls_name = FAMILIES[entry.family].split(":")
+    module_name, cls_name = all_families()[entry.family].pipeline.split(":")
     cls = getattr(importlib.import_module(module_name), cls_name)
     return cls.from_checkpoint(entry.path, device=device)

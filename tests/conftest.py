@@ -152,10 +152,30 @@ def train_tiny_audio_models(root: Path, corpus: Path, models=("wavenet", "specga
     return root
 
 
+# One tiny-checkpoint tree per modality, so a test of one modality needs only that one's data
+# and tools (the audio tree needs espeak-ng), and one tree with all three for the app.
 @pytest.fixture(scope="session")
-def tiny_checkpoints(tmp_path_factory, digits_corpus) -> Path:
-    root = train_tiny_image_models(tmp_path_factory.mktemp("tiny") / "checkpoints")
-    return train_tiny_audio_models(train_tiny_text_models(root), digits_corpus)
+def tiny_image_checkpoints(tmp_path_factory) -> Path:
+    return train_tiny_image_models(tmp_path_factory.mktemp("tiny-image") / "checkpoints")
+
+
+@pytest.fixture(scope="session")
+def tiny_text_checkpoints(tmp_path_factory) -> Path:
+    return train_tiny_text_models(tmp_path_factory.mktemp("tiny-text") / "checkpoints")
+
+
+@pytest.fixture(scope="session")
+def tiny_audio_checkpoints(tmp_path_factory, digits_corpus) -> Path:
+    return train_tiny_audio_models(tmp_path_factory.mktemp("tiny-audio") / "checkpoints", digits_corpus)
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory, tiny_image_checkpoints, tiny_text_checkpoints, tiny_audio_checkpoints) -> Path:
+    """Every modality's tiny models in one checkpoints tree, as the shipped one is laid out."""
+    root = tmp_path_factory.mktemp("tiny") / "checkpoints"
+    for tree in (tiny_image_checkpoints, tiny_text_checkpoints, tiny_audio_checkpoints):
+        shutil.copytree(tree, root, dirs_exist_ok=True)
+    return root
 
 
 @pytest.fixture()

@@ -227,6 +227,20 @@ def signature(references: list[str], n: int = 4, tokenize: str = "13a") -> str:
 # --- perplexity ---------------------------------------------------------------------------
 
 
+def token_stream(tokenizer, texts: list[str]):
+    """<eos> record <eos> record ... as one 1-D tensor of token ids: how training reads the
+    corpus and how test perplexity reads the test split."""
+    import torch
+
+    eos = tokenizer.eos_token_id
+    ids: list[int] = []
+    for enc in tokenizer(texts, add_special_tokens=False)["input_ids"]:
+        ids.append(eos)
+        ids.extend(enc)
+    ids.append(eos)
+    return torch.tensor(ids, dtype=torch.long)
+
+
 def windows(ids, length: int):
     """Non-overlapping windows of `length` tokens over a 1-D token stream (the tail that
     does not fill a window is dropped), shaped (n_windows, length)."""

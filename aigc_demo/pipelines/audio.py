@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .. import checkpoint as ckpt
 from ..audio import HOP, N_FRAMES, GriffinLimVocoder, LogMel, mu_law_decode
 from ..data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE
-from .base import InputError, Meta, Timer, check_controls, check_number, read_checkpoint, resolve_seed
+from ..controls import InputError, check_inputs, resolve_seed
+from ..families.audio import GRIFFIN_LIM, SPECGAN, WAVENET, check_digits, check_tts_text
+from .base import Meta, Timer, read_checkpoint
 
 PAUSE_S = 0.15  # silence between spoken digits
 EDGE_S = 0.05  # silence before the first and after the last
-GRIFFIN_LIM = "griffin-lim"
 
 
 @dataclass
@@ -55,7 +55,7 @@ class GriffinLim:
 class WaveNetVocoder:
     """The WaveNet vocoder (models/wavenet.py) behind the same `vocode` call."""
 
-    family = "wavenet"
+    family = WAVENET.name
 
     def __init__(self, model, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
         self.model = model.to(device).eval()
@@ -119,8 +119,7 @@ def join_digits(clips: list[np.ndarray], pause_s: float = PAUSE_S) -> np.ndarray
 class SpecGANPipeline:
     """The class-conditional spectrogram GAN (models/dcgan.py at 64x64) plus a vocoder."""
 
-    family = "specgan"
-    controls = {"variety": (1.0, 0.0, 2.0)}  # scales the latent: 0 is the "average" voice
+    family, controls = SPECGAN.name, SPECGAN.controls  # variety scales the latent: 0 is the "average" voice
 
     def __init__(self, gan, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
         self.model = gan.to(device).eval()
@@ -152,15 +151,18 @@ class SpecGANPipeline:
         return (vocoder or self.griffin_lim).vocode(mels, generator)
 
     def check_params(self, params: dict) -> dict:
-        return check_controls(self.name, self.controls, params)
+        """The family's own controls of a request: given ones checked, the rest at defaults."""
+        return check_inputs(self.name, self.controls, params)
+
+    def check_inputs(self, text, seed, params: dict) -> tuple[str, int, dict]:
+        """Everything a request carries, checked: (the digits, seed, controls)."""
+        return check_digits(text), resolve_seed(seed), self.check_params(params)
 
     @torch.no_grad()
     def __call__(self, digits: str, seed: int | None = None, vocoder=None, **params) -> AudioOutput:
-        """Speak `digits` ("7", "2026") digit by digit in one voice, with short pauses."""
-        if not isinstance(digits, str) or not digits.isascii() or not digits.isdigit():
-            raise InputError(f"digits must be a string of the digits 0-9, not {digits!r}.")
-        seed = resolve_seed(seed)
-        params = self.check_params(params)
+        """Speak `digits` ("7", "2026"; spaces between them allowed) digit by digit in one
+        voice, with short pauses."""
+        digits, seed, params = self.check_inputs(digits, seed, params)
         vocoder = vocoder or self.griffin_lim
         labels = torch.tensor([int(d) for d in digits])
         with Timer() as t:
@@ -184,7 +186,6 @@ class HubSpeechPipeline:
     never remote code. Network only; see aigc_demo/hub.py for the checks made first."""
 
     family = "hub-tts"
-    MAX_CHARS = 300
     _rng_lock = threading.Lock()  # VITS draws its noise from the global RNG: one seeded call at a time
 
     def __init__(self, model, tokenizer, *, name: str, device: str = "cpu"):
@@ -204,11 +205,7 @@ class HubSpeechPipeline:
     def __call__(self, text: str, seed: int | None = None) -> AudioOutput:
         import torchaudio.functional as AF
 
-        if not isinstance(text, str) or not text.strip():
-            raise InputError("The text is empty: type something for the model to say.")
-        if len(text) > self.MAX_CHARS:
-            raise InputError(f"At most {self.MAX_CHARS} characters, please; this text has {len(text)}.")
-        seed = resolve_seed(seed)
+        text, seed = check_tts_text(text), resolve_seed(seed)
         inputs = self.tokenizer(text.strip(), return_tensors="pt").to(self.device)
         if inputs["input_ids"].shape[-1] == 0:
             raise InputError(f"{self.name} has no tokens for this text (try its language's alphabet).")
@@ -224,30 +221,3 @@ class HubSpeechPipeline:
                     real_time_factor=round(t.seconds / duration, 3) if duration else None,
                     note="a Hugging Face Hub model, not trained by AIGC Studio")
         return AudioOutput(audio, self.sample_rate, spectrogram, text, meta)
-
-
-def write_previews(folder: str | Path, *, evaluator_dir=None, data_dir=None) -> None:
-    """preview.png (a 10x10 grid of spectrograms, one row per digit) and preview.wav (the
-    digits 0-9 in one voice, Griffin-Lim) of a SpecGAN folder; a WaveNet folder gets
-    preview.wav: a held-out real clip of each digit, re-synthesised from its mel."""
-    import soundfile as sf
-
-    from ..train.audio import mel_grid
-
-    folder = Path(folder)
-    family = ckpt.read_json(folder / ckpt.CONFIG_FILE).get("family")
-    if family == "specgan":
-        pipe = SpecGANPipeline.from_checkpoint(folder)
-        labels = torch.arange(10).repeat_interleave(10)
-        mel_grid(pipe.mels(labels, torch.Generator().manual_seed(0)), folder / "preview.png")
-        out = pipe("0123456789", seed=0)
-        sf.write(folder / "preview.wav", out.audio, out.sample_rate, subtype="PCM_16")
-    elif family == "wavenet":
-        from ..data import spoken_digits
-
-        vocoder = WaveNetVocoder.from_checkpoint(folder)
-        audio, digit, _ = spoken_digits.load("test", data_dir)
-        pick = [int(np.flatnonzero(digit == d)[0]) for d in range(10)]
-        mels = LogMel()(torch.from_numpy(audio[pick]))
-        waves = vocoder.vocode(mels, torch.Generator().manual_seed(0)).numpy()
-        sf.write(folder / "preview.wav", join_digits(list(waves)), SAMPLE_RATE, subtype="PCM_16")

@@ -1,52 +1,15 @@
-"""What every pipeline shares: input errors, seeds and the metadata contract."""
+"""What every pipeline shares: the checkpoint reader and the metadata contract. Inputs
+(controls, seeds, input errors) are declared in aigc_demo/controls.py."""
 
 from __future__ import annotations
 
-import math
-import numbers
-import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from .. import __version__
-
-MAX_SEED = 2**31 - 1  # fits a JavaScript number and a torch.Generator seed
-
-
-class InputError(ValueError):
-    """Bad input from a user or API caller; the message says what to do instead."""
-
-
-def resolve_seed(seed) -> int:
-    """The seed a request will use: a given non-negative integer, or a fresh random one for
-    None/-1 (so every output can be reproduced from the seed shown beside it)."""
-    if seed is None or (isinstance(seed, numbers.Number) and not isinstance(seed, bool) and seed == -1):
-        return secrets.randbelow(MAX_SEED + 1)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Number):
-        raise InputError(f"seed must be a whole number between 0 and {MAX_SEED} (or -1 for a random one), not {seed!r}.")
-    if isinstance(seed, float) and (not math.isfinite(seed) or not seed.is_integer()):
-        raise InputError(f"seed must be a whole number between 0 and {MAX_SEED}, not {seed!r}.")
-    seed = int(seed)
-    if not 0 <= seed <= MAX_SEED:
-        raise InputError(f"seed must be between 0 and {MAX_SEED} (or -1 for a random one), not {seed}.")
-    return seed
-
-
-def check_number(name: str, value, lo: float, hi: float, *, integer: bool = False):
-    """A finite number in [lo, hi] (an integer if asked), or an InputError naming the range."""
-    kind = "a whole number" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, numbers.Number) or not math.isfinite(value):
-        raise InputError(f"{name} must be {kind} between {lo} and {hi}, not {value!r}.")
-    if integer:
-        if isinstance(value, float) and not value.is_integer():
-            raise InputError(f"{name} must be {kind} between {lo} and {hi}, not {value!r}.")
-        value = int(value)
-    if not lo <= value <= hi:
-        raise InputError(f"{name} must be between {lo} and {hi}, not {value}.")
-    return value
-
+from ..controls import MAX_SEED, InputError, check_inputs, check_number, resolve_seed  # noqa: F401 - re-exported
 
 @dataclass
 class Meta:
@@ -93,18 +56,3 @@ def read_checkpoint(folder, family: str):
     if config.get("family") != family:
         raise ckpt.CheckpointError(f"{folder} holds a {config.get('family')!r} model, not {family!r}")
     return folder, config, ckpt.load_model_weights(folder), ckpt.weights_sha256(folder)
-
-
-def check_controls(name: str, controls: dict, params: dict) -> dict:
-    """A pipeline's sampling controls: each given value checked against its (default, lo,
-    hi) in `controls` (integers when both bounds are), the others at their defaults."""
-    out = {}
-    for key, value in params.items():
-        if key not in controls:
-            raise InputError(f"{name} has no parameter {key!r}; it takes: {', '.join(controls) or 'none'}.")
-        default, lo, hi = controls[key]
-        out[key] = default if value is None else check_number(key, value, lo, hi,
-                                                             integer=isinstance(lo, int) and isinstance(hi, int))
-    for key, (default, _, _) in controls.items():
-        out.setdefault(key, default)
-    return out

@@ -18,12 +18,11 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..controls import Control, InputError, check_inputs, resolve_seed
 from ..data.fashion_mnist import CLASSES
+from ..families.image import ALL_CLASSES, DCGAN, DIFFUSION, INTERPOLATION_STEPS, N, VAE
 from ..images import from_uint8, to_pil
-from .base import InputError, Meta, Timer, check_controls, check_number, read_checkpoint, resolve_seed
-
-MAX_IMAGES = 64
-ALL_CLASSES = "all classes"  # the mixed grid: images cycle through the ten classes
+from .base import Meta, Timer, read_checkpoint
 
 
 @dataclass
@@ -56,11 +55,11 @@ def labels_for(label: int | None, n: int) -> torch.Tensor:
 
 
 class ImagePipeline:
-    """Shared request handling; each family supplies `sample()` and its own parameters."""
+    """Shared request handling; each family supplies `sample()` and its own controls (declared
+    once, in families/image.py: validated here, shown in the UI and on the API)."""
 
     family = "?"
-    # name -> (default, low, high): model-specific controls, validated here, shown in the UI
-    controls: dict[str, tuple[float | None, float, float]] = {}
+    controls: tuple[Control, ...] = ()
 
     def __init__(self, model: torch.nn.Module, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
         self.model = model.to(device).eval()
@@ -78,14 +77,16 @@ class ImagePipeline:
         raise NotImplementedError
 
     def check_params(self, params: dict) -> dict:
-        return check_controls(self.name, self.controls, params)
+        """The family's own controls of a request: given ones checked, the rest at defaults."""
+        return check_inputs(self.name, self.controls, params)
+
+    def check_inputs(self, label, n, seed, params: dict) -> tuple[int | None, int, int, dict]:
+        """Everything a request carries, checked: (class index or None, n, seed, controls)."""
+        return parse_label(label), N.check(n), resolve_seed(seed), self.check_params(params)
 
     @torch.no_grad()
-    def __call__(self, label="all classes", n: int = 16, seed: int | None = None, **params) -> ImageOutput:
-        class_index = parse_label(label)
-        n = check_number("n", n, 1, MAX_IMAGES, integer=True)
-        seed = resolve_seed(seed)
-        params = self.check_params(params)
+    def __call__(self, label=ALL_CLASSES, n: int = N.default, seed: int | None = None, **params) -> ImageOutput:
+        class_index, n, seed, params = self.check_inputs(label, n, seed, params)
         labels = labels_for(class_index, n)
         with Timer() as t:
             generator = torch.Generator().manual_seed(seed)
@@ -107,13 +108,14 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
 
 
 @torch.no_grad()
-def interpolate(pipe: "ImagePipeline", label, seed_a: int, seed_b: int, steps: int, **params) -> ImageOutput:
+def interpolate(pipe: "ImagePipeline", label, seed_a, seed_b, steps=None, **params) -> ImageOutput:
     """`steps` images walking from seed_a's latent to seed_b's, for one class."""
     if not hasattr(pipe, "latents"):
         raise InputError(f"{pipe.name} has no latent space to walk through; interpolation works with the GAN and the VAE.")
     class_index = parse_label(label)
     if class_index is None:
         raise InputError("Interpolation needs one class: pick a class rather than 'all classes'.")
+    seed_a, seed_b, steps = resolve_seed(seed_a), resolve_seed(seed_b), INTERPOLATION_STEPS.check(steps)
     params = pipe.check_params(params)
     with Timer() as t:
         za = pipe.latents(1, torch.Generator().manual_seed(seed_a), **params)
@@ -127,8 +129,7 @@ def interpolate(pipe: "ImagePipeline", label, seed_a: int, seed_b: int, steps: i
 
 
 class DCGANPipeline(ImagePipeline):
-    family = "dcgan"
-    controls = {"truncation": (0.0, 0.0, 4.0)}  # 0: plain N(0, I) latents; psi > 0 redraws |z| > psi
+    family, controls = DCGAN.name, DCGAN.controls
 
     @classmethod
     def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "DCGANPipeline":
@@ -151,8 +152,7 @@ class DCGANPipeline(ImagePipeline):
 
 
 class VAEPipeline(ImagePipeline):
-    family = "vae"
-    controls = {"temperature": (1.0, 0.0, 3.0)}  # the spread of z: 0 gives each class's "mean" image
+    family, controls = VAE.name, VAE.controls
 
     @classmethod
     def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "VAEPipeline":
@@ -173,6 +173,8 @@ class VAEPipeline(ImagePipeline):
     def reconstruct(self, image: Image.Image, label) -> ImageOutput:
         """Encode a picture (any size; turned grayscale and resized to 28x28) as the given
         class and decode it back: what the VAE keeps of it."""
+        if not isinstance(image, Image.Image):
+            raise InputError("Upload a picture (PNG or JPEG) to reconstruct.")
         class_index = parse_label(label)
         if class_index is None:
             raise InputError("Reconstruction needs one class: pick the class of the uploaded picture.")
@@ -190,9 +192,7 @@ class VAEPipeline(ImagePipeline):
 
 
 class DiffusionPipeline(ImagePipeline):
-    family = "diffusion"
-    controls = {"steps": (25, 1, 1000), "guidance": (2.0, 0.0, 10.0)}
-    samplers = ("ddim", "ancestral")
+    family, controls = DIFFUSION.name, DIFFUSION.controls
 
     @classmethod
     def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "DiffusionPipeline":
@@ -202,13 +202,6 @@ class DiffusionPipeline(ImagePipeline):
         model = ConditionalDiffusion(DiffusionConfig.from_dict(config["model"]))
         model.load_state_dict(weights)
         return cls(model, name=folder.name, checkpoint_sha256=sha, device=device)
-
-    def check_params(self, params: dict) -> dict:
-        params = dict(params)
-        sampler = params.pop("sampler", None) or "ddim"
-        if sampler not in self.samplers:
-            raise InputError(f"sampler must be one of {', '.join(self.samplers)}, not {sampler!r}.")
-        return {**super().check_params(params), "sampler": sampler}
 
     def sample(self, labels, generator, steps=25, guidance=2.0, sampler="ddim"):
         return self.model.sample(labels.to(self.device), generator, steps=steps, guidance=guidance, sampler=sampler).cpu()

@@ -31,16 +31,12 @@ import torch
 from transformers import LogitsProcessorList
 
 from .. import checkpoint as ckpt
+from ..controls import InputError, check_inputs, defaults, resolve_seed
+from ..families.text import DECODING, check_prompt
 from .base import Meta, Timer
 
-# Decoding settings and their defaults; Studio.generate_text validates the ranges.
-DEFAULTS = dict(max_new_tokens=64, temperature=0.8, top_k=50, top_p=0.95, num_beams=1, repetition_penalty=1.1)
-# Named settings for the UI; every value is also an ordinary API parameter.
-PRESETS = {
-    "precise": dict(temperature=0.0, top_k=0, top_p=1.0, num_beams=4, repetition_penalty=1.2),
-    "balanced": dict(temperature=0.8, top_k=50, top_p=0.95, num_beams=1, repetition_penalty=1.1),
-    "creative": dict(temperature=1.1, top_k=0, top_p=0.98, num_beams=1, repetition_penalty=1.0),
-}
+# The decoding controls (ranges, labels) are declared once, in families/text.py.
+DEFAULTS = defaults(DECODING)
 # The protocol of the text metrics (Texygen): plain ancestral sampling, nothing truncated.
 PURE_SAMPLING = dict(temperature=1.0, top_k=0, top_p=1.0, num_beams=1, repetition_penalty=1.0)
 
@@ -143,6 +139,16 @@ class TextPipeline:
 
     # --- generation ----------------------------------------------------------------------
 
+    controls = DECODING
+
+    def check_inputs(self, prompt, seed, settings: dict) -> tuple[str, int, dict]:
+        """Everything a request carries, checked: (prompt, seed, decoding settings)."""
+        prompt = check_prompt(prompt)
+        settings = check_inputs(self.name, self.controls, settings)
+        if settings["top_p"] == 0:
+            raise InputError("top_p must be above 0 (1 keeps every token).")
+        return prompt, resolve_seed(seed), settings
+
     def _prepare(self, prompt: str, settings: dict, seed: int) -> tuple[torch.Tensor, dict, list[str]]:
         """Token ids of the prompt (after the start-of-record token, as in training), the
         generate() arguments, and notices about anything adjusted."""
@@ -194,8 +200,8 @@ class TextPipeline:
         return self.tokenizer.decode(ids, skip_special_tokens=True)
 
     @torch.no_grad()
-    def __call__(self, prompt: str, *, seed: int, **settings) -> TextOutput:
-        settings = {**DEFAULTS, **settings}
+    def __call__(self, prompt: str, *, seed: int | None = None, **settings) -> TextOutput:
+        prompt, seed, settings = self.check_inputs(prompt, seed, settings)
         input_ids, kwargs, notices = self._prepare(prompt, settings, seed)
         with Timer() as t:
             out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
@@ -205,13 +211,13 @@ class TextPipeline:
                           self._stop_reason(new_ids, kwargs["max_new_tokens"]), notices)
         return TextOutput(prompt, self._decode(new_ids), meta, notices=notices)
 
-    def stream(self, prompt: str, *, seed: int, **settings):
+    def stream(self, prompt: str, *, seed: int | None = None, **settings):
         """Yield TextOutputs as tokens arrive (finished=False), then the final one. Closing
         the generator (a Stop button) stops the generation thread after its current token.
         Beam search keeps every beam open to the end, so it yields once, when done."""
         from transformers import StoppingCriteriaList, TextIteratorStreamer
 
-        settings = {**DEFAULTS, **settings}
+        prompt, seed, settings = self.check_inputs(prompt, seed, settings)
         input_ids, kwargs, notices = self._prepare(prompt, settings, seed)
         if kwargs.get("num_beams", 1) > 1:
             yield self(prompt, seed=seed, **settings)

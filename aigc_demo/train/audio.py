@@ -191,6 +191,32 @@ def mel_grid(mels: torch.Tensor, path: Path) -> None:
     grid(mels.flip(-2)[:, None] if mels.dim() == 3 else mels.flip(-2), nrow=10).save(path)
 
 
+def write_previews(folder: str | Path, *, data_dir=None) -> None:
+    """preview.png (a 10x10 grid of spectrograms, one row per digit) and preview.wav (the
+    digits 0-9 in one voice, Griffin-Lim) of a SpecGAN folder; a WaveNet folder gets
+    preview.wav: a held-out real clip of each digit, re-synthesised from its mel."""
+    import soundfile as sf
+
+    from ..audio import LogMel
+    from ..pipelines.audio import SpecGANPipeline, WaveNetVocoder, join_digits
+
+    folder = Path(folder)
+    family = ckpt.read_json(folder / ckpt.CONFIG_FILE).get("family")
+    if family == "specgan":
+        pipe = SpecGANPipeline.from_checkpoint(folder)
+        labels = torch.arange(10).repeat_interleave(10)
+        mel_grid(pipe.mels(labels, torch.Generator().manual_seed(0)), folder / "preview.png")
+        out = pipe("0123456789", seed=0)
+        sf.write(folder / "preview.wav", out.audio, out.sample_rate, subtype="PCM_16")
+    elif family == "wavenet":
+        vocoder = WaveNetVocoder.from_checkpoint(folder)
+        audio, digit, _ = spoken_digits.load("test", data_dir)
+        pick = [int(np.flatnonzero(digit == d)[0]) for d in range(10)]
+        mels = LogMel()(torch.from_numpy(audio[pick]))
+        waves = vocoder.vocode(mels, torch.Generator().manual_seed(0)).numpy()
+        sf.write(folder / "preview.wav", join_digits(list(waves)), spoken_digits.SAMPLE_RATE, subtype="PCM_16")
+
+
 def _digit_evaluator(args):
     from ..metrics.audio import DigitEvaluator
 
@@ -368,9 +394,7 @@ def export_audio_model(args, run, *, family: str, config_dict: dict, weights: di
         "training": training_block(args, run, "python -m aigc_demo.train audio " + " ".join(cli_args(args))),
     })
     copy_log_and_samples(run, out)
-    from ..pipelines.audio import write_previews
-
-    write_previews(out, evaluator_dir=args.evaluator, data_dir=args.data_dir)
+    write_previews(out, data_dir=args.data_dir)
     from ..evaluate import evaluate_folder
 
     if args.final_eval_n:

@@ -27,7 +27,7 @@ from tqdm.auto import tqdm
 
 from .. import checkpoint as ckpt
 from ..data import fortunes
-from ..metrics.text import mean_nll, windows
+from ..metrics.text import mean_nll, token_stream, windows
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR
 from .common import Run, add_common_arguments, copy_log_and_samples, fill_defaults, training_block
 
@@ -106,17 +106,6 @@ def get_tokenizer(args, train_texts: list[str]):
     tok = train_tokenizer(train_texts, args.vocab_size)
     tok.save_pretrained(str(folder))
     return AutoTokenizer.from_pretrained(str(folder))
-
-
-def token_stream(tokenizer, texts: list[str]) -> torch.Tensor:
-    """<eos> record <eos> record ... as one 1-D tensor of token ids."""
-    eos = tokenizer.eos_token_id
-    ids: list[int] = []
-    for enc in tokenizer(texts, add_special_tokens=False)["input_ids"]:
-        ids.append(eos)
-        ids.extend(enc)
-    ids.append(eos)
-    return torch.tensor(ids, dtype=torch.long)
 
 
 # --- models -----------------------------------------------------------------------------

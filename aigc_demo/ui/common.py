@@ -1,13 +1,16 @@
-"""What every tab shares: turning studio errors into messages, and the not-trained notice."""
+"""What every tab shares: handlers bound to the studio, errors turned into messages, widgets
+built from declared controls, and the not-trained notice."""
 
 from __future__ import annotations
 
 import functools
 import inspect
 import logging
+import secrets
 
 import gradio as gr
 
+from ..controls import MAX_SEED, Control
 from ..studio import InputError, ModelUnavailable
 
 log = logging.getLogger("aigc_studio")
@@ -49,23 +52,78 @@ def user_errors(fn):
     return wrapper
 
 
+def bind(handler, studio, *, parameters: list[inspect.Parameter] | None = None, defaults: dict | None = None):
+    """An event function for Gradio from a module-level handler `handler(studio, ...)`: the
+    studio bound, the other parameters named as the API names them (or `parameters` in place
+    of its **keywords, for a handler whose parameters come from declared controls; `defaults`
+    replaces some defaults, e.g. the first model found), errors made user messages."""
+    sig = inspect.signature(handler)
+    own = list(sig.parameters.values())[1:]
+    if parameters is not None:
+        own = [p for p in own if p.kind is not p.VAR_KEYWORD] + parameters
+    own = [p.replace(default=defaults[p.name]) if defaults and p.name in defaults else p for p in own]
+    public = sig.replace(parameters=own)
+
+    def arguments(args, kwargs) -> dict:
+        """Gradio passes the inputs in order: name them as the public signature does."""
+        bound = public.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return bound.arguments
+
+    if inspect.isgeneratorfunction(handler):
+        def fn(*args, **kwargs):
+            yield from handler(studio, **arguments(args, kwargs))
+    else:
+        def fn(*args, **kwargs):
+            return handler(studio, **arguments(args, kwargs))
+    fn.__signature__ = public
+    fn.__name__, fn.__qualname__, fn.__doc__ = handler.__name__, handler.__qualname__, handler.__doc__
+    fn.__annotations__ = {k: v for k, v in inspect.get_annotations(handler, eval_str=True).items() if k != "studio"}
+    for p in parameters or ():
+        fn.__annotations__[p.name] = p.annotation
+    return user_errors(fn)
+
+
+def control_parameters(controls: list[Control]) -> list[inspect.Parameter]:
+    """Keyword parameters, with their declared defaults, for the given controls."""
+    return [inspect.Parameter(c.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=c.default,
+                              annotation=str if c.choices else (int if c.integer else float)) for c in controls]
+
+
+def widget(c: Control, **kwargs):
+    """The widget of a declared control: a radio for choices, else a slider over its range."""
+    label = c.label or c.name
+    if c.choices:
+        return gr.Radio(list(c.choices), value=c.default, label=label, info=c.help or None, **kwargs)
+    return gr.Slider(c.lo, c.hi, value=c.default, step=c.step, label=label, info=c.help or None, **kwargs)
+
+
+def seed_row(label: str = "Seed (-1: random)", value: int = -1) -> gr.Number:
+    """A seed box with a button that rolls a random seed into it."""
+    with gr.Row():
+        seed = gr.Number(value=value, precision=0, minimum=-1, maximum=MAX_SEED, label=label, scale=3)
+        dice = gr.Button("Random seed", scale=1, min_width=60)
+    dice.click(lambda: secrets.randbelow(MAX_SEED + 1), None, seed, api_visibility="private")
+    return seed
+
+
 def not_trained(modality: str, studio) -> str | None:
     """The notice a tab shows instead of its controls while it has no model, else None."""
     names = studio.models(modality, usable_only=False)
     if not names:
         return (f"**No {modality} model is trained yet.** This tab fills in once a checkpoint exists "
                 f"under `checkpoints/{modality}/`; nothing here is a placeholder.")
-    broken = [n for n in names if studio.cache.status(modality, n)]
+    broken = [n for n in names if studio.status(modality, n)]
     if len(broken) == len(names):
-        reasons = "; ".join(f"`{n}`: {studio.cache.status(modality, n)}" for n in broken)
+        reasons = "; ".join(f"`{n}`: {studio.status(modality, n)}" for n in broken)
         return f"**Every {modality} model is disabled.** {reasons}"
     return None
 
 
 def disabled_note(modality: str, studio) -> str:
     """A line listing the models of this tab that are disabled, and why ('' if none)."""
-    lines = [f"- `{n}` is disabled: {studio.cache.status(modality, n)}"
-             for n in studio.models(modality, usable_only=False) if studio.cache.status(modality, n)]
+    lines = [f"- `{n}` is disabled: {studio.status(modality, n)}"
+             for n in studio.models(modality, usable_only=False) if studio.status(modality, n)]
     return "\n".join(lines)
 
 
@@ -73,7 +131,7 @@ def open_rows_in_their_tabs(studio, grid: gr.Dataframe, tabs: gr.Tabs, pickers: 
     """Picking a row of a model table (columns model, modality, ...) selects that modality's
     tab (tab ids are the modalities) and, where the tab's picker (pickers: {modality: model
     dropdown}) offers the model, the model; a vocoder is chosen beside its generator."""
-    names = {m: set(studio.audio_models() if m == "audio" else studio.models(m)) for m in pickers}
+    names = {m: set(studio.audio_models() if m == "audio" else studio.models(m)) for m in pickers}  # vocoders aside
 
     def open_row(evt: gr.SelectData):
         model, modality = (list(evt.row_value or []) + [None, None])[:2]

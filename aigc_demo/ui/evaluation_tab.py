@@ -5,8 +5,11 @@ import gradio as gr
 import pandas as pd
 
 from .. import plots
-from ..metrics.text import TOKENIZERS
-from .common import user_errors
+from ..evaluation.copies import SAMPLES, TEXT_SAMPLES
+from ..evaluation.live import MEASURE_N
+from ..families.audio import GRIFFIN_LIM
+from ..families.image import LABEL
+from .common import bind, widget
 
 
 def build(studio) -> None:
@@ -24,16 +27,16 @@ def build(studio) -> None:
     _measure_sections(studio)
 
     if image_models or studio.models("image", usable_only=False):
-        _upload_section("### Score your own images\nPNG/JPEG files or a ZIP of them (at most 10,000 images). They are "
+        _upload_section(studio, "### Score your own images\nPNG/JPEG files or a ZIP of them (at most 10,000 images). They are "
                         "compared with Fashion-MNIST in the classifier's features; colour or other sizes are converted, "
-                        "with a notice.", studio.score_images, noun="image", file_types=[".png", ".jpg", ".jpeg", ".zip"],
+                        "with a notice.", score_images, noun="image", file_types=[".png", ".jpg", ".jpeg", ".zip"],
                         against="Against Fashion-MNIST", verdict_headers=["file", "class", "confidence"],
                         api_name="score_images")
     if studio.models("audio", usable_only=False):
-        _upload_section("### Score your own clips\nWAV/FLAC/OGG files or a ZIP of them (at most 2,000 clips, 10 s "
+        _upload_section(studio, "### Score your own clips\nWAV/FLAC/OGG files or a ZIP of them (at most 2,000 clips, 10 s "
                         "each), one spoken digit per clip. Each is prepared as the corpus was (mono, 16 kHz, silence "
                         "trimmed, centred in one second); the digit classifier gives its verdict, and from 10 clips on "
-                        "IS-, FD- and KID-digits against held-out real clips.", studio.score_clips, noun="clip",
+                        "IS-, FD- and KID-digits against held-out real clips.", score_clips, noun="clip",
                         file_types=[".wav", ".flac", ".ogg", ".zip"], against="Against held-out real clips",
                         verdict_headers=["file", "digit", "confidence"], api_name="score_clips")
     if image_models:
@@ -46,28 +49,28 @@ def build(studio) -> None:
     gr.Markdown("### BLEU calculator\nOne sentence per line; line *i* of the references is the reference of line *i* "
                 "of the hypotheses. Computed by sacrebleu; the signature says exactly how.")
 
-    @user_errors
-    def bleu(hypotheses: str = "", references: str = "", tokenize: str = "auto"):
-        """Corpus BLEU, sentence BLEUs and the sacrebleu signature of newline-separated hypotheses
-        against newline-separated references (one per hypothesis). Identical texts score 100."""
-        r = studio.bleu(hypotheses, references, tokenize)
-        summary = (f"**BLEU {r['bleu']:.2f}** · n-gram precisions {' / '.join(f'{p:.1f}' for p in r['precisions'])} · "
-                   f"brevity penalty {r['brevity_penalty']:.3f} · `{r['signature']}`")
-        rows = pd.DataFrame({"line": range(1, len(r["sentence_bleu"]) + 1),
-                             "sentence BLEU": [round(s, 2) for s in r["sentence_bleu"]]})
-        return summary, rows, r
-
     with gr.Row():
         hyps = gr.Textbox(lines=6, label="Hypotheses (one per line)", max_length=100_000)
         refs = gr.Textbox(lines=6, label="References (one per line)", max_length=100_000)
     with gr.Row():
-        tok = gr.Dropdown(list(TOKENIZERS), value="auto", label="Tokenizer (auto: zh for Chinese, else 13a)")
+        tok = gr.Dropdown(studio.bleu_tokenizers(), value="auto", label="Tokenizer (auto: zh for Chinese, else 13a)")
         go = gr.Button("Compute BLEU", variant="primary")
     summary = gr.Markdown()
     with gr.Row():
         per_line = gr.Dataframe(label="Sentence BLEU", interactive=False, headers=["line", "sentence BLEU"])
         details = gr.JSON(label="All figures")
-    go.click(bleu, [hyps, refs, tok], [summary, per_line, details], api_name="bleu", concurrency_limit=4)
+    go.click(bind(bleu, studio), [hyps, refs, tok], [summary, per_line, details], api_name="bleu", concurrency_limit=4)
+
+
+def bleu(studio, hypotheses: str = "", references: str = "", tokenize: str = "auto"):
+    """Corpus BLEU, sentence BLEUs and the sacrebleu signature of newline-separated hypotheses
+    against newline-separated references (one per hypothesis). Identical texts score 100."""
+    r = studio.bleu(hypotheses, references, tokenize)
+    summary = (f"**BLEU {r['bleu']:.2f}** · n-gram precisions {' / '.join(f'{p:.1f}' for p in r['precisions'])} · "
+               f"brevity penalty {r['brevity_penalty']:.3f} · `{r['signature']}`")
+    rows = pd.DataFrame({"line": range(1, len(r["sentence_bleu"]) + 1),
+                         "sentence BLEU": [round(s, 2) for s in r["sentence_bleu"]]})
+    return summary, rows, r
 
 
 def _result_table(record: dict, shipped: dict) -> pd.DataFrame:
@@ -96,68 +99,61 @@ def _follow(steps, what: str, shipped):
            f"n={ref.get('n', '-')}"), _result_table(r, ref)
 
 
-def _measure_section(intro: str, models: list[str], measure_fn, shipped_fn, *, modality: str, noun: str,
-                     n_range: tuple[int, int, int, int], api_name: str, vocoders: list[str] | None = None) -> None:
-    """Measure a model now: measure_fn(model, n=, seed=[, vocoder=]) is a studio.measure_*
-    generator; shipped_fn(model[, vocoder]) gives the shipped record to show beside it."""
+def measure_image(studio, model: str, n: int, seed: int):
+    yield from _follow(studio.measure_image(model, n=n, seed=seed), "drawing samples",
+                       lambda: studio.shipped_record("image", model))
+
+
+def measure_audio(studio, model: str, n: int, seed: int, vocoder: str = GRIFFIN_LIM):
+    yield from _follow(studio.measure_audio(model, n=n, seed=seed, vocoder=vocoder), "drawing clips",
+                       lambda: studio.shipped_record("audio", model, vocoder))
+
+
+def measure_text(studio, model: str, n: int, seed: int):
+    yield from _follow(studio.measure_text(model, n=n, seed=seed), "drawing texts",
+                       lambda: studio.shipped_record("text", model))
+
+
+def _measure_section(studio, intro: str, models: list[str], handler, *, modality: str,
+                     vocoders: list[str] | None = None) -> None:
+    """Measure a model now: handler(studio, model, n, seed[, vocoder]) drives a studio.measure_*
+    generator; the sample count's slider is the modality's declared control."""
     gr.Markdown(intro)
-    lo, hi, value, step = n_range
-
-    # the API's parameters are the handler's, so the vocoder is a named parameter where it exists
-    if vocoders:
-        @user_errors
-        def measure(model: str, n: int, seed: int, vocoder: str = "griffin-lim"):
-            yield from _follow(measure_fn(model, n=n, seed=seed, vocoder=vocoder), f"drawing {noun}",
-                               lambda: shipped_fn(model, vocoder))
-    else:
-        @user_errors
-        def measure(model: str, n: int, seed: int):
-            yield from _follow(measure_fn(model, n=n, seed=seed), f"drawing {noun}", lambda: shipped_fn(model))
-
     with gr.Row():
         model = gr.Dropdown(models, value=models[0], label=f"{modality.capitalize()} model", allow_custom_value=True)
         extra = [gr.Radio(vocoders, value=vocoders[0], label="Vocoder")] if vocoders else []
-        n = gr.Slider(lo, hi, value=value, step=step, label=noun.capitalize())
+        n = widget(MEASURE_N[modality])
         seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
     with gr.Row():
         go = gr.Button("Measure", variant="primary")
         stop = gr.Button("Stop")
     status = gr.Markdown()
     table = gr.Dataframe(label="Metrics", interactive=False, headers=RESULT_HEADERS)
-    run = go.click(measure, [model, n, seed, *extra], [status, table], api_name=api_name, concurrency_limit=1)
+    run = go.click(bind(handler, studio), [model, n, seed, *extra], [status, table], api_name=f"measure_{modality}",
+                   concurrency_limit=1)
     stop.click(None, None, None, cancels=[run], api_visibility="private")
 
 
 def _measure_sections(studio) -> None:
     """Measure now, per modality: fresh samples through the same code as the evaluate command."""
-    shipped = lambda modality: lambda model: studio.cache.entry(modality, model).metrics
     if studio.models("image"):
         _measure_section(
-            "### Measure an image model now\nFresh class-balanced samples, scored in the Fashion-MNIST classifier's "
-            "features beside real data at the same sample count. 10,000 samples reproduce the shipped figures (same "
-            "seed) but take minutes on a CPU for the diffusion model; Stop ends a run.",
-            studio.models("image"), studio.measure_image, shipped("image"), modality="image", noun="samples",
-            n_range=(100, studio.MAX_MEASURE_N, 1000, 100), api_name="measure_image")
+            studio, "### Measure an image model now\nFresh class-balanced samples, scored in the Fashion-MNIST "
+            "classifier's features beside real data at the same sample count. 10,000 samples reproduce the shipped "
+            "figures (same seed) but take minutes on a CPU for the diffusion model; Stop ends a run.",
+            studio.models("image"), measure_image, modality="image")
     if studio.audio_models():
-        def shipped_audio(model: str, vocoder: str = "griffin-lim") -> dict:
-            metrics = studio.cache.entry("audio", model).metrics
-            if vocoder == "griffin-lim":
-                return metrics
-            return {"n": metrics.get("n"), "generated": metrics.get("vocoders", {}).get(vocoder, {})}
-
         _measure_section(
-            "### Measure an audio model now\nFresh digit-balanced clips through the vocoder you pick, scored in the "
-            "spoken-digit classifier's features beside held-out real clips at the same count. 1,000 clips reproduce "
-            "the shipped figures (same seed); the WaveNet vocoder takes about 20 s per 100 clips.",
-            studio.audio_models(), studio.measure_audio, shipped_audio, modality="audio", noun="clips",
-            n_range=(10, studio.MAX_MEASURE_CLIPS, 100, 10), api_name="measure_audio", vocoders=studio.vocoders())
+            studio, "### Measure an audio model now\nFresh digit-balanced clips through the vocoder you pick, scored "
+            "in the spoken-digit classifier's features beside held-out real clips at the same count. 1,000 clips "
+            "reproduce the shipped figures (same seed); the WaveNet vocoder takes about 20 s per 100 clips.",
+            studio.audio_models(), measure_audio, modality="audio", vocoders=studio.vocoders())
     if studio.models("text"):
         _measure_section(
-            "### Measure a text model now\nTest perplexity, and test-BLEU, Self-BLEU and distinct-n of fresh texts "
-            "(plain sampling) against the fortunes test split, beside held-out real text (needs the corpus). 1,000 "
-            "texts reproduce the shipped figures (same seed) in a few minutes; the texts are drawn in one go.",
-            studio.models("text"), studio.measure_text, shipped("text"), modality="text", noun="texts",
-            n_range=(10, studio.MAX_MEASURE_TEXTS, 100, 10), api_name="measure_text")
+            studio, "### Measure a text model now\nTest perplexity, and test-BLEU, Self-BLEU and distinct-n of fresh "
+            "texts (plain sampling) against the fortunes test split, beside held-out real text (needs the corpus). "
+            "1,000 texts reproduce the shipped figures (same seed) in a few minutes; the texts are drawn in one go.",
+            studio.models("text"), measure_text, modality="text")
 
 
 def _vs_real(metrics: dict | None, yours: str) -> pd.DataFrame | None:
@@ -169,18 +165,24 @@ def _vs_real(metrics: dict | None, yours: str) -> pd.DataFrame | None:
                          for k, v in gen.items()])
 
 
-def _upload_section(intro: str, score_fn, *, noun: str, file_types: list[str], against: str,
+def score_images(studio, files: list[str] | None = None, seed: int = 0):
+    return _verdicts(studio.score_images(files or [], seed=seed), "image")
+
+
+def score_clips(studio, files: list[str] | None = None, seed: int = 0):
+    return _verdicts(studio.score_clips(files or [], seed=seed), "clip")
+
+
+def _verdicts(r: dict, noun: str):
+    lines = [f"**{r['n']} {noun}(s)** read."] + [f"- {n}" for n in r["notices"]]
+    return "\n".join(lines), _vs_real(r["metrics"], f"your {noun}s"), pd.DataFrame(r["predictions"][:200])
+
+
+def _upload_section(studio, intro: str, handler, *, noun: str, file_types: list[str], against: str,
                     verdict_headers: list[str], api_name: str) -> None:
     """Upload files, get the classifier's verdict on each and (from 10 on) the distances to
-    real data: score_fn(files, seed) -> {"n", "notices", "predictions", "metrics"}."""
+    real data: handler(studio, files, seed) -> (report, figures, verdicts)."""
     gr.Markdown(intro)
-
-    @user_errors
-    def score(files: list[str] | None = None, seed: int = 0):
-        r = score_fn(files or [], seed=seed)
-        lines = [f"**{r['n']} {noun}(s)** read."] + [f"- {n}" for n in r["notices"]]
-        return "\n".join(lines), _vs_real(r["metrics"], f"your {noun}s"), pd.DataFrame(r["predictions"][:200])
-
     with gr.Row():
         files = gr.File(file_count="multiple", file_types=file_types, label=f"{noun.capitalize()}s or ZIP")
         with gr.Column():
@@ -190,65 +192,61 @@ def _upload_section(intro: str, score_fn, *, noun: str, file_types: list[str], a
     with gr.Row():
         metrics = gr.Dataframe(label=against, interactive=False, headers=["metric", f"your {noun}s", "real data (same n)"])
         preds = gr.Dataframe(label="Classifier verdicts (first 200)", interactive=False, headers=verdict_headers)
-    go.click(score, [files, seed], [report, metrics, preds], api_name=api_name, concurrency_limit=1)
+    go.click(bind(handler, studio), [files, seed], [report, metrics, preds], api_name=api_name, concurrency_limit=1)
+
+
+def nearest_training_images(studio, model: str, label: str, n: int, seed: int):
+    r = studio.nearest_training_images(model, label=label, n=n, seed=seed)
+    pictures = [(plots.strip([row["sample"], *row["neighbours"]], scale=4),
+                 "sample | nearest: " + ", ".join(f"{d:.2f}" for d in row["distances"])) for row in r["rows"]]
+    closest = min(row["distances"][0] for row in r["rows"])
+    verdict = (f"Closest sample-to-training distance **{closest:.2f}**; a real test image's nearest training "
+               f"image is typically at **{r['typical_distance']:.2f}** (median). Searched: {r['pool']}. "
+               f"Effective seed {r['output'].meta['seed']}.")
+    return pictures, verdict
 
 
 def _copy_section(studio, image_models: list[str]) -> None:
-    from ..data.fashion_mnist import CLASSES
-    from ..images import strip
-    from ..pipelines.image import ALL_CLASSES
-
     gr.Markdown("### Is it copying?\nEach sample beside its nearest training images in the classifier's features. "
                 "A sample much closer to a training image than real test images usually are would be a copy.")
-
-    @user_errors
-    def check(model: str, label: str, n: int, seed: int):
-        r = studio.nearest_training_images(model, label=label, n=n, seed=seed)
-        pictures = [(strip([row["sample"], *row["neighbours"]], scale=4),
-                     "sample | nearest: " + ", ".join(f"{d:.2f}" for d in row["distances"])) for row in r["rows"]]
-        closest = min(row["distances"][0] for row in r["rows"])
-        verdict = (f"Closest sample-to-training distance **{closest:.2f}**; a real test image's nearest training "
-                   f"image is typically at **{r['typical_distance']:.2f}** (median). Searched: {r['pool']}. "
-                   f"Effective seed {r['output'].meta['seed']}.")
-        return pictures, verdict
-
     with gr.Row():
         model = gr.Dropdown(image_models, value=image_models[0], label="Image model", allow_custom_value=True)
-        label = gr.Dropdown([ALL_CLASSES, *CLASSES], value=ALL_CLASSES, label="Class", allow_custom_value=True)
-        n = gr.Slider(1, studio.MAX_COPY_CHECK, value=6, step=1, label="Samples")
+        label = gr.Dropdown(list(LABEL.choices), value=LABEL.default, label=LABEL.label, allow_custom_value=True)
+        n = widget(SAMPLES)
         seed = gr.Number(value=-1, precision=0, minimum=-1, label="Seed (-1: random)")
         go = gr.Button("Find nearest training images")
     verdict = gr.Markdown()
     gallery = gr.Gallery(label="Sample, then its 3 nearest training images", columns=2, height="auto", format="png",
                          object_fit="contain")
-    go.click(check, [model, label, n, seed], [gallery, verdict], api_name="nearest_training_images", concurrency_limit=2)
+    go.click(bind(nearest_training_images, studio), [model, label, n, seed], [gallery, verdict],
+             api_name="nearest_training_images", concurrency_limit=2)
+
+
+def nearest_training_texts(studio, model: str, n: int, seed: int):
+    r = studio.nearest_training_texts(model, n=n, seed=seed)
+    rows = pd.DataFrame([{"sample": row["sample"], "longest shared run": row["longest_overlap"],
+                          "shared words": row["shared"], "training record": row["training_record"] or ""}
+                         for row in r["rows"]])
+    longest = max(row["longest_overlap"] for row in r["rows"])
+    verdict = (f"Longest shared run **{longest}** tokens; held-out real records share a median of "
+               f"**{r['typical_length']:g}** with training. Searched: {r['pool']}. Effective seed {r['seed']}.")
+    return rows, verdict
 
 
 def _text_copy_section(studio, text_models: list[str]) -> None:
     gr.Markdown("### Is it copying? (text)\nFresh samples, each with the longest run of words (Chinese: characters) "
                 "it shares with any one training record. Held-out real records share runs too (famous lines, "
                 "boilerplate): a sample far above their median would be reciting its training data.")
-
-    @user_errors
-    def check(model: str, n: int, seed: int):
-        r = studio.nearest_training_texts(model, n=n, seed=seed)
-        rows = pd.DataFrame([{"sample": row["sample"], "longest shared run": row["longest_overlap"],
-                              "shared words": row["shared"], "training record": row["training_record"] or ""}
-                             for row in r["rows"]])
-        longest = max(row["longest_overlap"] for row in r["rows"])
-        verdict = (f"Longest shared run **{longest}** tokens; held-out real records share a median of "
-                   f"**{r['typical_length']:g}** with training. Searched: {r['pool']}. Effective seed {r['seed']}.")
-        return rows, verdict
-
     with gr.Row():
         model = gr.Dropdown(text_models, value=text_models[0], label="Text model", allow_custom_value=True)
-        n = gr.Slider(1, studio.MAX_TEXT_COPY_CHECK, value=4, step=1, label="Samples")
+        n = widget(TEXT_SAMPLES)
         seed = gr.Number(value=-1, precision=0, minimum=-1, label="Seed (-1: random)")
         go = gr.Button("Find shared runs in the training text")
     verdict = gr.Markdown()
     table = gr.Dataframe(label="Samples and their longest run shared with a training record", interactive=False,
                          wrap=True, headers=["sample", "longest shared run", "shared words", "training record"])
-    go.click(check, [model, n, seed], [table, verdict], api_name="nearest_training_texts", concurrency_limit=2)
+    go.click(bind(nearest_training_texts, studio), [model, n, seed], [table, verdict], api_name="nearest_training_texts",
+             concurrency_limit=2)
 
 
 def _rounded(x):
@@ -256,23 +254,22 @@ def _rounded(x):
     return round(x, 5) if isinstance(x, (int, float)) and x == x else None
 
 
+def score_texts(studio, text: str = "", files: list[str] | None = None, seed: int = 0):
+    r = studio.score_texts(text, files or [], seed=seed)
+    rows = []
+    for lang, figures in r["per_language"].items():
+        real = r["real_reference"].get(lang, {})
+        rows += [{"language": lang, "metric": k, "your texts": _rounded(v), "real data": _rounded(real.get(k))}
+                 for k, v in figures.items()]
+    summary = "\n".join([f"**{r['n']} text(s)** scored, seed {r['seed']}."] + [f"- {n}" for n in r["notices"]]
+                        + [f"- BLEU signature ({lang}): `{sig}`" for lang, sig in r["signatures"].items()])
+    return summary, pd.DataFrame(rows)
+
+
 def _score_texts_section(studio) -> None:
     gr.Markdown("### Score your own texts\nOne text per line, pasted or in UTF-8 `.txt` files: the text models' "
                 "measurements (Texygen test-BLEU against the fortunes test split, Self-BLEU-4 and distinct-n from "
                 "200 texts per language), per language, beside held-out real text.")
-
-    @user_errors
-    def score(text: str = "", files: list[str] | None = None, seed: int = 0):
-        r = studio.score_texts(text, files or [], seed=seed)
-        rows = []
-        for lang, figures in r["per_language"].items():
-            real = r["real_reference"].get(lang, {})
-            rows += [{"language": lang, "metric": k, "your texts": _rounded(v), "real data": _rounded(real.get(k))}
-                     for k, v in figures.items()]
-        summary = "\n".join([f"**{r['n']} text(s)** scored, seed {r['seed']}."] + [f"- {n}" for n in r["notices"]]
-                            + [f"- BLEU signature ({lang}): `{sig}`" for lang, sig in r["signatures"].items()])
-        return summary, pd.DataFrame(rows)
-
     with gr.Row():
         text = gr.Textbox(lines=6, label="Texts (one per line)", max_length=200_000)
         with gr.Column():
@@ -282,4 +279,4 @@ def _score_texts_section(studio) -> None:
     summary = gr.Markdown()
     table = gr.Dataframe(label="Against the test split", interactive=False,
                          headers=["language", "metric", "your texts", "real data"])
-    go.click(score, [text, files, seed], [summary, table], api_name="score_texts", concurrency_limit=1)
+    go.click(bind(score_texts, studio), [text, files, seed], [summary, table], api_name="score_texts", concurrency_limit=1)

@@ -1,22 +1,23 @@
-"""The Image tab: class-conditional Fashion-MNIST generation, interpolation, comparison."""
+"""The Image tab: class-conditional generation, interpolation, reconstruction, comparison.
+
+Built from declarations: the models the registry found, and for each its family's controls
+(aigc_demo/families/). A control shows while a model whose family declares it is picked;
+the generation endpoint takes every image family's controls as parameters.
+"""
 
 from __future__ import annotations
 
 import json
-import secrets
 
 import gradio as gr
 
-from ..data.fashion_mnist import CLASSES
-from ..pipelines.base import MAX_SEED
-from ..pipelines.image import ALL_CLASSES, MAX_IMAGES, DCGANPipeline, DiffusionPipeline, VAEPipeline
-from ..images import strip
-from .common import disabled_note, not_trained, user_errors
+from .. import exports, plots
+from ..controls import MAX_SEED
+from ..families.image import ALL_CLASSES, INTERPOLATION_STEPS, LABEL, N
+from .common import bind, control_parameters, disabled_note, not_trained, seed_row, widget
 
 DISPLAY_SCALE = 8  # 28 px -> 224 px, nearest neighbour: crisp pixels, no blur
-PIPELINES = {cls.family: cls for cls in (DCGANPipeline, VAEPipeline, DiffusionPipeline)}
-# The UI controls of each family, in the order of generate_image's parameters.
-FAMILY_PARAMS = {family: [*cls.controls, *(["sampler"] if family == "diffusion" else [])] for family, cls in PIPELINES.items()}
+CLASSES = [c for c in LABEL.choices if c != ALL_CLASSES]
 
 
 def _gallery(output):
@@ -38,68 +39,75 @@ def _info(output) -> str:
             f"effective seed **{m['seed']}** · checkpoint `{m['checkpoint_sha256'][:12]}`")
 
 
+def _own(studio, model, given: dict) -> dict:
+    """Of all the image controls a request carries, those of the picked model's family."""
+    try:
+        names = [c.name for c in studio.controls("image", model)] if isinstance(model, str) else []
+    except Exception:  # an unknown model: the studio says so when asked to generate
+        names = []
+    return {k: given[k] for k in names if k in given}
+
+
+# --- handlers: module level, the studio passed in (bound by `common.bind`) ------------------
+
+def generate_image(studio, model: str = "", label: str = ALL_CLASSES, n: int = N.default, seed: int = -1, **controls):
+    """Generate Fashion-MNIST images. Each model takes its own family's controls (the others
+    are ignored); seed -1 draws a random seed (shown in the result). Returns the gallery, a
+    summary, the metadata and a ZIP of PNGs with their parameters."""
+    out = studio.generate_image(model, label=label, n=n, seed=seed, **_own(studio, model, controls))
+    return _gallery(out), _info(out), out.meta, str(exports.save_zip(out))
+
+
+def interpolate_image(studio, model: str, label: str, seed_a: int, seed_b: int, steps: int, **controls):
+    out = studio.interpolate_image(model, label=label, seed_a=seed_a, seed_b=seed_b, steps=steps,
+                                   **_own(studio, model, controls))
+    return _gallery(out), _info(out)
+
+
+def reconstruct_image(studio, model: str, image, label: str):
+    out = studio.reconstruct_image(model, image, label)
+    return _gallery(out), _info(out)
+
+
+def compare_image_models(studio, label: str, seed: int):
+    outs = studio.compare_images(label=label, n=10, seed=seed)
+    strips = [(plots.strip(out.images, scale=4), f"{out.meta['model']} ({out.meta['seconds']:.2f} s)") for out in outs]
+    return strips, f"same class and seed **{outs[0].meta['seed'] if outs else seed}** through every model, default controls"
+
+
+def show_controls(studio, model: str, names: list[str]):
+    """Visibility of each control widget (named `names`) for the picked model."""
+    try:
+        own = {c.name for c in studio.controls("image", model)}
+    except Exception:
+        own = set()
+    return [gr.update(visible=name in own) for name in names]
+
+
+# --- the tab --------------------------------------------------------------------------------
+
 def build(studio) -> gr.Dropdown | None:
     names = studio.models("image")
-
-    def family_of(model: str) -> str | None:
-        try:
-            return studio.family("image", model)
-        except Exception:
-            return None
-
-    @user_errors
-    def generate_image(model: str = names[0] if names else "", label: str = ALL_CLASSES, n: int = 16, seed: int = -1,
-                       truncation: float = 0.0, temperature: float = 1.0, steps: int = 25, guidance: float = 2.0,
-                       sampler: str = "ddim"):
-        """Generate Fashion-MNIST images. truncation: DCGAN only (0 = off); temperature: VAE only;
-        steps, guidance, sampler: diffusion only. seed -1 draws a random seed (shown in the result)."""
-        given = dict(truncation=truncation, temperature=temperature, steps=steps, guidance=guidance, sampler=sampler)
-        family = family_of(model) if isinstance(model, str) else None
-        params = {k: given[k] for k in FAMILY_PARAMS.get(family, [])}
-        out = studio.generate_image(model, label=label, n=n, seed=seed, **params)
-        return _gallery(out), _info(out), out.meta, str(studio.save_zip(out))
-
-    @user_errors
-    def interpolate(model: str, label: str, seed_a: int, seed_b: int, steps: int, truncation: float, temperature: float):
-        family = family_of(model)
-        params = {"dcgan": {"truncation": truncation}, "vae": {"temperature": temperature}}.get(family, {})
-        out = studio.interpolate_image(model, label=label, seed_a=seed_a, seed_b=seed_b, steps=steps, **params)
-        return _gallery(out), _info(out)
-
-    @user_errors
-    def reconstruct(model: str, image, label: str):
-        out = studio.reconstruct_image(model, image, label)
-        return _gallery(out), _info(out)
-
-    @user_errors
-    def compare(label: str, seed: int):
-        outs = studio.compare_images(label=label, n=10, seed=seed)
-        strips = [(strip(out.images, scale=4), f"{out.meta['model']} ({out.meta['seconds']:.2f} s)") for out in outs]
-        return strips, f"same class and seed **{outs[0].meta['seed'] if outs else seed}** through every model, default controls"
-
+    controls = studio.controls("image")  # every declared image family's controls, each once
+    generate = bind(generate_image, studio, parameters=control_parameters(controls),
+                    defaults={"model": names[0]} if names else None)
     notice = not_trained("image", studio)
     if notice:
         gr.Markdown(notice)
         # The endpoint exists all the same, so scripts get a clear error rather than a 404.
-        gr.api(generate_image, api_name="generate_image", concurrency_limit=2)
-        return
+        gr.api(generate, api_name="generate_image", concurrency_limit=2)
+        return None
     if note := disabled_note("image", studio):
         gr.Markdown(note)
 
+    first = set(c.name for c in studio.controls("image", names[0]))
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True)
-            label = gr.Dropdown([ALL_CLASSES, *CLASSES], value=ALL_CLASSES, label="Class", allow_custom_value=True)
-            n = gr.Slider(1, MAX_IMAGES, value=16, step=1, label="Number of images")
-            with gr.Row():
-                seed = gr.Number(value=-1, precision=0, minimum=-1, maximum=MAX_SEED, label="Seed (-1: random)", scale=3)
-                dice = gr.Button("Random seed", scale=1, min_width=60)
-            first = family_of(names[0])
-            truncation = gr.Slider(0, 4, value=0, step=0.05, label="Truncation ψ (0 = off)", visible=first == "dcgan")
-            temperature = gr.Slider(0, 3, value=1.0, step=0.05, label="Temperature", visible=first == "vae")
-            steps = gr.Slider(1, 250, value=25, step=1, label="Sampling steps", visible=first == "diffusion")
-            guidance = gr.Slider(0, 10, value=2.0, step=0.1, label="Guidance scale (1 = none)", visible=first == "diffusion")
-            sampler = gr.Radio(list(DiffusionPipeline.samplers), value="ddim", label="Sampler", visible=first == "diffusion")
+            label = gr.Dropdown(list(LABEL.choices), value=LABEL.default, label=LABEL.label, allow_custom_value=True)
+            n = widget(N)
+            seed = seed_row()
+            widgets = {c.name: widget(c, visible=c.name in first) for c in controls}
             go = gr.Button("Generate", variant="primary")
         with gr.Column(scale=3):
             gallery = gr.Gallery(label="Samples", columns=8, height="auto", format="png", object_fit="contain",
@@ -109,47 +117,47 @@ def build(studio) -> gr.Dropdown | None:
             with gr.Accordion("Metadata", open=False):
                 meta = gr.JSON()
 
-    with gr.Accordion("Latent interpolation (GAN and VAE)", open=False):
+    walkers = studio.models_that_can("image", "interpolate")
+    walk_controls = [c for c in controls if any(c.name in {x.name for x in studio.controls("image", m)} for m in walkers)]
+    with gr.Accordion(f"Latent interpolation ({', '.join(walkers) or 'no model with a latent space'})", open=False):
         with gr.Row():
             seed_a = gr.Number(value=0, precision=0, minimum=0, maximum=MAX_SEED, label="From seed")
             seed_b = gr.Number(value=1, precision=0, minimum=0, maximum=MAX_SEED, label="To seed")
-            interp_steps = gr.Slider(2, 16, value=10, step=1, label="Steps")
-            interp_label = gr.Dropdown(list(CLASSES), value=CLASSES[0], label="Class")
+            interp_steps = widget(INTERPOLATION_STEPS)
+            interp_label = gr.Dropdown(CLASSES, value=CLASSES[0], label=LABEL.label)
             interp_go = gr.Button("Interpolate")
         path = gr.Gallery(label="Interpolation", columns=10, height="auto", format="png", object_fit="contain")
         interp_info = gr.Markdown()
 
-    vae_names = [m for m in names if family_of(m) == "vae"]
-    with gr.Accordion("VAE reconstruction of your picture", open=False):
+    encoders = studio.models_that_can("image", "reconstruct")
+    with gr.Accordion(f"Reconstruction of your picture ({', '.join(encoders) or 'no model with an encoder'})",
+                      open=False):
         with gr.Row():
-            rec_model = gr.Dropdown(vae_names, value=vae_names[0] if vae_names else None, label="VAE", allow_custom_value=True)
+            rec_model = gr.Dropdown(encoders, value=encoders[0] if encoders else None, label="Model",
+                                    allow_custom_value=True)
             rec_image = gr.Image(type="pil", label="Picture (turned into 28x28 grayscale)", image_mode="L",
                                  sources=["upload", "clipboard"], height=200)
-            rec_label = gr.Dropdown(list(CLASSES), value=CLASSES[0], label="Its class", allow_custom_value=True)
+            rec_label = gr.Dropdown(CLASSES, value=CLASSES[0], label="Its class", allow_custom_value=True)
             rec_go = gr.Button("Reconstruct")
         rec_gallery = gr.Gallery(label="Input and reconstruction", columns=2, height="auto", format="png", object_fit="contain")
         rec_info = gr.Markdown()
 
     with gr.Accordion("All models side by side", open=False):
         with gr.Row():
-            cmp_label = gr.Dropdown([ALL_CLASSES, *CLASSES], value=ALL_CLASSES, label="Class")
+            cmp_label = gr.Dropdown(list(LABEL.choices), value=LABEL.default, label=LABEL.label)
             cmp_seed = gr.Number(value=0, precision=0, minimum=-1, maximum=MAX_SEED, label="Seed")
             cmp_go = gr.Button("Compare")
         cmp_gallery = gr.Gallery(label="One row per model", columns=1, height="auto", format="png", object_fit="contain")
         cmp_info = gr.Markdown()
 
-    def show_controls(m):
-        f = family_of(m)
-        return (gr.update(visible=f == "dcgan"), gr.update(visible=f == "vae"),
-                *[gr.update(visible=f == "diffusion")] * 3)
-
-    model.change(show_controls, model, [truncation, temperature, steps, guidance, sampler], api_visibility="private")
-    dice.click(lambda: secrets.randbelow(MAX_SEED + 1), None, seed, api_visibility="private")
-    go.click(generate_image, [model, label, n, seed, truncation, temperature, steps, guidance, sampler],
-             [gallery, info, meta, zip_file], api_name="generate_image", concurrency_limit=2)
-    interp_go.click(interpolate, [model, interp_label, seed_a, seed_b, interp_steps, truncation, temperature],
+    model.change(lambda m: show_controls(studio, m, list(widgets)), model, list(widgets.values()), api_visibility="private")
+    go.click(generate, [model, label, n, seed, *widgets.values()], [gallery, info, meta, zip_file],
+             api_name="generate_image", concurrency_limit=2)
+    interp_go.click(bind(interpolate_image, studio, parameters=control_parameters(walk_controls)),
+                    [model, interp_label, seed_a, seed_b, interp_steps, *(widgets[c.name] for c in walk_controls)],
                     [path, interp_info], api_name="interpolate_image", concurrency_limit=2)
-    rec_go.click(reconstruct, [rec_model, rec_image, rec_label], [rec_gallery, rec_info], api_name="reconstruct_image",
-                 concurrency_limit=2)
-    cmp_go.click(compare, [cmp_label, cmp_seed], [cmp_gallery, cmp_info], api_name="compare_image_models", concurrency_limit=1)
+    rec_go.click(bind(reconstruct_image, studio), [rec_model, rec_image, rec_label], [rec_gallery, rec_info],
+                 api_name="reconstruct_image", concurrency_limit=2)
+    cmp_go.click(bind(compare_image_models, studio), [cmp_label, cmp_seed], [cmp_gallery, cmp_info],
+                 api_name="compare_image_models", concurrency_limit=1)
     return model  # the model picker, which the Metrics tab's table can set

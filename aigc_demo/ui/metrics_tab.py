@@ -5,7 +5,7 @@ from pathlib import Path
 import gradio as gr
 from PIL import Image
 
-from .. import plots
+from .. import exports, plots
 from .common import open_rows_in_their_tabs, user_errors
 
 
@@ -117,8 +117,4 @@ def _comparison(studio, demo: gr.Blocks, tabs, pickers: dict) -> None:
 
 def _csv(table) -> str:
     """The metrics table as a CSV file in the app's output folder (served from there only)."""
-    from ..studio import new_output_file
-
-    path = new_output_file("aigc_metrics_", ".csv")
-    table.to_csv(path, index=False)
-    return str(path)
+    return str(exports.save_csv(table))

@@ -7,8 +7,8 @@ from tests.conftest import FMNIST_FIXTURE
 
 
 @pytest.fixture(scope="module")
-def evaluator(tiny_checkpoints):
-    return FMNISTEvaluator.load(tiny_checkpoints / "evaluators" / "fmnist-classifier")
+def evaluator(tiny_image_checkpoints):
+    return FMNISTEvaluator.load(tiny_image_checkpoints / "evaluators" / "fmnist-classifier")
 
 
 def test_real_images_score_near_the_reference_and_noise_scores_far(evaluator):
@@ -44,9 +44,9 @@ def test_a_copied_training_image_is_found_at_distance_zero(evaluator):
     assert (dist[:, :-1] <= dist[:, 1:]).all()
 
 
-def test_is_it_copying_for_a_model(tiny_checkpoints):
+def test_is_it_copying_for_a_model(tiny_image_checkpoints):
     from aigc_demo.studio import Studio
 
-    r = Studio(tiny_checkpoints).nearest_training_images("dcgan", label="Bag", n=4, seed=2)
+    r = Studio(tiny_image_checkpoints).nearest_training_images("dcgan", label="Bag", n=4, seed=2)
     assert len(r["rows"]) == 4 and all(len(row["neighbours"]) == 3 for row in r["rows"])
     assert r["typical_distance"] > 0 and r["output"].meta["seed"] == 2

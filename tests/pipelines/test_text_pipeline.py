@@ -4,14 +4,15 @@ import threading
 
 import pytest
 
-from aigc_demo.pipelines.text import PRESETS, TextPipeline
+from aigc_demo.families.text import PRESETS
+from aigc_demo.pipelines.text import TextPipeline
 
 SAMPLING = dict(max_new_tokens=12, temperature=1.0, top_k=0, top_p=1.0, num_beams=1, repetition_penalty=1.0)
 
 
 @pytest.fixture(scope="module", params=["gpt", "lstm"])
-def pipe(request, tiny_checkpoints):
-    return TextPipeline.from_checkpoint(tiny_checkpoints / "text" / request.param)
+def pipe(request, tiny_text_checkpoints):
+    return TextPipeline.from_checkpoint(tiny_text_checkpoints / "text" / request.param)
 
 
 def test_loads_through_the_auto_classes_as_float32(pipe):

@@ -8,8 +8,8 @@ from tests.conftest import FMNIST_FIXTURE, train
 
 
 @pytest.mark.parametrize("model", ["dcgan", "vae", "diffusion"])
-def test_dry_run_exports_a_complete_checkpoint(tiny_checkpoints, model):
-    folder = tiny_checkpoints / "image" / model
+def test_dry_run_exports_a_complete_checkpoint(tiny_image_checkpoints, model):
+    folder = tiny_image_checkpoints / "image" / model
     for name in ("config.json", "model.safetensors", "train_log.csv", "metrics.json", "README.md", "preview.png"):
         assert (folder / name).is_file(), name
     assert list((folder / "samples").glob("epoch_*.png"))
@@ -29,8 +29,8 @@ def test_dry_run_exports_a_complete_checkpoint(tiny_checkpoints, model):
     assert [int(r["step"]) for r in rows if r.get("fid_fmnist")] == [3]
 
 
-def test_interrupted_run_resumes_where_it_stopped(tmp_path, tiny_checkpoints):
-    evaluator = tiny_checkpoints / "evaluators" / "fmnist-classifier"
+def test_interrupted_run_resumes_where_it_stopped(tmp_path, tiny_image_checkpoints):
+    evaluator = tiny_image_checkpoints / "evaluators" / "fmnist-classifier"
     args = ["image", "--model", "dcgan", "--dry-run", "--data-dir", str(FMNIST_FIXTURE), "--run-dir", str(tmp_path / "run"),
             "--out", str(tmp_path / "out"), "--evaluator", str(evaluator), "--save-every", "1", "--final-eval-n", "0"]
     train(*args, "--max-steps", "2")
@@ -46,8 +46,8 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path, tiny_checkpoints):
     assert ckpt.read_json(tmp_path / "out" / "config.json")["training"]["steps"] == 5
 
 
-def test_same_seed_same_weights(tmp_path, tiny_checkpoints):
-    evaluator = tiny_checkpoints / "evaluators" / "fmnist-classifier"
+def test_same_seed_same_weights(tmp_path, tiny_image_checkpoints):
+    evaluator = tiny_image_checkpoints / "evaluators" / "fmnist-classifier"
     outs = []
     for i in range(2):
         out = tmp_path / f"out{i}"
@@ -57,13 +57,13 @@ def test_same_seed_same_weights(tmp_path, tiny_checkpoints):
     assert all(torch.equal(outs[0][k], outs[1][k]) for k in outs[0])
 
 
-def test_two_process_data_parallel_run(tmp_path, tiny_checkpoints):
+def test_two_process_data_parallel_run(tmp_path, tiny_image_checkpoints):
     """The multi-GPU path (DDP through accelerate), exercised with two CPU processes (gloo)."""
     import os
     import subprocess
     import sys
 
-    evaluator = tiny_checkpoints / "evaluators" / "fmnist-classifier"
+    evaluator = tiny_image_checkpoints / "evaluators" / "fmnist-classifier"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "aigc_demo.train",
            "image", "--model", "dcgan", "--dry-run", "--data-dir", str(FMNIST_FIXTURE), "--run-dir", str(tmp_path / "run"),
            "--out", str(tmp_path / "out"), "--evaluator", str(evaluator)]
@@ -74,7 +74,7 @@ def test_two_process_data_parallel_run(tmp_path, tiny_checkpoints):
     assert ckpt.read_json(tmp_path / "out" / "metrics.json")["n"] == 20
 
 
-def test_killed_mid_epoch_resumes_and_leaves_no_torn_files(tmp_path, tiny_checkpoints):
+def test_killed_mid_epoch_resumes_and_leaves_no_torn_files(tmp_path, tiny_image_checkpoints):
     """SIGKILL during training, then the same command again: it resumes from the last saved
     step, finishes, and every file it wrote is whole."""
     import os
@@ -83,7 +83,7 @@ def test_killed_mid_epoch_resumes_and_leaves_no_torn_files(tmp_path, tiny_checkp
     import sys
     import time
 
-    evaluator = tiny_checkpoints / "evaluators" / "fmnist-classifier"
+    evaluator = tiny_image_checkpoints / "evaluators" / "fmnist-classifier"
     cmd = [sys.executable, "-m", "aigc_demo.train", "image", "--model", "diffusion", "--dry-run", "--max-steps", "16",
            "--epochs", "4", "--save-every", "2", "--data-dir", str(FMNIST_FIXTURE), "--run-dir", str(tmp_path / "run"),
            "--out", str(tmp_path / "out"), "--evaluator", str(evaluator), "--eval-n", "0", "--final-eval-n", "0"]

@@ -27,7 +27,8 @@ def browser():
 @pytest.fixture(scope="module")
 def page(browser, app_url):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(app_url, wait_until="networkidle")
+    page.goto(app_url, wait_until="load")  # not networkidle: the session heartbeat stays open
+    page.get_by_text("Registered models").first.wait_for(timeout=30000)
     yield page
     page.close()
 
@@ -128,7 +129,7 @@ def test_every_tab_opens_on_a_bare_machine(browser, shipped_app_url):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(shipped_app_url, wait_until="networkidle")
+    page.goto(shipped_app_url, wait_until="load")
     page.get_by_text("Registered models").first.wait_for(timeout=10000)
     shown = {}
     for tab in TABS:

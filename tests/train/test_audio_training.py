@@ -32,8 +32,8 @@ def test_cached_wavenet_sampling_matches_the_network():
 
 
 @pytest.mark.parametrize("model", ["specgan", "wavenet"])
-def test_a_training_run_resumes_and_exports_a_loadable_checkpoint(model, digits_corpus, tiny_checkpoints, tmp_path):
-    evaluator = tiny_checkpoints / "evaluators" / "digit-classifier"
+def test_a_training_run_resumes_and_exports_a_loadable_checkpoint(model, digits_corpus, tiny_audio_checkpoints, tmp_path):
+    evaluator = tiny_audio_checkpoints / "evaluators" / "digit-classifier"
     run_dir, out = tmp_path / "run", tmp_path / "checkpoints" / "audio" / model
     common = ["audio", "--model", model, "--dry-run", "--epochs", "3", "--data-dir", str(digits_corpus), "--run-dir",
               str(run_dir), "--out", str(out), "--evaluator", str(evaluator), "--save-every", "1"]
@@ -54,19 +54,19 @@ def test_a_training_run_resumes_and_exports_a_loadable_checkpoint(model, digits_
         assert list(metrics["vocoders"]) == ["griffin-lim"] and metrics["command"].startswith("python -m aigc_demo.evaluate")
 
 
-def test_exported_models_reload_and_are_reproducible(tiny_checkpoints):
-    gan = SpecGANPipeline.from_checkpoint(tiny_checkpoints / "audio" / "specgan")
-    vocoder = WaveNetVocoder.from_checkpoint(tiny_checkpoints / "audio" / "wavenet")
+def test_exported_models_reload_and_are_reproducible(tiny_audio_checkpoints):
+    gan = SpecGANPipeline.from_checkpoint(tiny_audio_checkpoints / "audio" / "specgan")
+    vocoder = WaveNetVocoder.from_checkpoint(tiny_audio_checkpoints / "audio" / "wavenet")
     for voc in (None, vocoder):
         a = gan("2026", seed=3, vocoder=voc, variety=0.7)
-        b = SpecGANPipeline.from_checkpoint(tiny_checkpoints / "audio" / "specgan")("2026", seed=3, vocoder=voc, variety=0.7)
+        b = SpecGANPipeline.from_checkpoint(tiny_audio_checkpoints / "audio" / "specgan")("2026", seed=3, vocoder=voc, variety=0.7)
         assert np.array_equal(a.audio, b.audio) and a.meta["params"]["vocoder"] == (voc.name if voc else "griffin-lim")
         assert a.audio.dtype == np.float32 and np.abs(a.audio).max() <= 1.0
         assert a.spectrogram.shape[0] == 64 and a.meta["duration_s"] == pytest.approx(len(a.audio) / 16000, abs=1e-3)
 
 
-def test_one_voice_for_all_digits_and_variety_zero_is_the_average_voice(tiny_checkpoints):
-    gan = SpecGANPipeline.from_checkpoint(tiny_checkpoints / "audio" / "specgan")
+def test_one_voice_for_all_digits_and_variety_zero_is_the_average_voice(tiny_audio_checkpoints):
+    gan = SpecGANPipeline.from_checkpoint(tiny_audio_checkpoints / "audio" / "specgan")
     labels = torch.tensor([4, 4])
     same = gan.mels(labels, torch.Generator().manual_seed(0), one_voice=True)
     assert torch.equal(same[0], same[1])  # one latent: the same digit sounds the same
@@ -85,14 +85,14 @@ def test_digits_are_joined_with_short_pauses():
     assert join_digits([np.zeros(16000, np.float32)]).any() == False  # noqa: E712 - silence stays silence
 
 
-def test_studio_lists_generators_and_vocoders_apart(tiny_checkpoints):
-    studio = Studio(tiny_checkpoints)
+def test_studio_lists_generators_and_vocoders_apart(tiny_audio_checkpoints):
+    studio = Studio(tiny_audio_checkpoints)
     assert studio.audio_models() == ["specgan"] and studio.vocoders() == ["griffin-lim", "wavenet"]
     out = studio.generate_audio("specgan", " 1 2 ", seed=5, vocoder="wavenet")
     assert out.digits == "12" and out.meta["vocoder_sha256"]
 
 
-def test_specgan_ships_its_best_snapshot(digits_corpus, tiny_checkpoints, tmp_path):
+def test_specgan_ships_its_best_snapshot(digits_corpus, tiny_audio_checkpoints, tmp_path):
     """The EMA generator with the lowest FD at an epoch end is what gets exported, and the
     card's training note says which epoch that was."""
     import pandas as pd
@@ -100,7 +100,7 @@ def test_specgan_ships_its_best_snapshot(digits_corpus, tiny_checkpoints, tmp_pa
     run_dir, out = tmp_path / "run", tmp_path / "checkpoints" / "audio" / "specgan"
     train("audio", "--model", "specgan", "--dry-run", "--epochs", "3", "--max-steps", "30", "--data-dir",
           str(digits_corpus), "--run-dir", str(run_dir), "--out", str(out), "--final-eval-n", "0",
-          "--evaluator", str(tiny_checkpoints / "evaluators" / "digit-classifier"))
+          "--evaluator", str(tiny_audio_checkpoints / "evaluators" / "digit-classifier"))
     log = pd.read_csv(out / "train_log.csv").dropna(subset=["fd_digits_mel"])
     assert len(log) == 3
     best = log.loc[log["fd_digits_mel"].idxmin()]

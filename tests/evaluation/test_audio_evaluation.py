@@ -15,8 +15,8 @@ from aigc_demo.studio import InputError, Studio
 
 
 @pytest.mark.parametrize("vocoder", ["griffin-lim", "wavenet"])
-def test_measuring_audio_now_reproduces_the_shipped_figures(tiny_checkpoints, vocoder):
-    studio = Studio(tiny_checkpoints)
+def test_measuring_audio_now_reproduces_the_shipped_figures(tiny_audio_checkpoints, vocoder):
+    studio = Studio(tiny_audio_checkpoints)
     steps = list(studio.measure_audio("specgan", n=20, seed=0, vocoder=vocoder))
     assert [s["done"] for s in steps[:-1]] == [20] and "result" in steps[-1]
     record = steps[-1]["result"]
@@ -31,10 +31,10 @@ def test_measuring_audio_now_reproduces_the_shipped_figures(tiny_checkpoints, vo
     (dict(n=15), "multiple of 10"), (dict(n=5000), "between 10 and 1000"), (dict(seed=-3), "seed"),
     (dict(vocoder="hifigan"), "Unknown vocoder"), (dict(model="wavenet"), "Unknown audio generator"),
     (dict(model="dcgan"), "Unknown audio generator")])
-def test_measuring_audio_input_is_validated(tiny_checkpoints, kwargs, message):
+def test_measuring_audio_input_is_validated(tiny_audio_checkpoints, kwargs, message):
     args = {"model": "specgan", "n": 20, "seed": 0, **kwargs}
     with pytest.raises(InputError, match=message):
-        list(Studio(tiny_checkpoints).measure_audio(**args))
+        list(Studio(tiny_audio_checkpoints).measure_audio(**args))
 
 
 def wav_bytes(x: np.ndarray, rate: int = 16000, fmt: str = "WAV") -> bytes:
@@ -67,9 +67,9 @@ def real_clips(digits_corpus, tmp_path):
     return paths, digits[:12] if len(digits) >= 12 else None
 
 
-def test_clips_and_zip_are_read_and_scored(tiny_checkpoints, real_clips, tmp_path):
+def test_clips_and_zip_are_read_and_scored(tiny_audio_checkpoints, real_clips, tmp_path):
     paths, _ = real_clips
-    studio = Studio(tiny_checkpoints)
+    studio = Studio(tiny_audio_checkpoints)
     r = studio.score_clips(paths)
     assert r["n"] == 12 and len(r["predictions"]) == 12 and sum(r["digit_counts"].values()) == 12
     assert r["notices"] == ["1 clip(s) resampled to 16 kHz."]
@@ -86,7 +86,7 @@ def test_clips_and_zip_are_read_and_scored(tiny_checkpoints, real_clips, tmp_pat
     assert r["n"] == 3 and r["metrics"] is None and "at least 10" in r["notices"][-1]
 
 
-def test_a_real_clip_is_heard_as_its_digit(tiny_checkpoints, digits_corpus, tmp_path):
+def test_a_real_clip_is_heard_as_its_digit(tiny_audio_checkpoints, digits_corpus, tmp_path):
     """The upload path prepares a clip exactly as the corpus was prepared: a corpus clip
     uploaded as a WAV gets the same verdict as the clip scored directly."""
     import torch
@@ -94,7 +94,7 @@ def test_a_real_clip_is_heard_as_its_digit(tiny_checkpoints, digits_corpus, tmp_
     audio, _, _ = spoken_digits.load("test", digits_corpus)
     p = tmp_path / "one.wav"
     p.write_bytes(wav_bytes(audio[3]))
-    studio = Studio(tiny_checkpoints)
+    studio = Studio(tiny_audio_checkpoints)
     direct = studio.digit_evaluator().predict(torch.from_numpy(audio[3:4])).argmax(-1).item()
     assert studio.score_clips([str(p)])["predictions"][0]["digit"] == spoken_digits.DIGITS[direct]
 
@@ -126,8 +126,8 @@ def test_bad_clips_are_refused_with_a_message(tmp_path):
         uploads.read_clips([mixed])
 
 
-def test_a_silent_clip_is_scored_with_a_notice(tiny_checkpoints, tmp_path):
+def test_a_silent_clip_is_scored_with_a_notice(tiny_audio_checkpoints, tmp_path):
     p = tmp_path / "quiet.wav"
     p.write_bytes(wav_bytes(np.zeros(8000, dtype=np.float32)))
-    r = Studio(tiny_checkpoints).score_clips([str(p)])
+    r = Studio(tiny_audio_checkpoints).score_clips([str(p)])
     assert r["n"] == 1 and any("silent" in n for n in r["notices"])

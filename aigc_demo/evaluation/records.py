@@ -1,0 +1,278 @@
+"""What metrics.json holds for each modality: one record builder per modality, used by the
+evaluate command (which writes the record) and by live measurement in the app (which shows
+it), so both give the same figures in the same shape for the same n and seed."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .. import checkpoint as ckpt
+
+
+def _versions() -> dict:
+    import torch
+    import torchmetrics
+
+    return {"torch": torch.__version__, "torchmetrics": torchmetrics.__version__}
+
+
+def image_record(pipe, family: str, scores: dict, *, command: str) -> dict:
+    """What metrics.json holds for an image model: the scores and everything needed to read
+    and reproduce them."""
+    from ..metrics.image import DEFINITIONS, check_targets
+
+    return {
+        "headline": {"name": "FID-FMNIST", "value": round(scores["generated"]["fid_fmnist"], 4),
+                     "reference": round(scores["real_reference"]["fid_fmnist"], 4)},
+        **scores,
+        "sampling_controls": pipe.check_params({}),  # the pipeline's defaults, as the app uses them
+        "targets": check_targets(family, scores),
+        "definitions": _definitions(DEFINITIONS, scores.get("draws", {}).get("count", 1)),
+        "checkpoint_sha256": pipe.checkpoint_sha256,
+        "versions": _versions(),
+        "command": command,
+    }
+
+
+DRAWS_DEFINITION = {
+    "draws": "With --draws K: the figures are those of the first draw (seed S); the Fréchet distance and the "
+             "accuracy also carry `<metric>_std`, their standard deviation over K independent sample draws "
+             "(seeds S..S+K-1; the real reference likewise over K draws of its real subsets, so 0 where n is the "
+             "whole shipped reference set).",
+}
+
+
+def _definitions(definitions: dict, draws: int) -> dict:
+    return {**definitions, **(DRAWS_DEFINITION if draws > 1 else {})}
+
+
+def score_draws(score_once, draws: int, seed: int, names: dict) -> dict:
+    """Score `draws` independent sample draws (seeds seed, seed+1, ...): score_once(seed) ->
+    {"n", "seed", "generated", "real_reference"}. The record keeps the first draw's figures
+    (what --seed reproduces) and adds, for the Fréchet distance and the accuracy, their
+    standard deviation over the draws as `<metric>_std` (generated and real reference), with
+    every draw's value under "draws": the error bars of the comparisons."""
+    first = score_once(seed)
+    if draws < 2:
+        return first
+    keys = [k for k in (names["fid"], names["accuracy"]) if k in first["generated"]]
+    values = {side: {k: [first[side][k]] for k in keys if k in first[side]} for side in ("generated", "real_reference")}
+    for s in tqdm(range(seed + 1, seed + draws), desc="draws", leave=False):
+        more = score_once(s)
+        for side, figures in values.items():
+            for k in figures:
+                figures[k].append(more[side][k])
+    for side, figures in values.items():
+        for k, v in figures.items():
+            first[side][f"{k}_std"] = float(np.std(v, ddof=1))
+    first["draws"] = {"count": draws, "seeds": list(range(seed, seed + draws)), **values}
+    return first
+
+
+def _finite(obj):
+    """NaN (a figure that needs more samples than there were) becomes null in JSON."""
+    if isinstance(obj, float):
+        return None if obj != obj else obj
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def text_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int | None = None,
+                sweep: bool = True) -> dict:
+    """What metrics.json holds for a text model: test perplexity, and test-BLEU, Self-BLEU
+    and distinct-n of n freshly sampled texts beside the same figures for held-out real text
+    (the validation split) against the same test split; the sampled figures again along a
+    temperature sweep, and at the temperature where the samples match real text's diversity
+    (sweep=False: pure sampling only, a sixth of the time)."""
+    from ..data import fortunes
+    from ..metrics import text as tm
+    from ..pipelines.text import PURE_SAMPLING
+
+    split = fortunes.splits(corpus_dir, limit)
+    by_language = lambda recs: {lang: [r.text for r in recs if r.language == lang] for lang in tm.LANGUAGE_TOKENIZER}
+    test, valid = by_language(split["test"]), by_language(split["valid"])
+    block = int(entry.training.get("block_size") or pipe.context)
+    test_windows = tm.windows(tm.token_stream(pipe.tokenizer, [r.text for r in split["test"]]), block)
+    perplexity = math.exp(tm.mean_nll(pipe.model, test_windows, device=pipe.device))
+    max_new_tokens = 200
+
+    def by_language_of(texts: list[str]) -> dict[str, list[str]]:
+        out = {lang: [] for lang in tm.LANGUAGE_TOKENIZER}
+        for t in texts:
+            out[fortunes.language_of(t)].append(t)
+        return out
+
+    def figures_at(temperature: float) -> tuple[list[str], dict]:
+        texts = pipe.sample(n, seed=seed, max_new_tokens=max_new_tokens, temperature=temperature)
+        # Self-BLEU needs SELF_BLEU_N texts of each language, and cooler sampling writes fewer
+        # Chinese records: with the sweep, draw on (the same seed's stream) until each has them
+        while (sweep and len(texts) < tm.TOP_UP * n
+               and any(len(v) < tm.SELF_BLEU_N for lang, v in by_language_of(texts).items() if test[lang])):
+            texts += pipe.sample(min(tm.TOP_UP_CHUNK, tm.TOP_UP * n - len(texts)), seed=seed, start=len(texts),
+                                 max_new_tokens=max_new_tokens, temperature=temperature)
+        texts_by_language = by_language_of(texts)
+        figures = tm.corpus_figures({k: v for k, v in texts_by_language.items() if v}, test, seed=seed)
+        figures["counts"] = {lang: len(v) for lang, v in texts_by_language.items()}
+        return texts, figures
+
+    samples, gen = figures_at(PURE_SAMPLING["temperature"])
+    real = tm.corpus_figures(valid, test, seed=seed)
+    curve = []  # the quality-diversity curve; pure sampling's point is the one above
+    for t in tqdm(tm.TEMPERATURES if sweep else (), desc="temperatures", leave=False):
+        figures = gen if t == PURE_SAMPLING["temperature"] else figures_at(t)[1]
+        curve.append({"temperature": t, **figures["macro"], "texts_per_language": figures["counts"]})
+    matched = tm.diversity_matched(curve, real["macro"]["self_bleu_4"])
+    generated = {"test_perplexity": perplexity, **gen["macro"]}
+    record = {
+        "headline": {"name": "test-BLEU-4", "value": round(gen["macro"]["test_bleu_4"], 4),
+                     "reference": round(real["macro"]["test_bleu_4"], 4)},
+        "n": n, "seed": seed,
+        "generated": generated,
+        "real_reference": real["macro"],
+        "per_language": {"generated": gen["per_language"], "real_reference": real["per_language"]},
+        "sampling_controls": {**PURE_SAMPLING, "max_new_tokens": max_new_tokens},
+        "perplexity_windows": {"tokens": block, "count": len(test_windows)},
+        "bleu_signatures": {lang: tm.signature(test[lang], 4, tok) for lang, tok in tm.LANGUAGE_TOKENIZER.items() if test[lang]},
+        "examples": samples[:5],
+        "definitions": tm.DEFINITIONS,
+        "checkpoint_sha256": pipe.checkpoint_sha256,
+        "versions": {**_versions(), "sacrebleu": _version("sacrebleu"), "transformers": _version("transformers")},
+        "command": _command(entry.name, n, seed),
+    }
+    if sweep:
+        record["temperature_sweep"] = curve
+        record["diversity_matched"] = (
+            {"temperature": matched["temperature"],
+             "generated": {k: v for k, v in matched.items() if k not in ("temperature", "texts_per_language")}}
+            if matched else {"temperature": None, "reason": "no temperature of the sweep gave samples as diverse "
+                                                            "as real text (or too few texts per language)"})
+    record["targets"] = tm.check_targets(entry.family, record, _baseline_metrics(entry))
+    return _finite(record)
+
+
+def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, corpus_dir=None, draws: int = 1) -> dict:
+    """What metrics.json holds for an audio model.
+
+    A generator (SpecGAN): n class-balanced clips through each vocoder (Griffin-Lim, and every
+    WaveNet beside it), scored against held-out real clips; Griffin-Lim's figures are the
+    headline. A vocoder (WaveNet): copy synthesis, i.e. n held-out real clips re-synthesised
+    from their own log-mels, which shows what the vocoder alone costs."""
+    if entry.is_vocoder:
+        held_out = _held_out_clips(corpus_dir)
+        scores = score_draws(lambda s: evaluator.score(*_copy_synthesis(pipe, held_out, n, s), seed=s), draws, seed,
+                             evaluator.NAMES)
+        return _finite({
+            "headline": {"name": "digit accuracy (copy synthesis)", "value": round(scores["generated"]["digit_accuracy"], 4),
+                         "reference": round(scores["real_reference"]["digit_accuracy"], 4)},
+            **scores, "task": "copy synthesis of held-out real clips (valid + test voices) from their log-mels",
+            **_audio_common(pipe, _command(entry.name, n, seed, draws), draws)})
+    by_vocoder = {}
+    for name, vocoder in vocoders.items():
+        by_vocoder[name] = score_draws(lambda s: evaluator.score(*_sampled(pipe, vocoder, n, s), seed=s), draws, seed,
+                                       evaluator.NAMES)
+    return audio_generator_record(pipe, by_vocoder, {name: _vocoder_family(name, vocoders) for name in vocoders},
+                                  command=_command(entry.name, n, seed, draws), draws=draws)
+
+
+def audio_generator_record(pipe, by_vocoder: dict[str, dict], vocoder_families: dict[str, str], *, command: str,
+                           draws: int = 1) -> dict:
+    """An audio generator's record from its scores through each vocoder ({name: scores},
+    the headline vocoder first: Griffin-Lim for the evaluate command, the one picked for a
+    live measurement); vocoder_families names each vocoder's family, for its bars."""
+    from ..families.audio import GRIFFIN_LIM
+    from ..metrics import audio as am
+
+    first = next(iter(by_vocoder))
+    head = by_vocoder[first]
+    targets = [t for name, s in by_vocoder.items() for t in am.check_targets(vocoder_families[name], s)]
+    return _finite({
+        "headline": {"name": f"FD-digits ({'Griffin-Lim' if first == GRIFFIN_LIM else first})",
+                     "value": round(head["generated"]["fd_digits"], 4),
+                     "reference": round(head["real_reference"]["fd_digits"], 4)},
+        **head,
+        "vocoders": {name: s["generated"] for name, s in by_vocoder.items()},
+        "sampling_controls": pipe.check_params({}),
+        "targets": targets,
+        **_audio_common(pipe, command, draws),
+    })
+
+
+def _audio_common(pipe, command: str, draws: int) -> dict:
+    from ..metrics import audio as am
+
+    return {"definitions": _definitions(am.DEFINITIONS, draws), "checkpoint_sha256": pipe.checkpoint_sha256,
+            "versions": _versions(), "command": command}
+
+
+def _held_out_clips(corpus_dir=None):
+    """All held-out real clips (valid + test voices) and their digits, as tensors."""
+    import torch
+
+    from ..data import spoken_digits
+
+    clips, digits = [], []
+    for split in ("valid", "test"):
+        a, d, _ = spoken_digits.load(split, corpus_dir)
+        clips.append(a)
+        digits.append(d)
+    return torch.from_numpy(np.concatenate(clips)), torch.from_numpy(np.concatenate(digits))
+
+
+def _copy_synthesis(pipe, held_out, n: int, seed: int):
+    """n digit-balanced held-out clips (a seeded pick) re-synthesised by the vocoder `pipe`
+    from their own log-mels: (clips, digits)."""
+    import torch
+
+    from ..audio import LogMel
+    from ..metrics.image import balanced_labels
+
+    clips, digits = held_out
+    g = torch.Generator().manual_seed(seed)
+    labels = balanced_labels(n)
+    pick = torch.cat([torch.nonzero(digits == d).flatten()[torch.randperm(int((digits == d).sum()), generator=g)]
+                      [: int((labels == d).sum())] for d in range(10)])
+    mels, labels = LogMel()(clips[pick]), digits[pick]
+    return torch.cat([pipe.vocode(mels[i:i + 500], g) for i in range(0, len(mels), 500)]), labels
+
+
+def _command(name: str, n: int, seed: int, draws: int = 1) -> str:
+    return f"python -m aigc_demo.evaluate --model {name} --n {n} --seed {seed}" + (f" --draws {draws}" if draws > 1 else "")
+
+
+def _sampled(pipe, vocoder, n: int, seed: int):
+    import torch
+
+    from ..metrics.audio import BATCH, iter_clips
+
+    batches = list(tqdm(iter_clips(pipe, vocoder, n, seed), desc="clips", total=-(-n // BATCH), leave=False))
+    return torch.cat([b[1] for b in batches]), torch.cat([b[0] for b in batches])
+
+
+def _vocoder_family(name: str, vocoders: dict) -> str:
+    v = vocoders[name]
+    return getattr(v, "family", None) or name
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version
+
+    return version(package)
+
+
+def _baseline_metrics(entry) -> dict | None:
+    """metrics.json of the LSTM beside a GPT (the GPT's bars are relative to it)."""
+    if entry.family != "gpt":
+        return None
+    for folder in sorted(entry.path.parent.iterdir()):
+        try:
+            if ckpt.read_json(folder / ckpt.CONFIG_FILE).get("family") == "lstm":
+                return ckpt.read_json(folder / ckpt.METRICS_FILE) | {"model": folder.name}
+        except (OSError, ValueError):
+            continue
+    return None

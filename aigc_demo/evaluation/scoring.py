@@ -1,0 +1,132 @@
+"""Your own data scored as the models are: images against Fashion-MNIST, clips against the
+spoken digits, texts against the fortunes test split; and the BLEU calculator."""
+
+from __future__ import annotations
+
+from ..controls import InputError, resolve_seed
+from ..registry import ModelUnavailable
+
+MIN_SCORED_IMAGES = 10
+MIN_SCORED_CLIPS = 10
+
+
+def score_images(paths: list, evaluator, seed: int = 0) -> dict:
+    """The classifier's verdict on each image, and (from 10 images on) FID-FMNIST, KID and
+    IS beside real data at the same count."""
+    from ..data.fashion_mnist import CLASSES
+    from ..uploads import read_images, to_fashion_mnist
+
+    named = read_images(paths or [])
+    x, notices = to_fashion_mnist([im for _, im in named])
+    probs = evaluator.predict(x)
+    conf, pred = probs.max(-1)
+    result = {
+        "n": len(named), "notices": notices,
+        "predictions": [{"file": name, "class": CLASSES[int(c)], "confidence": round(float(p), 4)}
+                        for (name, _), c, p in zip(named, pred, conf)],
+        "class_counts": {CLASSES[i]: int((pred == i).sum()) for i in range(len(CLASSES))},
+        "metrics": None,
+    }
+    if len(named) >= MIN_SCORED_IMAGES:
+        result["metrics"] = evaluator.score(x, None, seed=resolve_seed(seed))
+    else:
+        result["notices"].append(f"FID-FMNIST, KID and IS need at least {MIN_SCORED_IMAGES} images; "
+                                 "only the class predictions are shown.")
+    return result
+
+
+def score_clips(paths: list, evaluator, seed: int = 0) -> dict:
+    """The digit classifier's verdict on each clip, and (from 10 clips on) IS-digits,
+    FD-digits and KID-digits beside real held-out clips at the same count. Each clip is
+    prepared as the corpus was: mono, 16 kHz, silence trimmed, peak-normalised, centred in a
+    second."""
+    import numpy as np
+    import torch
+
+    from ..data.spoken_digits import DIGITS, to_clip
+    from ..uploads import read_clips
+
+    named = read_clips(paths or [])
+    notices = []
+    resampled = sum(rate != 16000 for _, (_, rate) in named)
+    if resampled:
+        notices.append(f"{resampled} clip(s) resampled to 16 kHz.")
+    long = sum(len(x) > rate for _, (x, rate) in named)
+    if long:
+        notices.append(f"{long} clip(s) longer than a second after trimming silence: the middle second was scored.")
+    silent = [name for name, (x, _) in named if not np.abs(x).max(initial=0.0) > 0]
+    if silent:
+        notices.append(f"{len(silent)} clip(s) are silent: {', '.join(silent[:5])}{' ...' if len(silent) > 5 else ''}")
+    clips = torch.from_numpy(np.stack([to_clip(x, rate) for _, (x, rate) in named]))
+    conf, pred = evaluator.predict(clips).max(-1)
+    result = {
+        "n": len(named), "notices": notices,
+        "predictions": [{"file": name, "digit": DIGITS[int(c)], "confidence": round(float(p), 4)}
+                        for (name, _), c, p in zip(named, pred, conf)],
+        "digit_counts": {d: int((pred == i).sum()) for i, d in enumerate(DIGITS)},
+        "metrics": None,
+    }
+    if len(named) >= MIN_SCORED_CLIPS:
+        result["metrics"] = evaluator.score(clips, None, seed=resolve_seed(seed))
+    else:
+        result["notices"].append(f"IS-, FD- and KID-digits need at least {MIN_SCORED_CLIPS} clips; "
+                                 "only the digit verdicts are shown.")
+    return result
+
+
+def score_texts(text: str = "", paths: list | None = None, seed: int = 0, *, real_reference: dict | None = None) -> dict:
+    """Texts, one per line (pasted, or in UTF-8 .txt files), scored as the text models are:
+    Texygen test-BLEU-2/3/4 against the test split (with the bootstrap error of BLEU-4),
+    Self-BLEU-4 and distinct-1/2, per language, beside `real_reference` (the shipped text
+    records' held-out real text, {language: figures})."""
+    from ..data import fortunes
+    from ..metrics import text as tm
+    from ..uploads import read_texts
+
+    if text is not None and not isinstance(text, str):
+        raise InputError("The texts must be a string, one text per line.")
+    chunks = [text or ""] + [content for _, content in (read_texts(paths) if paths else [])]
+    lines = [line.strip() for chunk in chunks for line in chunk.splitlines() if line.strip()]
+    if not lines:
+        raise InputError("Paste some texts (one per line) or upload .txt files first.")
+    if len(lines) > tm.MAX_LINES or sum(map(len, lines)) > tm.MAX_CHARS:
+        raise InputError(f"At most {tm.MAX_LINES} lines and {tm.MAX_CHARS:,} characters, please.")
+    seed = resolve_seed(seed)
+    try:
+        split = fortunes.splits()
+    except fortunes.CorpusNotFound as e:
+        raise ModelUnavailable(f"Scoring against the test split needs the corpus: {e}") from None
+    by_language = {}
+    for line in lines:
+        by_language.setdefault(fortunes.language_of(line), []).append(line)
+    test = {lang: [r.text for r in split["test"] if r.language == lang] for lang in by_language}
+    figures = tm.corpus_figures(by_language, test, seed=seed)["per_language"]
+    real = real_reference or {}
+    notices = [f"{lang}: {len(t)} text(s) (fewer than {tm.SELF_BLEU_N}: no Self-BLEU-4)"
+               for lang, t in by_language.items() if len(t) < tm.SELF_BLEU_N]
+    return {"n": len(lines), "seed": seed, "notices": notices, "per_language": figures,
+            "real_reference": {lang: real.get(lang, {}) for lang in figures},
+            "signatures": {lang: tm.signature(test[lang], 4, tm.LANGUAGE_TOKENIZER[lang]) for lang in figures}}
+
+
+def bleu(hypotheses: str, references: str, tokenize: str = "auto") -> dict:
+    """BLEU of newline-separated hypotheses against newline-separated references, one
+    reference per hypothesis line (sacrebleu; see metrics/text.py)."""
+    from ..metrics import text as text_metrics
+
+    if not isinstance(hypotheses, str) or not isinstance(references, str):
+        raise InputError("hypotheses and references must be text, one sentence per line.")
+    if len(hypotheses) + len(references) > text_metrics.MAX_CHARS:
+        raise InputError(f"At most {text_metrics.MAX_CHARS:,} characters in all, please.")
+    hyps = hypotheses.strip("\n").split("\n") if hypotheses.strip() else []
+    refs = references.strip("\n").split("\n") if references.strip() else []
+    if not hyps or not refs:
+        raise InputError("Paste at least one hypothesis and one reference, one sentence per line.")
+    if len(hyps) != len(refs):
+        raise InputError(f"{len(hyps)} hypothesis lines but {len(refs)} reference lines: "
+                         "give exactly one reference line per hypothesis line.")
+    if len(hyps) > text_metrics.MAX_LINES:
+        raise InputError(f"At most {text_metrics.MAX_LINES} lines, please.")
+    if tokenize not in text_metrics.TOKENIZERS:
+        raise InputError(f"tokenize must be one of {', '.join(text_metrics.TOKENIZERS)}, not {tokenize!r}.")
+    return text_metrics.bleu(hyps, refs, tokenize)

@@ -1,0 +1,73 @@
+"""Files the app hands to the browser: ZIPs of images, WAVs, CSV tables. Written under
+OUTPUT_DIR only (pruned of files older than an hour), each with the parameters that made it."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+OUTPUT_DIR = Path(tempfile.gettempdir()) / "aigc_studio_outputs"
+OUTPUT_MAX_AGE_S = 3600  # files older than this are deleted when new ones are written
+
+
+def new_output_file(prefix: str, suffix: str) -> Path:
+    """A fresh, unique file in OUTPUT_DIR (which a long-running Space keeps pruned)."""
+    OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
+    now = time.time()
+    for old in OUTPUT_DIR.iterdir():
+        try:
+            if now - old.stat().st_mtime > OUTPUT_MAX_AGE_S:
+                old.unlink()
+        except OSError:
+            pass  # another request removed it first
+    fd, path = tempfile.mkstemp(dir=OUTPUT_DIR, prefix=prefix, suffix=suffix)
+    os.close(fd)
+    return Path(path)
+
+
+def save_zip(output, scale: int = 1) -> Path:
+    """A ZIP of an ImageOutput's PNGs, each carrying the generation parameters in its
+    metadata, plus metadata.json."""
+    from PIL import PngImagePlugin
+
+    meta = output.meta
+    path = new_output_file(f"{meta['model']}_seed{meta['seed']}_", ".zip")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i, (image, label) in enumerate(zip(output.images, output.labels)):
+            info = PngImagePlugin.PngInfo()
+            info.add_text("parameters", json.dumps({**meta, "index": i, "class": label}))
+            if scale > 1:
+                image = image.resize((image.width * scale, image.height * scale), 0)
+            buf = io.BytesIO()
+            image.save(buf, format="PNG", pnginfo=info)
+            safe_label = "".join(c if c.isalnum() else "-" for c in label)
+            zf.writestr(f"{i:03d}_{safe_label}.png", buf.getvalue())
+        zf.writestr("metadata.json", json.dumps(meta, indent=2))
+    return path
+
+
+def save_wav(output) -> Path:
+    """A 16-bit WAV of an AudioOutput, its parameters (the metadata) in the file's comment
+    field, readable with any tag reader or soundfile."""
+    import soundfile as sf
+
+    meta = output.meta
+    what = output.digits if output.digits.isdigit() else "speech"  # hub TTS: free text never names a file
+    path = new_output_file(f"{meta['model'].replace('/', '--')}_{what}_seed{meta['seed']}_", ".wav")
+    with sf.SoundFile(path, "w", samplerate=output.sample_rate, channels=1, subtype="PCM_16", format="WAV") as f:
+        f.comment = json.dumps(meta, sort_keys=True)
+        f.software = f"AIGC Studio {meta.get('studio_version', '')}"
+        f.write(output.audio)
+    return path
+
+
+def save_csv(table, prefix: str = "aigc_metrics_") -> Path:
+    """A pandas table as a CSV file."""
+    path = new_output_file(prefix, ".csv")
+    table.to_csv(path, index=False)
+    return path

@@ -1,0 +1,42 @@
+"""The audio families (spoken digits: a spectrogram GAN, and a neural vocoder that voices
+it) and the inputs of a spoken-digit request. The pipelines are in pipelines/audio.py."""
+
+from ..controls import Control, InputError
+from . import VOCODER, Family
+
+GRIFFIN_LIM = "griffin-lim"  # the classic vocoder, always there: no network, no checkpoint
+MAX_DIGITS = 16
+EXAMPLE_TTS_ID = "facebook/mms-tts-eng"  # a hub text-to-speech model for free text (not ours)
+
+SPECGAN = Family("specgan", "audio", "aigc_demo.pipelines.audio:SpecGANPipeline",
+                 controls=(Control("variety", 1.0, 0.0, 2.0, 0.05, "Voice variety",
+                                   "Scales the GAN's latent: 0 is the average voice, 1 as trained, above 1 unusual "
+                                   "voices."),),
+                 summary="a class-conditional spectrogram GAN (SpecGAN)")
+WAVENET = Family("wavenet", "audio", "aigc_demo.pipelines.audio:WaveNetVocoder", role=VOCODER,
+                 summary="a WaveNet vocoder (mel-conditioned, mu-law)")
+FAMILIES = (SPECGAN, WAVENET)
+
+
+MAX_TTS_CHARS = 300
+
+
+def check_tts_text(text) -> str:
+    """Free text for a hub text-to-speech model, checked before any model is fetched."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("The text is empty: type something for the model to say.")
+    if len(text) > MAX_TTS_CHARS:
+        raise InputError(f"At most {MAX_TTS_CHARS} characters, please; this text has {len(text)}.")
+    return text
+
+
+def check_digits(text) -> str:
+    """The digits of a request ("2026", "20 26"), or an InputError saying what is wrong."""
+    if not isinstance(text, str) or not text.strip():
+        raise InputError("The text is empty: type the digits to speak, e.g. 2026.")
+    digits = "".join(text.split())
+    if not digits.isascii() or not digits.isdigit():
+        raise InputError(f"Only the digits 0-9 can be spoken, not {text!r}.")
+    if len(digits) > MAX_DIGITS:
+        raise InputError(f"At most {MAX_DIGITS} digits can be spoken at once; this text has {len(digits)}.")
+    return digits

@@ -1,0 +1,34 @@
+"""The image families (class-conditional Fashion-MNIST generators) and the inputs every image
+pipeline shares. The pipelines themselves are in pipelines/image.py."""
+
+from ..controls import Control
+from ..data.fashion_mnist import CLASSES
+from . import Family
+
+ALL_CLASSES = "all classes"  # the mixed grid: images cycle through the ten classes
+MAX_IMAGES = 64
+
+# What every image request carries beside the family's own controls. A label may also be
+# given as an index 0-9 or in any case (pipelines/image.parse_label).
+LABEL = Control("label", ALL_CLASSES, choices=(ALL_CLASSES, *CLASSES), label="Class",
+                help=f"a class name or 0-9, or '{ALL_CLASSES}' (the images cycle through the ten classes)")
+N = Control("n", 16, 1, MAX_IMAGES, 1, "Number of images")
+INTERPOLATION_STEPS = Control("steps", 10, 2, 16, 1, "Steps", "images along the path between the two seeds")
+
+DCGAN = Family(
+    "dcgan", "image", "aigc_demo.pipelines.image:DCGANPipeline",
+    controls=(Control("truncation", 0.0, 0.0, 4.0, 0.05, "Truncation ψ (0 = off)",
+                      "0: plain N(0, I) latents; ψ > 0 redraws every |z| > ψ"),),
+    abilities=frozenset({"interpolate"}), summary="a class-conditional DCGAN")
+VAE = Family(
+    "vae", "image", "aigc_demo.pipelines.image:VAEPipeline",
+    controls=(Control("temperature", 1.0, 0.0, 3.0, 0.05, "Temperature", "the spread of z: 0 gives each class's mean image"),),
+    abilities=frozenset({"interpolate", "reconstruct"}), summary="a conditional VAE")
+DIFFUSION = Family(
+    "diffusion", "image", "aigc_demo.pipelines.image:DiffusionPipeline",
+    controls=(Control("steps", 25, 1, 1000, 1, "Sampling steps"),
+              Control("guidance", 2.0, 0.0, 10.0, 0.1, "Guidance scale (1 = none)",
+                      "classifier-free guidance: 0 unconditional, 1 plain conditional"),
+              Control("sampler", "ddim", choices=("ddim", "ancestral"), label="Sampler")),
+    summary="a conditional diffusion model (DDPM training, DDIM or ancestral sampling)")
+FAMILIES = (DCGAN, VAE, DIFFUSION)

@@ -1,0 +1,37 @@
+"""The text families (causal language models; hub models use the same pipeline) and their
+decoding controls. The pipeline is in pipelines/text.py."""
+
+from ..controls import Control, InputError
+from . import Family
+
+MAX_PROMPT_CHARS = 4000
+EXAMPLE_HUB_ID = "distilbert/distilgpt2"
+
+DECODING = (
+    Control("max_new_tokens", 64, 1, 512, 1, "Max new tokens"),
+    Control("temperature", 0.8, 0.0, 5.0, 0.05, "Temperature (0 = greedy)"),
+    Control("top_k", 50, 0, 1000, 1, "Top-k (0 = off)"),
+    Control("top_p", 0.95, 0.0, 1.0, 0.01, "Top-p", "above 0; 1 keeps every token"),
+    Control("num_beams", 1, 1, 8, 1, "Beams (>1: beam search)"),
+    Control("repetition_penalty", 1.1, 1.0, 3.0, 0.05, "Repetition penalty"),
+)
+# Named settings for the UI; every value is also an ordinary API parameter.
+PRESETS = {
+    "precise": dict(temperature=0.0, top_k=0, top_p=1.0, num_beams=4, repetition_penalty=1.2),
+    "balanced": dict(temperature=0.8, top_k=50, top_p=0.95, num_beams=1, repetition_penalty=1.1),
+    "creative": dict(temperature=1.1, top_k=0, top_p=0.98, num_beams=1, repetition_penalty=1.0),
+}
+
+GPT = Family("gpt", "text", "aigc_demo.pipelines.text:TextPipeline", controls=DECODING,
+             summary="a GPT-2-architecture transformer (transformers' GPT2LMHeadModel)")
+LSTM = Family("lstm", "text", "aigc_demo.pipelines.text:TextPipeline", controls=DECODING,
+              summary="an LSTM language model (the baseline)")
+FAMILIES = (GPT, LSTM)
+
+
+def check_prompt(prompt) -> str:
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InputError("The prompt is empty: type a few words for the model to continue.")
+    if len(prompt) > MAX_PROMPT_CHARS:
+        raise InputError(f"The prompt is {len(prompt):,} characters; at most {MAX_PROMPT_CHARS:,}, please.")
+    return prompt
