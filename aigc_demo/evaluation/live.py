@@ -103,7 +103,7 @@ def measure_image(pipe, entry, evaluator, n=None, seed=0):
     """n fresh class-balanced samples scored in the classifier's features beside real data."""
     import torch
 
-    from ..metrics.image import iter_samples
+    from ..metrics.features import iter_samples
     from .records import image_record
 
     n, seed = check_n("image", n), resolve_seed(seed)

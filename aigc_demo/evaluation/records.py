@@ -230,7 +230,7 @@ def _copy_synthesis(pipe, held_out, n: int, seed: int):
     import torch
 
     from ..audio import LogMel
-    from ..metrics.image import balanced_labels
+    from ..metrics.features import balanced_labels
 
     clips, digits = held_out
     g = torch.Generator().manual_seed(seed)

@@ -18,21 +18,8 @@ def score_images(paths: list, evaluator, seed: int = 0) -> dict:
 
     named = read_images(paths or [])
     x, notices = to_fashion_mnist([im for _, im in named])
-    probs = evaluator.predict(x)
-    conf, pred = probs.max(-1)
-    result = {
-        "n": len(named), "notices": notices,
-        "predictions": [{"file": name, "class": CLASSES[int(c)], "confidence": round(float(p), 4)}
-                        for (name, _), c, p in zip(named, pred, conf)],
-        "class_counts": {CLASSES[i]: int((pred == i).sum()) for i in range(len(CLASSES))},
-        "metrics": None,
-    }
-    if len(named) >= MIN_SCORED_IMAGES:
-        result["metrics"] = evaluator.score(x, None, seed=resolve_seed(seed))
-    else:
-        result["notices"].append(f"FID-FMNIST, KID and IS need at least {MIN_SCORED_IMAGES} images; "
-                                 "only the class predictions are shown.")
-    return result
+    return _verdicts(named, x, evaluator, seed, notices, kind="class", names=CLASSES, minimum=MIN_SCORED_IMAGES,
+                     metrics_named="FID-FMNIST, KID and IS", noun="images")
 
 
 def score_clips(paths: list, evaluator, seed: int = 0) -> dict:
@@ -58,19 +45,27 @@ def score_clips(paths: list, evaluator, seed: int = 0) -> dict:
     if silent:
         notices.append(f"{len(silent)} clip(s) are silent: {', '.join(silent[:5])}{' ...' if len(silent) > 5 else ''}")
     clips = torch.from_numpy(np.stack([to_clip(x, rate) for _, (x, rate) in named]))
-    conf, pred = evaluator.predict(clips).max(-1)
+    return _verdicts(named, clips, evaluator, seed, notices, kind="digit", names=DIGITS, minimum=MIN_SCORED_CLIPS,
+                     metrics_named="IS-, FD- and KID-digits", noun="clips")
+
+
+def _verdicts(named: list, x, evaluator, seed, notices: list[str], *, kind: str, names, minimum: int,
+              metrics_named: str, noun: str) -> dict:
+    """The classifier's verdict on each of the `named` items (prepared as `x`), the count of
+    each verdict, and from `minimum` items on the distances to real data at the same count."""
+    conf, pred = evaluator.predict(x).max(-1)
     result = {
         "n": len(named), "notices": notices,
-        "predictions": [{"file": name, "digit": DIGITS[int(c)], "confidence": round(float(p), 4)}
+        "predictions": [{"file": name, kind: names[int(c)], "confidence": round(float(p), 4)}
                         for (name, _), c, p in zip(named, pred, conf)],
-        "digit_counts": {d: int((pred == i).sum()) for i, d in enumerate(DIGITS)},
+        f"{kind}_counts": {label: int((pred == i).sum()) for i, label in enumerate(names)},
         "metrics": None,
     }
-    if len(named) >= MIN_SCORED_CLIPS:
-        result["metrics"] = evaluator.score(clips, None, seed=resolve_seed(seed))
+    if len(named) >= minimum:
+        result["metrics"] = evaluator.score(x, None, seed=resolve_seed(seed))
     else:
-        result["notices"].append(f"IS-, FD- and KID-digits need at least {MIN_SCORED_CLIPS} clips; "
-                                 "only the digit verdicts are shown.")
+        result["notices"].append(f"{metrics_named} need at least {minimum} {noun}; "
+                                 f"only the {kind} {'predictions' if kind == 'class' else 'verdicts'} are shown.")
     return result
 
 

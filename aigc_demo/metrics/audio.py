@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 
 from .. import checkpoint as ckpt
-from ..models.fmnist_classifier import ClassifierConfig, FMNISTClassifier
-from .image import REFERENCE_FILE, FeatureEvaluator
+from ..models.cnn_classifier import ClassifierConfig, CNNClassifier
+from .features import REFERENCE_FILE, FeatureEvaluator
 
 DEFINITIONS = {
     "fd_digits": "Fréchet distance of spoken-digit-classifier penultimate features (128-d) of log-mel spectrograms, "
@@ -42,7 +42,7 @@ TARGETS = {
 
 def check_targets(vocoder: str, scores: dict) -> list[dict]:
     """The bars for clips made through this vocoder family, measured value and verdict."""
-    from .image import check_targets as check
+    from .features import check_targets as check
 
     return [{**t, "vocoder": vocoder} for t in check(vocoder, scores, TARGETS)]
 
@@ -56,7 +56,7 @@ BATCH = 100
 def iter_clips(pipe, vocoder, n: int, seed: int):
     """(digits, clips) batch by batch: n digit-balanced clips from an audio generator
     through `vocoder` (None: Griffin-Lim), from one seeded torch.Generator."""
-    from .image import iter_samples
+    from .features import iter_samples
 
     return iter_samples(lambda labels, g: pipe.sample(labels, g, vocoder=vocoder), n, seed, batch_size=BATCH)
 
@@ -65,7 +65,7 @@ class DigitEvaluator(FeatureEvaluator):
     NAMES = {"fid": "fd_digits", "kid": "kid_digits", "is": "is_digits", "accuracy": "digit_accuracy"}
     REAL_KEY, TRAIN_KEY = "held_out_features", "train_features"
 
-    def __init__(self, classifier: FMNISTClassifier, reference: dict[str, torch.Tensor] | None = None):
+    def __init__(self, classifier: CNNClassifier, reference: dict[str, torch.Tensor] | None = None):
         from ..audio import LogMel
 
         super().__init__(classifier, reference)
@@ -77,7 +77,7 @@ class DigitEvaluator(FeatureEvaluator):
         if not ckpt.weight_files(folder):
             raise FileNotFoundError(f"The digit classifier is missing at {folder}; train it with "
                                     "`python -m aigc_demo.train audio --model classifier`.")
-        model = FMNISTClassifier(ClassifierConfig(**ckpt.read_json(folder / ckpt.CONFIG_FILE)["model"]))
+        model = CNNClassifier(ClassifierConfig(**ckpt.read_json(folder / ckpt.CONFIG_FILE)["model"]))
         model.load_state_dict(ckpt.load_model_weights(folder))
         ref_path = folder / REFERENCE_FILE
         reference = ({k: (v.float() if v.is_floating_point() else v) for k, v in ckpt.load_weights(ref_path).items()}

@@ -1,6 +1,6 @@
 """The spoken-digit classifier: the measuring instrument of the audio models (like the
 Fashion-MNIST classifier for images). It reads the shared 64x64 log-mel (aigc_demo/audio.py)
-with the project's small CNN (three blocks; models/fmnist_classifier.py), and is trained to
+with the project's small CNN (three blocks; models/cnn_classifier.py), and is trained to
 be robust to vocoder artefacts: half of its training clips are first passed through the
 Griffin-Lim round trip (mel -> waveform -> mel), and all get SpecAugment masks, small time
 shifts and gain changes. Otherwise a generated digit could be judged on how its vocoder
@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import torch
 
-from .fmnist_classifier import ClassifierConfig, FMNISTClassifier
+from .cnn_classifier import ClassifierConfig, CNNClassifier
 
 
 def digit_config(width: int = 32) -> ClassifierConfig:
     return ClassifierConfig(width=width, feature_dim=128, n_classes=10, dropout=0.3, image_size=64, blocks=3)
 
 
-def build(width: int = 32) -> FMNISTClassifier:
-    return FMNISTClassifier(digit_config(width))
+def build(width: int = 32) -> CNNClassifier:
+    return CNNClassifier(digit_config(width))
 
 
 def augment(mel: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -85,14 +85,14 @@ def epoch_grid(sample_fn, path: Path) -> None:
 
 
 def train_classifier(args) -> None:
-    from ..models.fmnist_classifier import ClassifierConfig, FMNISTClassifier, augment
+    from ..models.cnn_classifier import ClassifierConfig, CNNClassifier, augment
 
     run = Run(args, ["loss", "train_accuracy", "test_accuracy", "lr"])
     acc = run.accelerator
     x, y = load_data(args)
     x_test, y_test = fashion_mnist.as_tensors("test", args.data_dir)
     config = ClassifierConfig(width=args.width)
-    model = FMNISTClassifier(config)
+    model = CNNClassifier(config)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     total_steps = args.epochs * (len(x) // args.batch_size)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(total_steps, 1))

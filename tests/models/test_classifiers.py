@@ -1,14 +1,14 @@
-"""models/fmnist_classifier.py and digit_classifier.py: logits and the metric features."""
+"""models/cnn_classifier.py and digit_classifier.py: logits and the metric features."""
 
 import torch
 
 from aigc_demo.models import digit_classifier
-from aigc_demo.models.fmnist_classifier import ClassifierConfig, FMNISTClassifier
+from aigc_demo.models.cnn_classifier import ClassifierConfig, CNNClassifier
 
 
 def test_the_image_classifier_gives_logits_and_features():
     torch.manual_seed(0)
-    net = FMNISTClassifier(ClassifierConfig(width=4, feature_dim=16)).eval()
+    net = CNNClassifier(ClassifierConfig(width=4, feature_dim=16)).eval()
     x = torch.rand(3, 1, 28, 28)
     assert net(x).shape == (3, 10) and net.features(x).shape == (3, 16)
     assert torch.equal(net(x), net(x))  # eval mode: no dropout

@@ -1,5 +1,6 @@
-"""A small Fashion-MNIST classifier: the feature extractor of every image metric here.
+"""The project's small CNN classifier: the feature extractor of every image and audio metric.
 
+On 28x28 Fashion-MNIST (two blocks) it is the image metrics' classifier:
 InceptionV3 (what standard FID uses) needs weights downloaded from the network and sees
 28x28 grayscale clothes as 299x299 RGB photos. A classifier trained on Fashion-MNIST itself
 is the usual stand-in for small datasets; its metrics are named FID-FMNIST, KID-FMNIST and
@@ -28,7 +29,7 @@ class ClassifierConfig:
     blocks: int = 2  # conv blocks, each halving the side and doubling the channels
 
 
-class FMNISTClassifier(nn.Module):
+class CNNClassifier(nn.Module):
     def __init__(self, config: ClassifierConfig):
         super().__init__()
         self.config = config
