@@ -11,7 +11,7 @@ import gradio as gr
 from .. import exports, plots
 from ..controls import MAX_SEED
 from ..families.audio import EXAMPLE_TTS_ID, GRIFFIN_LIM, MAX_DIGITS
-from .common import bind, control_parameters, disabled_note, not_trained, seed_row, widget
+from .common import bind, disabled_note, not_trained, seed_row, widget
 
 
 def _info(out) -> str:
@@ -49,7 +49,7 @@ def build(studio) -> gr.Dropdown | None:
     models = studio.audio_models()
     vocoders = studio.vocoders()
     controls = studio.controls("audio")  # every declared audio generator family's controls
-    generate = bind(generate_audio, studio, parameters=control_parameters(controls),
+    generate = bind(generate_audio, studio, controls=controls,
                     defaults={"model": models[0]} if models else None)
     hub = bind(speak_text_hub, studio)
 
@@ -65,8 +65,9 @@ def build(studio) -> gr.Dropdown | None:
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             model = gr.Dropdown(models, value=models[0], label="Model", allow_custom_value=True)
-            vocoder = gr.Radio(vocoders, value=GRIFFIN_LIM, label="Vocoder",
-                               info="Griffin-Lim: phase by iteration, instant. WaveNet: a neural vocoder, sample by sample.")
+            vocoder = gr.Radio(vocoders, value=GRIFFIN_LIM, label="Vocoder", info="; ".join(
+                [f"{GRIFFIN_LIM}: phase by iteration, instant"]
+                + [f"{v}: {studio.entry('audio', v).spec.summary}" for v in vocoders if v != GRIFFIN_LIM]))
             text = gr.Textbox(value="2026", label=f"Digits to speak (at most {MAX_DIGITS})", max_length=64,
                               elem_id="audio-text")
             seed = seed_row()

@@ -52,11 +52,18 @@ def user_errors(fn):
     return wrapper
 
 
-def bind(handler, studio, *, parameters: list[inspect.Parameter] | None = None, defaults: dict | None = None):
+def bind(handler, studio, *, parameters: list[inspect.Parameter] | None = None, defaults: dict | None = None,
+         controls: list[Control] | None = None):
     """An event function for Gradio from a module-level handler `handler(studio, ...)`: the
     studio bound, the other parameters named as the API names them (or `parameters` in place
     of its **keywords, for a handler whose parameters come from declared controls; `defaults`
-    replaces some defaults, e.g. the first model found), errors made user messages."""
+    replaces some defaults, e.g. the first model found), errors made user messages. With
+    `controls`, their parameters come first among `parameters` and the API's docstring
+    describes each (range, default, help) from the same declaration."""
+    doc = handler.__doc__
+    if controls is not None:
+        parameters = control_parameters(controls) + list(parameters or [])
+        doc = (doc or "").rstrip() + "\n\nControls: " + "; ".join(c.describe() for c in controls) + "."
     sig = inspect.signature(handler)
     own = list(sig.parameters.values())[1:]
     if parameters is not None:
@@ -77,7 +84,7 @@ def bind(handler, studio, *, parameters: list[inspect.Parameter] | None = None, 
         def fn(*args, **kwargs):
             return handler(studio, **arguments(args, kwargs))
     fn.__signature__ = public
-    fn.__name__, fn.__qualname__, fn.__doc__ = handler.__name__, handler.__qualname__, handler.__doc__
+    fn.__name__, fn.__qualname__, fn.__doc__ = handler.__name__, handler.__qualname__, doc
     fn.__annotations__ = {k: v for k, v in inspect.get_annotations(handler, eval_str=True).items() if k != "studio"}
     for p in parameters or ():
         fn.__annotations__[p.name] = p.annotation

@@ -140,13 +140,13 @@ def _measure_sections(studio) -> None:
         _measure_section(
             studio, "### Measure an image model now\nFresh class-balanced samples, scored in the Fashion-MNIST "
             "classifier's features beside real data at the same sample count. 10,000 samples reproduce the shipped "
-            "figures (same seed) but take minutes on a CPU for the diffusion model; Stop ends a run.",
+            "figures (same seed) but take minutes on a CPU for the slower models; Stop ends a run.",
             studio.models("image"), measure_image, modality="image")
     if studio.audio_models():
         _measure_section(
             studio, "### Measure an audio model now\nFresh digit-balanced clips through the vocoder you pick, scored "
             "in the spoken-digit classifier's features beside held-out real clips at the same count. 1,000 clips "
-            "reproduce the shipped figures (same seed); the WaveNet vocoder takes about 20 s per 100 clips.",
+            "reproduce the shipped figures (same seed); a neural vocoder takes about 20 s per 100 clips here.",
             studio.audio_models(), measure_audio, modality="audio", vocoders=studio.vocoders())
     if studio.models("text"):
         _measure_section(

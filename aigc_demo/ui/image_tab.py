@@ -14,7 +14,7 @@ import gradio as gr
 from .. import exports, plots
 from ..controls import MAX_SEED
 from ..families.image import ALL_CLASSES, INTERPOLATION_STEPS, LABEL, N
-from .common import bind, control_parameters, disabled_note, not_trained, seed_row, widget
+from .common import bind, disabled_note, not_trained, seed_row, widget
 
 DISPLAY_SCALE = 8  # 28 px -> 224 px, nearest neighbour: crisp pixels, no blur
 CLASSES = [c for c in LABEL.choices if c != ALL_CLASSES]
@@ -89,7 +89,7 @@ def show_controls(studio, model: str, names: list[str]):
 def build(studio) -> gr.Dropdown | None:
     names = studio.models("image")
     controls = studio.controls("image")  # every declared image family's controls, each once
-    generate = bind(generate_image, studio, parameters=control_parameters(controls),
+    generate = bind(generate_image, studio, controls=controls,
                     defaults={"model": names[0]} if names else None)
     notice = not_trained("image", studio)
     if notice:
@@ -153,7 +153,7 @@ def build(studio) -> gr.Dropdown | None:
     model.change(lambda m: show_controls(studio, m, list(widgets)), model, list(widgets.values()), api_visibility="private")
     go.click(generate, [model, label, n, seed, *widgets.values()], [gallery, info, meta, zip_file],
              api_name="generate_image", concurrency_limit=2)
-    interp_go.click(bind(interpolate_image, studio, parameters=control_parameters(walk_controls)),
+    interp_go.click(bind(interpolate_image, studio, controls=walk_controls),
                     [model, interp_label, seed_a, seed_b, interp_steps, *(widgets[c.name] for c in walk_controls)],
                     [path, interp_info], api_name="interpolate_image", concurrency_limit=2)
     rec_go.click(bind(reconstruct_image, studio), [rec_model, rec_image, rec_label], [rec_gallery, rec_info],

@@ -69,8 +69,7 @@ def _with_decoding(handler, studio):
 
 def build(studio) -> gr.Dropdown | None:
     names = studio.models("text")
-    api_generate = bind(generate_text, studio, parameters=[
-        *control_parameters(list(DECODING)),
+    api_generate = bind(generate_text, studio, controls=list(DECODING), parameters=[
         inspect.Parameter("seed", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=-1, annotation=int)],
         defaults={"model": names[0]} if names else None)
     notice = not_trained("text", studio)
