@@ -108,7 +108,7 @@ def write_card(folder: str | Path) -> str:
             for k, v in metrics["real_reference_at_n"].items():
                 lines.append(f"- {k}: {_fmt(v)}")
     else:
-        lines.append("Not measured yet: run `python -m aigc_demo.evaluate --model " + folder.name + "`.")
+        lines.append("Not measured yet: run `python -m aigc_demo.evaluate --model " + folder.name + " --write`.")
     if (folder / ckpt.TRAIN_LOG_FILE).is_file():
         with open(folder / ckpt.TRAIN_LOG_FILE, newline="") as f:
             n_rows = sum(1 for _ in csv.DictReader(f))

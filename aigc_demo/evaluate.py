@@ -1,7 +1,12 @@
-"""Measure models and write their metrics.json (and refresh their model cards).
+"""Measure models: print their figures, and write them into their checkpoint only when asked.
 
-    python -m aigc_demo.evaluate --model NAME [--n N] [--seed 0]
-    python -m aigc_demo.evaluate --all
+    python -m aigc_demo.evaluate --model NAME [--n N] [--seed 0]   # prints; changes nothing
+    python -m aigc_demo.evaluate --model NAME --out results.json    # and writes the records there
+    python -m aigc_demo.evaluate --all --write                      # into each metrics.json + card
+
+--write never replaces a record measured on more samples or more draws, or with another
+seed, unless --force is given too; it says what it would replace and by what. The record it
+replaces is kept beside it as metrics.previous.json.
 
 Samples are generated fresh from one seeded generator (images: class-balanced) and scored
 against the real-data reference at the same sample count (see aigc_demo/metrics/).
@@ -21,11 +26,56 @@ from . import paths
 from .paths import CHECKPOINTS_DIR, tree_of
 
 
+class RecordKept(Exception):
+    """A shipped record was not replaced by a weaker measurement; the message says why."""
+
+
+PREVIOUS_METRICS_FILE = "metrics.previous.json"
+
+
+def weaker_than(old: dict, new: dict) -> list[str]:
+    """Why the record `new` must not silently replace `old`: fewer samples, fewer draws, or
+    another seed (so not the same measurement repeated). Empty when it may."""
+    reasons = []
+    draws = lambda r: (r.get("draws") or {}).get("count", 1)
+    if isinstance(old.get("n"), int) and isinstance(new.get("n"), int) and new["n"] < old["n"]:
+        reasons.append(f"it was measured on {old['n']:,} samples, this on {new['n']:,}")
+    if draws(new) < draws(old):
+        reasons.append(f"it was measured over {draws(old)} draws, this over {draws(new)}")
+    if "seed" in old and new.get("seed") != old.get("seed"):
+        reasons.append(f"it was measured with seed {old['seed']}, this with seed {new.get('seed')}")
+    return reasons
+
+
+def write_record(folder: str | Path, record: dict, *, force: bool = False) -> None:
+    """Write `record` as the folder's metrics.json (atomically) and refresh its card. The
+    record it replaces is kept as metrics.previous.json; one measured on more samples or more
+    draws, or with another seed, is replaced only with force=True (else RecordKept)."""
+    from .cards import write_card
+
+    folder = Path(folder)
+    path = folder / ckpt.METRICS_FILE
+    if path.is_file():
+        old = ckpt.read_json(path)
+        reasons = weaker_than(old, record)
+        if reasons and not force:
+            headline = lambda r: (f"{r['headline']['name']} {_num(r['headline']['value'])}" if r.get("headline")
+                                  else "its figures")
+            raise RecordKept(f"{folder.name}: kept its record ({headline(old)}, n={old.get('n')}); this measurement "
+                             f"({headline(record)}, n={record.get('n')}) would replace it, but "
+                             + "; ".join(reasons) + ". Add --force to replace it anyway (the old record is then "
+                             f"kept as {PREVIOUS_METRICS_FILE}).")
+        ckpt.atomic_write_bytes(folder / PREVIOUS_METRICS_FILE, path.read_bytes())
+    ckpt.write_json(path, record)
+    write_card(folder)
+
+
 def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evaluator_dir: str | Path | None = None,
                     corpus_dir: str | Path | None = None, limit: int | None = None, draws: int = 1,
-                    inception_weights: str | Path | None = None, write: bool = True) -> dict:
-    """Score the model in `folder` and (unless write=False) write metrics.json and README.md
-    beside it. draws > 1: image and audio models are scored on that many independent sample
+                    inception_weights: str | Path | None = None, write: bool = False, force: bool = False) -> dict:
+    """Score the model in `folder` and return its record; with write=True also write it as the
+    folder's metrics.json and card (see write_record: a stronger record is kept unless
+    force=True; training's own export writes its fresh record with force). draws > 1: image and audio models are scored on that many independent sample
     draws, which gives their Fréchet distance and accuracy a spread (see score_draws); text
     figures carry a bootstrap error instead. Image models also get standard FID
     (metrics/inception.py) where the InceptionV3 weights can be had (`inception_weights`: the
@@ -35,7 +85,6 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
     elsewhere: evaluator_dir defaults to <tree>/evaluators/<classifier> beside `folder`;
     corpus_dir (the modality's data: fortunes, the spoken digits, Fashion-MNIST for standard
     FID's real images) to that dataset's own default."""
-    from .cards import write_card
     from .registry import load_pipeline, read_entry
 
     folder = Path(folder)
@@ -84,8 +133,7 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
         metrics["fid_inceptionv3"] = inception.record(first_draw["images"], seed=seed, weights_path=inception_weights,
                                                       data_dir=corpus_dir)
     if write:
-        ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
-        write_card(folder)
+        write_record(folder, metrics, force=force)
     return metrics
 
 
@@ -128,9 +176,10 @@ def check_folder(folder: str | Path, **kwargs) -> list[dict]:
     return compare_with_shipped(shipped, fresh)
 
 
-def evaluate_reference(evaluator_dir: str | Path, *, n: int = 10000, seed: int = 0) -> dict:
-    """Real train vs real test in the classifier's features, written into the classifier's
-    metrics.json: the floor every image model's figures are read against."""
+def evaluate_reference(evaluator_dir: str | Path, *, n: int = 10000, seed: int = 0, write: bool = False) -> dict:
+    """Real train vs real test in the classifier's features (with write=True also written into
+    the classifier's metrics.json, the previous one kept): the floor every image model's
+    figures are read against."""
     from .cards import write_card
     from .metrics.image import FMNISTEvaluator
 
@@ -140,8 +189,11 @@ def evaluate_reference(evaluator_dir: str | Path, *, n: int = 10000, seed: int =
     metrics["real_reference_at_n"] = {"n": n, "seed": seed, **row}
     metrics["reference_command"] = f"python -m aigc_demo.evaluate --reference --n {n} --seed {seed}"
     metrics["versions"] = _versions()
-    ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
-    write_card(folder)
+    if write:
+        if (folder / ckpt.METRICS_FILE).is_file():
+            ckpt.atomic_write_bytes(folder / PREVIOUS_METRICS_FILE, (folder / ckpt.METRICS_FILE).read_bytes())
+        ckpt.write_json(folder / ckpt.METRICS_FILE, metrics)
+        write_card(folder)
     return row
 
 
@@ -167,16 +219,30 @@ def main(argv=None) -> None:
     p.add_argument("--check", action="store_true",
                    help="measure again with each shipped metrics.json's own n, seed and draws, write nothing, and "
                         "compare figure by figure (exit status 1 if any is outside its stated uncertainty)")
+    p.add_argument("--out", metavar="FILE", help="also write the records measured into this JSON file")
+    p.add_argument("--write", action="store_true",
+                   help="write each record into its checkpoint (metrics.json, model card, checkpoints/results.csv); "
+                        "a record measured on more samples or draws, or with another seed, is kept unless --force")
+    p.add_argument("--force", action="store_true", help="with --write: replace even a stronger record (it is kept "
+                                                        "as metrics.previous.json)")
     p.add_argument("--checkpoints", default=str(CHECKPOINTS_DIR))
     args = p.parse_args(argv)
     if args.draws < 1:
         p.error("--draws must be at least 1")
+    if args.force and not args.write:
+        p.error("--force only makes sense with --write")
+    if args.check and (args.write or args.out):
+        p.error("--check writes nothing: leave out --write and --out")
     from .registry import discover
 
     if args.reference:
         row = evaluate_reference(_evaluator_dir("image", args.checkpoints), n=args.n or 10000,
-                                 seed=args.seed)
+                                 seed=args.seed, write=args.write)
         print("real train vs real test: " + ", ".join(f"{k} {v:.4g}" for k, v in row.items()))
+        if args.out:
+            ckpt.write_json(Path(args.out), {"real_reference_at_n": {"n": args.n or 10000, "seed": args.seed, **row}})
+        if not args.write:
+            print("(nothing written into the checkpoint: add --write for that)")
         return
     entries = [e for e in discover(args.checkpoints) if e.modality in DEFAULT_N]
     if args.model:
@@ -188,17 +254,34 @@ def main(argv=None) -> None:
     entries.sort(key=lambda e: e.family not in ("lstm", "wavenet"))
     if args.check:
         sys.exit(0 if check_all(entries, args) else 1)
+    records, kept = {}, []
     for e in tqdm(entries, desc="models", disable=len(entries) < 2):
         m = evaluate_folder(e.path, n=args.n or DEFAULT_N[e.modality], seed=args.seed, corpus_dir=args.corpus_dir,
                             draws=args.draws, inception_weights=args.inception_weights,
                             evaluator_dir=_evaluator_dir(e.modality, args.checkpoints))
+        records[e.name] = m
+        if args.write:
+            try:
+                write_record(e.path, m, force=args.force)
+            except RecordKept as refused:
+                kept.append(str(refused))
         g, r = m["generated"], m["real_reference"]
         print(f"{e.name}: " + ", ".join(f"{k} {_num(v)} (real {_num(r.get(k))})" for k, v in g.items()))
         if "fid_inceptionv3" in m:
             i = m["fid_inceptionv3"]
             print(f"  fid_inceptionv3 {_num(i['value'])} (real {_num(i['real_reference'])})" if i["available"]
                   else f"  fid_inceptionv3 unavailable: {i['reason']}")
+    if args.out:
+        ckpt.write_json(Path(args.out), records)
+        print(f"wrote {args.out}")
+    if not args.write:
+        print("(no checkpoint was changed: add --write to store these records in their checkpoints)")
+        return
     write_results_table(args.checkpoints)
+    for message in kept:
+        print(message, file=sys.stderr)
+    if kept:
+        sys.exit(1)
 
 
 def check_all(entries, args) -> bool:

@@ -71,7 +71,9 @@ class Studio:
 
     def _pipeline(self, modality: str, model) -> object:
         if not isinstance(model, str) or not model.strip():
-            raise InputError(f"model must be the name of a {modality} model: {', '.join(self.models(modality)) or 'none is trained yet'}.")
+            article = "an" if modality[0] in "aeiou" else "a"
+            raise InputError(f"model must be the name of {article} {modality} model: "
+                             f"{', '.join(self.models(modality)) or 'none is trained yet'}.")
         return self.cache.get(modality, model.strip())
 
     # --- images --------------------------------------------------------------------------
@@ -133,7 +135,13 @@ class Studio:
     def compare_text(self, prompt: str, model_a: str, model_b: str, *, seed: int | None = None, **settings) -> list:
         """The same prompt, seed and settings through two models."""
         seed = resolve_seed(seed)
-        return [self.generate_text(prompt, m, seed=seed, **settings) for m in (model_a, model_b)]
+        pipes = []
+        for which, model in (("model_a", model_a), ("model_b", model_b)):
+            try:
+                pipes.append(self.text_pipeline(model))
+            except (InputError, ModelUnavailable) as e:
+                raise type(e)(f"{which}: {e}") from None
+        return [pipe(prompt, seed=seed, **settings) for pipe in pipes]
 
     # --- audio ---------------------------------------------------------------------------
 
@@ -197,7 +205,7 @@ class Studio:
     def measure_audio(self, model: str, n: int | None = None, seed: int = 0, vocoder: str = GRIFFIN_LIM):
         """Measure an audio generator now, through one vocoder (see measure_image)."""
         if model not in self.audio_models():
-            raise InputError(f"Unknown audio generator {model!r}. Available: {', '.join(self.audio_models()) or 'none'}.")
+            raise InputError(f"model {model!r} is not an audio generator. Available: {', '.join(self.audio_models()) or 'none'}.")
         pipe, voc = self._pipeline("audio", model), self._vocoder(vocoder)
         yield from live.measure_audio(pipe, self.entry("audio", model), self.digit_evaluator(), vocoder or GRIFFIN_LIM,
                                       voc, n, seed)

@@ -1,4 +1,5 @@
-"""The evaluate command: metrics.json written, reproduced (--check), with draws and the temperature sweep."""
+"""The evaluate command: prints by default; --write stores a record (never a weaker one over a
+stronger without --force, the old one kept); reproduced (--check), draws, the temperature sweep."""
 
 import pytest
 
@@ -18,7 +19,7 @@ def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_cop
 
     before = ckpt.read_json(checkpoints_copy / "image" / "vae" / "metrics.json")
     (checkpoints_copy / "image" / "vae" / "metrics.json").unlink()
-    main(["--model", "vae", "--n", "20", "--seed", "0", "--checkpoints", str(checkpoints_copy)])
+    main(["--model", "vae", "--n", "20", "--seed", "0", "--write", "--checkpoints", str(checkpoints_copy)])
     after = ckpt.read_json(checkpoints_copy / "image" / "vae" / "metrics.json")
     assert after["generated"] == before["generated"]  # same n and seed, same figures
     # standard FID is never stood in for: at 20 samples it says why it is missing
@@ -38,7 +39,7 @@ def test_evaluate_command_reproduces_an_audio_models_figures_through_each_vocode
 
     folder = checkpoints_copy / "audio" / "specgan"
     before = ckpt.read_json(folder / "metrics.json")
-    main(["--model", "specgan", "--n", "20", "--seed", "0", "--checkpoints", str(checkpoints_copy)])
+    main(["--model", "specgan", "--n", "20", "--seed", "0", "--write", "--checkpoints", str(checkpoints_copy)])
     after = ckpt.read_json(folder / "metrics.json")
     assert after["vocoders"] == before["vocoders"] and set(after["vocoders"]) == {"griffin-lim", "wavenet"}
     assert {(t["vocoder"], t["metric"]) for t in after["targets"]} == {
@@ -54,7 +55,7 @@ def test_evaluate_command_reproduces_a_text_models_figures(checkpoints_copy):
     folder = checkpoints_copy / "text" / "gpt"
     before = ckpt.read_json(folder / "metrics.json")
     (folder / "metrics.json").unlink()
-    main(["--model", "gpt", "--n", "20", "--seed", "0", "--corpus-dir", str(FORTUNES_FIXTURE),
+    main(["--model", "gpt", "--n", "20", "--seed", "0", "--corpus-dir", str(FORTUNES_FIXTURE), "--write",
           "--checkpoints", str(checkpoints_copy)])
     after = ckpt.read_json(folder / "metrics.json")
     assert after["generated"] == before["generated"] and after["real_reference"] == before["real_reference"]
@@ -74,7 +75,7 @@ def test_text_models_are_also_measured_along_a_temperature_sweep(checkpoints_cop
     # Self-BLEU on 3 texts per language, so that 20 samples of a tiny model can be matched
     monkeypatch.setattr(tm, "SELF_BLEU_N", 3)
     folder = checkpoints_copy / "text" / "gpt"
-    main(["--model", "gpt", "--n", "20", "--seed", "0", "--corpus-dir", str(FORTUNES_FIXTURE),
+    main(["--model", "gpt", "--n", "20", "--seed", "0", "--corpus-dir", str(FORTUNES_FIXTURE), "--write",
           "--checkpoints", str(checkpoints_copy)])
     record = ckpt.read_json(folder / "metrics.json")
     sweep = record["temperature_sweep"]
@@ -108,7 +109,7 @@ def test_several_draws_give_the_frechet_distance_an_error_bar(checkpoints_copy):
 
     folder = checkpoints_copy / "image" / "vae"
     one = ckpt.read_json(folder / "metrics.json")  # written at export: n=20, seed 0, one draw
-    main(["--model", "vae", "--n", "20", "--seed", "0", "--draws", "3", "--checkpoints", str(checkpoints_copy)])
+    main(["--model", "vae", "--n", "20", "--seed", "0", "--draws", "3", "--write", "--checkpoints", str(checkpoints_copy)])
     three = ckpt.read_json(folder / "metrics.json")
     assert three["generated"]["fid_fmnist"] == one["generated"]["fid_fmnist"]  # the first draw is --seed's
     assert three["draws"]["seeds"] == [0, 1, 2] and len(set(three["draws"]["generated"]["fid_fmnist"])) == 3
@@ -141,3 +142,65 @@ def test_check_reproduces_the_shipped_figures_and_catches_a_wrong_one(checkpoint
     assert exit_.value.code == 1
     assert "outside: vae generated class_accuracy" in capsys.readouterr().out
     assert json.loads(vae.read_text()) == shipped  # --check writes nothing
+
+
+def _files(folder) -> dict:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_default_run_prints_and_changes_nothing(checkpoints_copy, tmp_path, capsys):
+    import json
+
+    from aigc_demo.evaluate import main
+
+    before = _files(checkpoints_copy)
+    out = tmp_path / "mine.json"
+    main(["--model", "vae", "--n", "10", "--seed", "3", "--out", str(out), "--checkpoints", str(checkpoints_copy)])
+    assert _files(checkpoints_copy) == before  # byte for byte: no metrics.json, card or results.csv touched
+    printed = capsys.readouterr().out
+    assert "vae: fid_fmnist" in printed and "no checkpoint was changed" in printed
+    record = json.loads(out.read_text())["vae"]
+    assert record["n"] == 10 and record["seed"] == 3 and "fid_fmnist" in record["generated"]
+
+
+@pytest.mark.parametrize("weaker, why", [
+    (["--n", "10", "--seed", "0"], "measured on 20 samples, this on 10"),
+    (["--n", "20", "--seed", "4"], "with seed 0, this with seed 4"),
+])
+def test_write_keeps_a_stronger_record_unless_forced(checkpoints_copy, capsys, weaker, why):
+    from aigc_demo import checkpoint as ckpt
+    from aigc_demo.evaluate import PREVIOUS_METRICS_FILE, main
+
+    folder = checkpoints_copy / "image" / "vae"
+    before = _files(checkpoints_copy)
+    args = ["--model", "vae", *weaker, "--write", "--checkpoints", str(checkpoints_copy)]
+    with pytest.raises(SystemExit) as exit_:
+        main(args)
+    assert exit_.value.code == 1
+    message = capsys.readouterr().err
+    assert "kept its record" in message and why in message and "--force" in message
+    changed = {k for k in _files(checkpoints_copy) if _files(checkpoints_copy)[k] != before.get(k)}
+    assert changed <= {"results.csv"}  # the table is rewritten from the records, which stand
+    shipped = (folder / "metrics.json").read_bytes()
+    main([*args, "--force"])
+    assert (folder / PREVIOUS_METRICS_FILE).read_bytes() == shipped  # a mistaken --force can be undone
+    assert ckpt.read_json(folder / "metrics.json")["seed"] == int(weaker[3])
+
+
+def test_fewer_draws_do_not_replace_more(checkpoints_copy, capsys):
+    from aigc_demo.evaluate import main
+
+    args = ["--model", "vae", "--n", "20", "--seed", "0", "--write", "--checkpoints", str(checkpoints_copy)]
+    main([*args, "--draws", "2"])
+    with pytest.raises(SystemExit):
+        main(args)
+    assert "over 2 draws, this over 1" in capsys.readouterr().err
+
+
+def test_force_needs_write_and_check_writes_nothing(checkpoints_copy):
+    from aigc_demo.evaluate import main
+
+    for bad in (["--force"], ["--check", "--write"], ["--check", "--out", "x.json"]):
+        with pytest.raises(SystemExit) as exit_:
+            main(["--model", "vae", *bad, "--checkpoints", str(checkpoints_copy)])
+        assert exit_.value.code == 2  # argparse's usage error, with its message

@@ -47,7 +47,8 @@ def parse_label(label) -> int | None:
                 return i
         if text.isdigit() and int(text) < len(CLASSES):
             return int(text)
-    raise InputError(f"Unknown class {label!r}. Use one of: {', '.join(CLASSES)}, or '{ALL_CLASSES}' (or an index 0-9).")
+    raise InputError(f"Unknown class {label!r} for label. Use one of: {', '.join(CLASSES)}, or '{ALL_CLASSES}' "
+                     "(or an index 0-9).")
 
 
 def labels_for(label: int | None, n: int) -> torch.Tensor:

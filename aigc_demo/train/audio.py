@@ -398,7 +398,8 @@ def export_audio_model(args, run, *, family: str, config_dict: dict, weights: di
     from ..evaluate import evaluate_folder
 
     if args.final_eval_n:
-        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)
+        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator, corpus_dir=args.data_dir,
+                        write=True, force=True)  # a fresh model: its record replaces the old weights' one
     else:
         from ..cards import write_card
 

@@ -148,7 +148,7 @@ def export_classifier(args, run, model, x_train, x_test, y_test, test_acc: float
     })
     from ..evaluate import evaluate_reference
 
-    real = evaluate_reference(out, n=n_ref, seed=args.seed)  # also writes the model card
+    real = evaluate_reference(out, n=n_ref, seed=args.seed, write=True)  # also writes the model card
     print(f"exported {out}: test accuracy {test_acc:.4f}, real FID-FMNIST train-vs-test {real['fid_fmnist']:.3f}")
 
 
@@ -247,7 +247,8 @@ def export_generative(args, run: Run, *, config_dict: dict, family: str, weights
     from ..evaluate import evaluate_folder
 
     if args.final_eval_n:
-        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)
+        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator, corpus_dir=args.data_dir,
+                        write=True, force=True)  # a fresh model: its record replaces the old weights' one
     else:
         from ..cards import write_card
 

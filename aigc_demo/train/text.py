@@ -300,7 +300,8 @@ def export(args, run: Run, tokenizer, stopped_early: bool) -> None:
     from ..evaluate import evaluate_folder
 
     if args.final_eval_n:
-        evaluate_folder(out, n=args.final_eval_n, seed=0, corpus_dir=args.corpus_dir, limit=args.limit)
+        evaluate_folder(out, n=args.final_eval_n, seed=0, corpus_dir=args.corpus_dir, limit=args.limit,
+                        write=True, force=True)  # a fresh model: its record replaces the old weights' one
     else:
         from ..cards import write_card
 

@@ -6,7 +6,7 @@ import gradio as gr
 
 from ..studio import Studio
 from . import audio_tab, evaluation_tab, image_tab, metrics_tab, overview, text_tab
-from .common import open_rows_in_their_tabs
+from .common import guard_api_inputs, open_rows_in_their_tabs
 
 THEME = gr.themes.Soft()
 CSS = """
@@ -40,6 +40,7 @@ def build_demo(studio: Studio | None = None) -> gr.Blocks:
                 metrics_tab.build(studio, demo, tabs, pickers)
         if table is not None:
             open_rows_in_their_tabs(studio, table, tabs, pickers)
+    guard_api_inputs(demo)
     demo.queue(max_size=MAX_QUEUE, default_concurrency_limit=1)
     demo.studio = studio  # for tests and scripts that want the same cache the app uses
     return demo

@@ -148,3 +148,77 @@ def open_rows_in_their_tabs(studio, grid: gr.Dataframe, tabs: gr.Tabs, pickers: 
                                                else gr.update() for m in pickers]
 
     grid.select(open_row, None, [tabs, *pickers.values()], api_visibility="private")
+
+
+# --- wrong types from API callers ----------------------------------------------------------
+
+def _num(v) -> str:
+    return f"{v:.0f}" if float(v).is_integer() else f"{v:g}"
+
+
+def _accepts(block) -> str:
+    """What a widget takes, in words, for the message a wrong value gets."""
+    if isinstance(block, gr.Slider):
+        return f"a number between {_num(block.minimum)} and {_num(block.maximum)}"
+    if isinstance(block, gr.Number):
+        lo, hi = block.minimum, block.maximum
+        return "a number" + (f" between {_num(lo)} and {_num(hi)}" if lo is not None and hi is not None
+                             else f" from {_num(lo)}" if lo is not None else "")
+    if isinstance(block, (gr.Radio, gr.Dropdown)) and not getattr(block, "allow_custom_value", False):
+        return "one of " + ", ".join(str(c[1] if isinstance(c, tuple) else c) for c in block.choices)
+    if isinstance(block, gr.Image):
+        return "a picture (an uploaded PNG or JPEG file)"
+    if isinstance(block, gr.File):
+        return "uploaded files (a list of files handed to the API with gradio_client.handle_file)"
+    if isinstance(block, gr.Checkbox):
+        return "true or false"
+    return "text"
+
+
+class _CheckedModel:
+    """A component's data model that answers a malformed payload with a message naming the
+    parameter (Gradio would answer with its generic "upstream app raised an exception")."""
+
+    def __init__(self, model, message: str):
+        self._model, self._message = model, message
+
+    def model_validate(self, obj, *args, **kwargs):
+        try:
+            return self._model.model_validate(obj, *args, **kwargs)
+        except Exception:  # pydantic's ValidationError, or a type it cannot read at all
+            raise gr.Error(self._message, print_exception=False) from None
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+
+def _guard(block, name: str) -> None:
+    if getattr(block, "_aigc_guarded", False):
+        return
+    message = f"{name} must be {_accepts(block)}."
+    preprocess = block.preprocess
+
+    def checked(payload):
+        try:
+            return preprocess(payload)
+        except gr.Error as e:  # Gradio's own check (a choice not offered): say which parameter
+            raise gr.Error(f"{name}: {e.message}", print_exception=False) from None
+        except Exception:  # a value of the wrong type: not a number, not a file, ...
+            raise gr.Error(f"{message} Got {payload!r:.80}.", print_exception=False) from None
+
+    block.preprocess = checked
+    if getattr(block, "data_model", None) is not None:
+        block.data_model = _CheckedModel(block.data_model, message)
+    block._aigc_guarded = True
+
+
+def guard_api_inputs(demo: gr.Blocks) -> None:
+    """Every input of every public endpoint answers a value of the wrong type with a message
+    that names the API parameter and says what it accepts."""
+    for fn in demo.fns.values():
+        if not fn.api_name or fn.fn is None:
+            continue
+        names = [p.name for p in inspect.signature(fn.fn).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        for block, name in zip(fn.inputs, names):
+            _guard(block, name)

@@ -16,7 +16,7 @@ def build(studio) -> None:
     table = plots.metrics_table(studio.entries)
     gr.Markdown("### Shipped metrics")
     if table.empty:
-        gr.Markdown("**No model has been measured yet.** Run `python -m aigc_demo.evaluate --all` "
+        gr.Markdown("**No model has been measured yet.** Run `python -m aigc_demo.evaluate --all --write` "
                     "after training; its figures appear here.")
     else:
         gr.Markdown("Figures as shipped in each model's `metrics.json`, measured by the command shown; **real data** "
