@@ -95,6 +95,7 @@ ENDPOINT_REQUESTS = [
     ("/generate_text", dict(prompt="A friend is", model="gpt", max_new_tokens=64)),
     ("/generate_text", dict(prompt="A friend is", model="lstm", max_new_tokens=64)),
     ("/generate_image", dict(model="dcgan", n=16)),
+    ("/generate_image", dict(model="dcgan", n=64)),
     ("/generate_image", dict(model="vae", n=16)),
     ("/generate_image", dict(model="diffusion", n=4, steps=25)),
     ("/generate_audio", dict(model="specgan", text="2026", vocoder="griffin-lim")),
@@ -103,28 +104,111 @@ ENDPOINT_REQUESTS = [
 ]
 
 
-def bench_endpoints(url: str, repeats: int, requests=ENDPOINT_REQUESTS, available: dict | None = None) -> list[dict]:
+# The fast-path issue: /generate_image through the API, the client leaving the files on the
+# server (as the page does before it fetches the pictures in parallel), p50 seconds.
+ENDPOINT_TARGETS = {("/generate_image", 16): 0.15, ("/generate_image", 64): 0.3}
+
+
+def in_process(studio, api_name: str, params: dict, seed: int):
+    """The same work as an endpoint call, in this process: the tab's handler (pipeline,
+    pictures, files) without HTTP, the queue or Gradio's processing of the outputs."""
+    from .ui import audio_tab, evaluation_tab, image_tab, text_tab
+
+    handlers = {"/generate_text": text_tab.generate_text, "/generate_image": image_tab.generate_image,
+                "/generate_audio": audio_tab.generate_audio, "/bleu": evaluation_tab.bleu}
+    return handlers[api_name](studio, **({**params, "seed": seed} if "model" in params else params))
+
+
+def bench_endpoints(url: str, repeats: int, requests=ENDPOINT_REQUESTS, available: dict | None = None,
+                    studio=None) -> list[dict]:
     """p50 / p95 latency of each endpoint as a client sees it (one client, sequential calls,
-    after a warm-up call). Requests naming a model the app does not have are left out."""
+    after a warm-up call), beside the in-process time of the same work and their ratio (the
+    overhead of serving it). Images are timed twice: with gradio_client fetching every
+    picture (its default, one file after another) and leaving them on the server. Requests
+    naming a model the app does not have are left out."""
     from gradio_client import Client
 
-    client = Client(url, verbose=False)
+    clients = {"": Client(url, verbose=False), ", files left on the server": Client(url, verbose=False,
+                                                                                    download_files=False)}
     rows = []
     for api_name, params in requests:
         if available is not None and params.get("model") not in (None, *available.get(api_name, ())):
             continue
-        times = []
-        for i in range(-1, repeats):  # call -1 is the warm-up
-            seeded = {**params, "seed": max(i, 0)} if "model" in params else params
-            t0 = time.perf_counter()
-            client.predict(**seeded, api_name=api_name)
-            if i >= 0:
-                times.append(time.perf_counter() - t0)
-        what = ", ".join(f"{k}={v!r}" for k, v in params.items()
-                         if k in ("model", "n", "steps", "max_new_tokens", "text", "vocoder"))
-        rows.append({"what": f"endpoint `{api_name}` ({what or 'as shown'})", "first-use load (s)": "",
-                     "p50 (s)": f"{statistics.median(times):.3f}", "p95 (s)": f"{p95(times):.3f}",
-                     "throughput": "", "target": "", "met": ""})
+        local = []
+        if studio is not None:
+            for i in range(-1, repeats):
+                t0 = time.perf_counter()
+                in_process(studio, api_name, params, max(i, 0))
+                if i >= 0:
+                    local.append(time.perf_counter() - t0)
+        for how, client in clients.items():
+            if how and api_name != "/generate_image":
+                continue
+            times = []
+            for i in range(-1, repeats):  # call -1 is the warm-up
+                seeded = {**params, "seed": max(i, 0)} if "model" in params else params
+                t0 = time.perf_counter()
+                client.predict(**seeded, api_name=api_name)
+                if i >= 0:
+                    times.append(time.perf_counter() - t0)
+            what = ", ".join(f"{k}={v!r}" for k, v in params.items()
+                             if k in ("model", "n", "steps", "max_new_tokens", "text", "vocoder"))
+            p50 = statistics.median(times)
+            target = ENDPOINT_TARGETS.get((api_name, params.get("n"))) if how else None
+            row = {"what": f"endpoint `{api_name}` ({what or 'as shown'}{how})", "first-use load (s)": "",
+                   "p50 (s)": f"{p50:.3f}", "p95 (s)": f"{p95(times):.3f}", "throughput": "",
+                   "target": f"< {target} s" if target else "", "met": ("yes" if p50 < target else "**no**") if target else ""}
+            if local:
+                row["throughput"] = f"in-process {statistics.median(local):.3f} s (overhead x{p50 / statistics.median(local):.1f})"
+            rows.append(row)
+    return rows
+
+
+def bench_decoding(studio, repeats: int, max_new_tokens: int = 128) -> list[dict]:
+    """Each text model's two decoders side by side, in one run: transformers' generate() and
+    the compact KV-cache loop (models/decoding.py) the pipeline uses, on the same prompt and
+    settings, for a fixed number of new tokens (the end-of-record token does not stop them),
+    alternating so that machine load falls on both alike; they pick the same tokens."""
+    import torch
+
+    from .families.text import PRESETS
+
+    rows = []
+    for name in studio.models("text"):
+        pipe = studio.cache.get("text", name)
+        if pipe.decoder is None:
+            continue
+        for preset in ("precise-greedy", "balanced"):
+            settings = {**pipe.check_inputs("A friend is", 0, {})[2], **PRESETS["balanced"], "max_new_tokens": max_new_tokens}
+            if preset == "precise-greedy":
+                settings.update(temperature=0.0, repetition_penalty=1.0)
+            rates = {"generate()": [], "compact": []}
+            for i in range(-1, repeats):
+                input_ids, kwargs, _ = pipe._prepare("A friend is", settings, i + 1)
+                kwargs = {**kwargs, "eos_token_id": None, "max_new_tokens": max_new_tokens}
+                t0 = time.perf_counter()
+                with torch.no_grad():
+                    slow = pipe.model.generate(input_ids, attention_mask=torch.ones_like(input_ids),
+                                               min_new_tokens=max_new_tokens, **kwargs)[0, input_ids.shape[1]:].tolist()
+                t1 = time.perf_counter()
+                input_ids, kwargs, _ = pipe._prepare("A friend is", settings, i + 1)  # a fresh seeded sampler
+                kwargs = {**kwargs, "eos_token_id": None, "max_new_tokens": max_new_tokens}
+                fast = list(pipe._decode_tokens(input_ids, kwargs))
+                t2 = time.perf_counter()
+                if fast != slow:
+                    raise AssertionError(f"{name}: the compact decoder picked other tokens than generate()")
+                if i >= 0:
+                    rates["generate()"].append(max_new_tokens / (t1 - t0))
+                    rates["compact"].append(max_new_tokens / (t2 - t1))
+            slow_rate, fast_rate = (statistics.median(rates[k]) for k in ("generate()", "compact"))
+            what = "greedy" if preset == "precise-greedy" else "balanced preset (T 0.8, top-k 50, top-p 0.95, penalty 1.1)"
+            rows.append({"what": f"text `{name}` decoding, {max_new_tokens} tokens, {what}: generate()",
+                         "first-use load (s)": "", "p50 (s)": "", "p95 (s)": "",
+                         "throughput": f"{slow_rate:.0f} tokens/s", "target": "", "met": ""})
+            rows.append({"what": f"text `{name}` decoding, same: compact KV cache (same tokens)",
+                         "first-use load (s)": "", "p50 (s)": "", "p95 (s)": "",
+                         "throughput": f"{fast_rate:.0f} tokens/s (x{fast_rate / slow_rate:.2f})",
+                         "target": ">= 2x generate()", "met": "yes" if fast_rate >= 2 * slow_rate else "**no**"})
     return rows
 
 
@@ -231,11 +315,12 @@ def main(argv=None) -> None:
                  "met": "yes" if start < START_TARGET_S else "**no**"}]
         available = {"/generate_text": studio.models("text"), "/generate_image": studio.models("image"),
                      "/generate_audio": studio.audio_models()}
-        rows += bench_endpoints(url, max(args.repeats, 10), available=available)
+        rows += bench_endpoints(url, max(args.repeats, 10), available=available, studio=studio)
         memory = peak_memory_mb(pid)
     rows.append({"what": "peak memory of the app process (VmHWM) after the endpoint runs", "first-use load (s)": "",
                  "p50 (s)": "", "p95 (s)": "", "throughput": f"{memory:.0f} MiB", "target": "", "met": ""})
     rows += bench_text(studio, args.repeats)
+    rows += bench_decoding(studio, args.repeats)
     rows += bench_images(studio, args.repeats)
     rows += bench_audio(studio, args.repeats)
     text = (f"# Benchmarks\n\nMeasured on {date.today().isoformat()} on: {machine()}.\n\n"

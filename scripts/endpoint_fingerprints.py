@@ -71,7 +71,7 @@ def _clean(obj):
     """The meaning of an output, without what varies by nature."""
     if isinstance(obj, dict):
         if "image" in obj and isinstance(obj.get("image"), str):  # a gallery item
-            return {"image": _file(obj["image"]), "caption": obj.get("caption")}
+            return {"image": _file(obj["image"]), "caption": _clean(obj.get("caption"))}
         if {"headers", "data"} <= set(obj):  # a table
             return {"headers": obj["headers"], "data": obj["data"]}
         return {k: _clean(v) for k, v in obj.items() if k not in VOLATILE_KEYS}

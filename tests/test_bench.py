@@ -34,3 +34,18 @@ def test_bench_measures_every_audio_model_and_vocoder(tiny_checkpoints):
     rows = bench.bench_audio(Studio(tiny_checkpoints), repeats=1)
     assert len(rows) == 2 * len(bench.AUDIO_TEXTS)  # specgan x (griffin-lim, wavenet) x texts
     assert all(r["throughput"].startswith("real-time factor") and r["met"] in ("yes", "**no**") for r in rows)
+
+
+def test_bench_compares_the_decoders_side_by_side(tiny_checkpoints):
+    rows = bench.bench_decoding(Studio(tiny_checkpoints), repeats=1, max_new_tokens=8)
+    assert len(rows) == 2 * 2 * 2  # (gpt, lstm) x (greedy, balanced) x (generate, compact)
+    fast = [r for r in rows if "compact" in r["what"]]
+    assert all(r["target"] == ">= 2x generate()" and r["met"] in ("yes", "**no**") for r in fast)
+
+
+def test_bench_puts_endpoints_beside_the_same_work_in_process(app_url, tiny_checkpoints):
+    rows = bench.bench_endpoints(app_url, repeats=1, requests=[("/generate_image", dict(model="dcgan", n=16))],
+                                 studio=Studio(tiny_checkpoints))
+    assert [r["what"] for r in rows] == ["endpoint `/generate_image` (model='dcgan', n=16)",
+                                         "endpoint `/generate_image` (model='dcgan', n=16, files left on the server)"]
+    assert all("overhead x" in r["throughput"] for r in rows) and rows[1]["target"] == "< 0.15 s"

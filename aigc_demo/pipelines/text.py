@@ -96,6 +96,14 @@ class TextPipeline:
         self.family = family
         self.checkpoint_sha256 = checkpoint_sha256
         self.device = device
+        # Our own checkpoints decode batch-1 requests with a compact KV-cache loop over the
+        # same weights (models/decoding.py), which gives the tokens generate() gives, faster.
+        # Hub models, whose generation configs may ask for more processors, use generate().
+        self.decoder = None
+        if checkpoint_sha256 != "hub" and not str(checkpoint_sha256).startswith("hub"):
+            from ..models.decoding import decoder_for
+
+            self.decoder = decoder_for(self.model)
 
     # --- loading -------------------------------------------------------------------------
 
@@ -186,8 +194,13 @@ class TextPipeline:
                     params=dict(settings), device=self.device, seconds=seconds).to_dict()
         meta.update(new_tokens=new_tokens, tokens_per_s=round(new_tokens / seconds, 1) if seconds > 0 else None,
                     first_token_s=round(first_token_s, 4) if first_token_s is not None else None,
-                    stop_reason=stop_reason, notices=notices, context=self.context)
+                    stop_reason=stop_reason, notices=notices, context=self.context,
+                    decoder="compact KV cache" if self.decoder is not None and self._fast_settings(settings)
+                    else "transformers generate()")
         return meta
+
+    def _fast_settings(self, settings: dict) -> bool:
+        return settings.get("num_beams", 1) == 1
 
     def _stop_reason(self, new_ids: list[int], max_new: int, stopped: bool = False) -> str:
         if new_ids and new_ids[-1] == self.eos_id:
@@ -199,13 +212,49 @@ class TextPipeline:
     def _decode(self, ids: list[int]) -> str:
         return self.tokenizer.decode(ids, skip_special_tokens=True)
 
+    def _fast(self, kwargs: dict) -> bool:
+        """Whether the compact decoder serves this request (batch 1, no beam search)."""
+        return self.decoder is not None and kwargs.get("num_beams", 1) == 1
+
+    @torch.inference_mode()
+    def _decode_tokens(self, input_ids: torch.Tensor, kwargs: dict):
+        """The new token ids one by one, exactly as generate(input_ids, **kwargs) would pick
+        them (batch 1, greedy over the processed scores): the repetition penalty first, then
+        the request's own processors (SeededSampling), in generate()'s order, on float32
+        scores; stops after the end-of-record token or max_new_tokens."""
+        from transformers import RepetitionPenaltyLogitsProcessor
+
+        processors = []
+        if kwargs.get("repetition_penalty", 1.0) != 1.0:
+            processors.append(RepetitionPenaltyLogitsProcessor(kwargs["repetition_penalty"]))
+        processors += list(kwargs.get("logits_processor") or [])
+        max_new, eos = kwargs["max_new_tokens"], kwargs.get("eos_token_id")
+        prompt_len = input_ids.shape[1]
+        ids = torch.empty(1, prompt_len + max_new, dtype=torch.long, device=input_ids.device)
+        ids[:, :prompt_len] = input_ids
+        state, logits = self.decoder.start(input_ids)
+        for i in range(max_new):
+            scores = logits.float()
+            for processor in processors:
+                scores = processor(ids[:, :prompt_len + i], scores)
+            token = scores.argmax(-1)
+            ids[0, prompt_len + i] = token[0]
+            token_id = int(token[0])
+            yield token_id
+            if token_id == eos or i + 1 == max_new:
+                return
+            logits = self.decoder.step(state, token[:, None])
+
     @torch.no_grad()
     def __call__(self, prompt: str, *, seed: int | None = None, **settings) -> TextOutput:
         prompt, seed, settings = self.check_inputs(prompt, seed, settings)
         input_ids, kwargs, notices = self._prepare(prompt, settings, seed)
         with Timer() as t:
-            out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
-        new_ids = out[0, input_ids.shape[1]:].tolist()
+            if self._fast(kwargs):
+                new_ids = list(self._decode_tokens(input_ids, kwargs))
+            else:
+                out = self.model.generate(input_ids, attention_mask=torch.ones_like(input_ids), **kwargs)
+                new_ids = out[0, input_ids.shape[1]:].tolist()
         new_ids = _cut_at(new_ids, self.eos_id)
         meta = self._meta(seed, settings, len(new_ids), t.seconds, None,
                           self._stop_reason(new_ids, kwargs["max_new_tokens"]), notices)
@@ -221,6 +270,9 @@ class TextPipeline:
         input_ids, kwargs, notices = self._prepare(prompt, settings, seed)
         if kwargs.get("num_beams", 1) > 1:
             yield self(prompt, seed=seed, **settings)
+            return
+        if self._fast(kwargs):
+            yield from self._stream_fast(prompt, seed, settings, input_ids, kwargs, notices)
             return
         streamer = TextIteratorStreamer(self.tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60)
         stop = threading.Event()
@@ -260,6 +312,27 @@ class TextPipeline:
             yield TextOutput(prompt, self._decode(new_ids), meta, notices=notices)
         finally:
             stop.set()  # the consumer left (or we are done): let the thread finish at once
+
+    def _stream_fast(self, prompt, seed, settings, input_ids, kwargs, notices):
+        """stream() through the compact decoder, in this thread: a token is shown once the
+        text decoded so far ends in a whole character (byte-level BPE may split one), and
+        closing the generator stops decoding at once."""
+        start = time.perf_counter()
+        first_token_s, new_ids, shown = None, [], ""
+        for token in self._decode_tokens(input_ids, kwargs):
+            new_ids.append(token)
+            if first_token_s is None:
+                first_token_s = time.perf_counter() - start
+            text = self._decode(new_ids)
+            if text != shown and not text.endswith("\ufffd"):
+                shown = text
+                meta = self._meta(seed, settings, len(new_ids), time.perf_counter() - start, first_token_s,
+                                  "streaming", notices)
+                yield TextOutput(prompt, shown, meta, finished=False, notices=notices)
+        new_ids = _cut_at(new_ids, self.eos_id)
+        meta = self._meta(seed, settings, len(new_ids), time.perf_counter() - start, first_token_s,
+                          self._stop_reason(new_ids, kwargs["max_new_tokens"]), notices)
+        yield TextOutput(prompt, self._decode(new_ids), meta, notices=notices)
 
     # --- batches for the metrics ---------------------------------------------------------
 

@@ -16,20 +16,21 @@ from ..controls import MAX_SEED
 from ..families.image import ALL_CLASSES, INTERPOLATION_STEPS, LABEL, N
 from .common import bind, disabled_note, not_trained, seed_row, widget
 
-DISPLAY_SCALE = 8  # 28 px -> 224 px, nearest neighbour: crisp pixels, no blur
 CLASSES = [c for c in LABEL.choices if c != ALL_CLASSES]
 
 
 def _gallery(output):
-    """Enlarged copies for display, each carrying its generation parameters as PNG text.
-    That also makes every response's files unique: Gradio caches outputs under a hash of
-    their bytes, and two identical seeded requests at once would otherwise rewrite the same
-    file while it is being served."""
+    """The 28x28 pictures themselves, each carrying its generation parameters as PNG text;
+    the browser enlarges them with `image-rendering: pixelated` (ui/app.py's CSS), so they
+    stay crisp at a fraction of the bytes an enlarged copy would cost. The parameters also
+    make every response's files unique: Gradio caches outputs under a hash of their bytes,
+    and two identical seeded requests at once would otherwise rewrite the same file while
+    it is being served."""
     items = []
     for i, (im, cap) in enumerate(zip(output.images, output.labels)):
-        big = im.resize((im.width * DISPLAY_SCALE, im.height * DISPLAY_SCALE), 0)
-        big.info["parameters"] = json.dumps({**output.meta, "index": i, "class": cap})
-        items.append((big, cap))
+        im = im.copy()
+        im.info["parameters"] = json.dumps({**output.meta, "index": i, "class": cap})
+        items.append((im, cap))
     return items
 
 
