@@ -31,4 +31,8 @@ DIFFUSION = Family(
                       "classifier-free guidance: 0 unconditional, 1 plain conditional"),
               Control("sampler", "ddim", choices=("ddim", "ancestral"), label="Sampler")),
     summary="a conditional diffusion model (DDPM training, DDIM or ancestral sampling)")
-FAMILIES = (DCGAN, VAE, DIFFUSION)
+WGAN_GP = Family(
+    "wgan_gp", "image", "aigc_demo.pipelines.image:WGANGPPipeline",
+    controls=DCGAN.controls,  # the same generator and latent: the same truncation
+    abilities=frozenset({"interpolate"}), summary="a class-conditional WGAN-GP (Wasserstein loss, gradient penalty)")
+FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP)

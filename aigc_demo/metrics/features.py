@@ -29,6 +29,8 @@ def check_targets(family: str, scores: dict, targets: dict) -> list[dict]:
         value = scores["generated"][metric]
         if kind == ">=":
             out.append({"metric": metric, "target": f">= {bound}", "value": value, "met": value >= bound})
+        elif kind == "<=":
+            out.append({"metric": metric, "target": f"<= {bound}", "value": value, "met": value <= bound})
         else:
             ref = scores["real_reference"][metric]
             out.append({"metric": metric, "target": f"<= {bound} x real data ({bound * ref:.4g})", "value": value,

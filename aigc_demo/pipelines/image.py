@@ -20,7 +20,7 @@ from PIL import Image
 
 from ..controls import Control, InputError, check_inputs, resolve_seed
 from ..data.fashion_mnist import CLASSES
-from ..families.image import ALL_CLASSES, DCGAN, DIFFUSION, INTERPOLATION_STEPS, N, VAE
+from ..families.image import ALL_CLASSES, DCGAN, DIFFUSION, INTERPOLATION_STEPS, N, VAE, WGAN_GP
 from ..images import from_uint8, to_pil
 from .base import Meta, Timer, read_checkpoint
 
@@ -150,6 +150,23 @@ class DCGANPipeline(ImagePipeline):
 
     def sample(self, labels, generator, truncation=0.0):
         return self.model.sample(labels.to(self.device), generator, truncation or None).cpu()
+
+
+class WGANGPPipeline(DCGANPipeline):
+    """The WGAN-GP (models/wgan_gp.py): the DCGAN's generator trained against a critic, so
+    sampling, latents and interpolation are the DCGAN pipeline's."""
+
+    family, controls = WGAN_GP.name, WGAN_GP.controls
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "WGANGPPipeline":
+        from ..models.wgan_gp import WGANGP, WGANGPConfig
+
+        folder, config, weights, sha = cls._read(folder)
+        gan = WGANGP(WGANGPConfig(**config["model"]))
+        # only the generator is shipped; the critic is needed for training alone
+        gan.generator.load_state_dict({k.removeprefix("generator."): v for k, v in weights.items()})
+        return cls(gan, name=folder.name, checkpoint_sha256=sha, device=device)
 
 
 class VAEPipeline(ImagePipeline):
