@@ -35,6 +35,7 @@ def write_card(folder: str | Path) -> str:
         f"| hardware | {t.get('hardware', '?')} |",
         f"| training command | `{t.get('command', '?')}` |",
         *([f"| notes | {t['note']} |"] if t.get("note") else []),
+        *([_w_vs_fid_row(t["w_distance_vs_fid"])] if t.get("w_distance_vs_fid") else []),
         "",
         "Model configuration: see `config.json`; training curves: `train_log.csv`.",
         "",
@@ -116,3 +117,13 @@ def write_card(folder: str | Path) -> str:
     text = "\n".join(lines) + "\n"
     ckpt.atomic_write_text(folder / ckpt.CARD_FILE, text)
     return text
+
+
+def _w_vs_fid_row(c: dict) -> str:
+    """Does a WGAN's critic estimate track quality? Its correlation with the per-epoch FID."""
+    if c.get("pearson") is None:
+        return f"| critic's Wasserstein estimate vs FID-FMNIST | {c.get('note', 'not measured')} |"
+    return (f"| critic's Wasserstein estimate vs FID-FMNIST | Pearson {c['pearson']:.2f}, Spearman "
+            f"{c['spearman']:.2f} over {c['epochs']} epochs (per-epoch mean of the estimate against that epoch's "
+            "FID-FMNIST on 2,000 samples; positive: the estimate falls as the samples improve) |")
+
