@@ -132,13 +132,17 @@ def interpolate(pipe: "ImagePipeline", label, seed_a, seed_b, steps=None, **para
 class DCGANPipeline(ImagePipeline):
     family, controls = DCGAN.name, DCGAN.controls
 
-    @classmethod
-    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "DCGANPipeline":
+    @staticmethod
+    def build(model_config: dict):
         from ..models.dcgan import DCGAN, DCGANConfig
 
+        return DCGAN(DCGANConfig(**model_config))
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "DCGANPipeline":
         folder, config, weights, sha = cls._read(folder)
-        gan = DCGAN(DCGANConfig(**config["model"]))
-        # only the generator is shipped; the discriminator is needed for training alone
+        gan = cls.build(config["model"])
+        # only the generator is shipped; the discriminator (or critic) is needed for training alone
         gan.generator.load_state_dict({k.removeprefix("generator."): v for k, v in weights.items()})
         return cls(gan, name=folder.name, checkpoint_sha256=sha, device=device)
 
@@ -158,15 +162,11 @@ class WGANGPPipeline(DCGANPipeline):
 
     family, controls = WGAN_GP.name, WGAN_GP.controls
 
-    @classmethod
-    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "WGANGPPipeline":
+    @staticmethod
+    def build(model_config: dict):
         from ..models.wgan_gp import WGANGP, WGANGPConfig
 
-        folder, config, weights, sha = cls._read(folder)
-        gan = WGANGP(WGANGPConfig(**config["model"]))
-        # only the generator is shipped; the critic is needed for training alone
-        gan.generator.load_state_dict({k.removeprefix("generator."): v for k, v in weights.items()})
-        return cls(gan, name=folder.name, checkpoint_sha256=sha, device=device)
+        return WGANGP(WGANGPConfig(**model_config))
 
 
 class VAEPipeline(ImagePipeline):

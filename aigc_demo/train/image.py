@@ -174,6 +174,23 @@ def training_block(args, run) -> dict:
     return common_training_block(args, run, "python -m aigc_demo.train image " + " ".join(cli_args(args)))
 
 
+def gan_sampler(run: Run, gan, G):
+    """sample_fn(labels, generator) of a GAN in training: its generator in eval mode for the
+    draw (batch norm's running statistics), then back to training."""
+    acc = run.accelerator
+
+    def sample_fn(labels, generator):
+        g = acc.unwrap_model(G)  # the unwrapped generator: a DDP forward would wait for the other processes
+        g.eval()
+        z = gan.sample_latent(len(labels), generator).to(run.device)
+        with torch.no_grad(), acc.autocast():
+            out = g(z, labels.to(run.device))
+        g.train()
+        return out
+
+    return sample_fn
+
+
 def train_dcgan(args) -> None:
     from ..models.dcgan import DCGAN, DCGANConfig
 
@@ -189,16 +206,7 @@ def train_dcgan(args) -> None:
     run.restore({"gan": gan}, {"g": opt_g, "d": opt_d})
     G, D, opt_g, opt_d = acc.prepare(gan.generator, gan.discriminator, opt_g, opt_d)
 
-    def sample_fn(labels, generator):
-        # the unwrapped generator: a DDP forward would wait for the other processes
-        g = acc.unwrap_model(G)
-        g.eval()
-        z = gan.sample_latent(len(labels), generator).to(run.device)
-        with torch.no_grad(), acc.autocast():
-            out = g(z, labels.to(run.device))
-        g.train()
-        return out
-
+    sample_fn = gan_sampler(run, gan, G)
     train_gan_epochs(run, gan, G, D, opt_g, opt_d, len(x), lambda idx: (x[idx], y[idx]),
                      lambda: end_epoch(run, sample_fn, evaluator))
 
@@ -228,15 +236,7 @@ def train_wgan_gp(args) -> None:
     run.restore({"gan": gan}, {"g": opt_g, "d": opt_d})
     G, D, opt_g, opt_d = acc.prepare(gan.generator, gan.critic, opt_g, opt_d)
 
-    def sample_fn(labels, generator):
-        g = acc.unwrap_model(G)  # the unwrapped generator: a DDP forward would wait for the others
-        g.eval()
-        z = gan.sample_latent(len(labels), generator).to(run.device)
-        with torch.no_grad(), acc.autocast():
-            out = g(z, labels.to(run.device))
-        g.train()
-        return out
-
+    sample_fn = gan_sampler(run, gan, G)
     g_loss = torch.zeros(())
     while not run.finished():
         bar = tqdm(run.batches(len(x)), total=len(x) // args.batch_size, initial=run.batch_in_epoch,
