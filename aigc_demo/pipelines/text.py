@@ -89,18 +89,20 @@ class _StopOnEvent:
 
 
 class TextPipeline:
-    def __init__(self, model, tokenizer, *, name: str, family: str, checkpoint_sha256: str, device: str = "cpu"):
+    def __init__(self, model, tokenizer, *, name: str, family: str, checkpoint_sha256: str, device: str = "cpu",
+                 compact: bool = False):
         self.model = model.to(device).eval()
         self.tokenizer = tokenizer
         self.name = name
         self.family = family
         self.checkpoint_sha256 = checkpoint_sha256
         self.device = device
-        # Our own checkpoints decode batch-1 requests with a compact KV-cache loop over the
-        # same weights (models/decoding.py), which gives the tokens generate() gives, faster.
-        # Hub models, whose generation configs may ask for more processors, use generate().
+        # Our own checkpoints (compact=True) decode batch-1 requests with a compact KV-cache
+        # loop over the same weights (models/decoding.py), which gives the tokens generate()
+        # gives, faster. Hub models, whose generation configs may ask for more processors,
+        # use generate().
         self.decoder = None
-        if checkpoint_sha256 != "hub" and not str(checkpoint_sha256).startswith("hub"):
+        if compact:
             from ..models.decoding import decoder_for
 
             self.decoder = decoder_for(self.model)
@@ -127,7 +129,7 @@ class TextPipeline:
             sha = getattr(model.config, "_commit_hash", None) or "hub"
             family = model.config.model_type
         return cls(model, tokenizer, name=name or (folder.name if folder.is_dir() else str(path_or_id)),
-                   family=family, checkpoint_sha256=sha, device=device)
+                   family=family, checkpoint_sha256=sha, device=device, compact=folder.is_dir())
 
     @classmethod
     def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "TextPipeline":
