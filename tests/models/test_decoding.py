@@ -52,3 +52,10 @@ def test_the_fast_path_picks_the_tokens_generate_picks(pipe, settings):
                 assert fast.meta["decoder"] == "compact KV cache" and slow.meta["decoder"] == "transformers generate()"
     finally:
         pipe.decoder = decoder
+
+
+def test_hub_models_keep_generate(pipe):
+    """A model not loaded from one of our checkpoint folders (a hub id) is decoded by
+    generate(), whose processors its own generation config may extend."""
+    hub = TextPipeline(pipe.model, pipe.tokenizer, name="someone/model", family="gpt2", checkpoint_sha256="0123abcd")
+    assert hub.decoder is None and pipe.decoder is not None
