@@ -30,7 +30,7 @@ def new_output_file(prefix: str, suffix: str) -> Path:
     return Path(path)
 
 
-def save_zip(output, scale: int = 1) -> Path:
+def save_zip(output) -> Path:
     """A ZIP of an ImageOutput's PNGs, each carrying the generation parameters in its
     metadata, plus metadata.json. The PNGs are stored, not deflated again: they are
     compressed already, and deflating them costs time for nothing."""
@@ -42,8 +42,6 @@ def save_zip(output, scale: int = 1) -> Path:
         for i, (image, label) in enumerate(zip(output.images, output.labels)):
             info = PngImagePlugin.PngInfo()
             info.add_text("parameters", json.dumps({**meta, "index": i, "class": label}))
-            if scale > 1:
-                image = image.resize((image.width * scale, image.height * scale), 0)
             buf = io.BytesIO()
             image.save(buf, format="PNG", pnginfo=info)
             safe_label = "".join(c if c.isalnum() else "-" for c in label)

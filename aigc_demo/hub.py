@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from pathlib import Path
 
-from .pipelines.base import InputError
+from .controls import InputError
 from .registry import ModelUnavailable
 
 # owner/name, e.g. "distilbert/distilgpt2", "openai-community/gpt2", "EleutherAI/pythia-70m"

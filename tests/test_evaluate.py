@@ -3,13 +3,6 @@ stronger without --force, the old one kept); reproduced (--check), draws, the te
 
 import pytest
 
-from aigc_demo.studio import Studio
-
-
-@pytest.fixture(scope="module")
-def studio(tiny_checkpoints):
-    return Studio(tiny_checkpoints)
-
 
 def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_copy):
     import csv

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from .. import __version__
-from ..controls import MAX_SEED, InputError, check_inputs, check_number, resolve_seed  # noqa: F401 - re-exported
 
 @dataclass
 class Meta:

@@ -197,12 +197,8 @@ class TextPipeline:
         meta.update(new_tokens=new_tokens, tokens_per_s=round(new_tokens / seconds, 1) if seconds > 0 else None,
                     first_token_s=round(first_token_s, 4) if first_token_s is not None else None,
                     stop_reason=stop_reason, notices=notices, context=self.context,
-                    decoder="compact KV cache" if self.decoder is not None and self._fast_settings(settings)
-                    else "transformers generate()")
+                    decoder="compact KV cache" if self._fast(settings) else "transformers generate()")
         return meta
-
-    def _fast_settings(self, settings: dict) -> bool:
-        return settings.get("num_beams", 1) == 1
 
     def _stop_reason(self, new_ids: list[int], max_new: int, stopped: bool = False) -> str:
         if new_ids and new_ids[-1] == self.eos_id:
@@ -215,7 +211,8 @@ class TextPipeline:
         return self.tokenizer.decode(ids, skip_special_tokens=True)
 
     def _fast(self, kwargs: dict) -> bool:
-        """Whether the compact decoder serves this request (batch 1, no beam search)."""
+        """Whether the compact decoder serves this request (batch 1, no beam search); takes
+        generate()'s arguments or the request's settings, which both name num_beams."""
         return self.decoder is not None and kwargs.get("num_beams", 1) == 1
 
     @torch.inference_mode()

@@ -284,8 +284,8 @@ def train_wgan_gp(args) -> None:
 
 def w_distance_vs_fid(rows: list[dict]) -> dict:
     """Does the critic's Wasserstein estimate track quality? Its mean over each epoch's
-    last logged steps against that epoch's FID-FMNIST, as Pearson and Spearman
-    correlations (a positive one: the estimate falls as the samples improve)."""
+    logged steps against that epoch's FID-FMNIST, as Pearson and Spearman correlations (a
+    positive one: the estimate falls as the samples improve)."""
     import numpy as np
     from scipy import stats
 
@@ -298,7 +298,7 @@ def w_distance_vs_fid(rows: list[dict]) -> dict:
         if r.get("fid_fmnist") not in (None, ""):
             fid_by_epoch[epoch] = float(r["fid_fmnist"])
     # the FID logged at the end of epoch e follows the steps logged during epoch e - 1
-    pairs = [(np.mean(w_by_epoch[e - 1][-20:]), fid) for e, fid in sorted(fid_by_epoch.items()) if w_by_epoch.get(e - 1)]
+    pairs = [(np.mean(w_by_epoch[e - 1]), fid) for e, fid in sorted(fid_by_epoch.items()) if w_by_epoch.get(e - 1)]
     if len(pairs) < 3:
         return {"epochs": len(pairs), "pearson": None, "spearman": None,
                 "note": "fewer than 3 epochs with both figures: no correlation"}

@@ -216,7 +216,9 @@ def guard_api_inputs(demo: gr.Blocks) -> None:
     """Every input of every public endpoint answers a value of the wrong type with a message
     that names the API parameter and says what it accepts."""
     for fn in demo.fns.values():
-        if not fn.api_name or fn.fn is None:
+        # private events (a slider's visibility, a preset) name their inputs after their own
+        # lambdas' parameters; only the public endpoints' names are the API's
+        if getattr(fn, "api_visibility", "public") != "public" or fn.fn is None:
             continue
         names = [p.name for p in inspect.signature(fn.fn).parameters.values()
                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]

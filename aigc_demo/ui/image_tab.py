@@ -14,6 +14,7 @@ import gradio as gr
 from .. import exports, plots
 from ..controls import MAX_SEED
 from ..families.image import ALL_CLASSES, INTERPOLATION_STEPS, LABEL, N
+from ..studio import ModelUnavailable
 from .common import bind, disabled_note, not_trained, seed_row, widget
 
 CLASSES = [c for c in LABEL.choices if c != ALL_CLASSES]
@@ -44,7 +45,7 @@ def _own(studio, model, given: dict) -> dict:
     """Of all the image controls a request carries, those of the picked model's family."""
     try:
         names = [c.name for c in studio.controls("image", model)] if isinstance(model, str) else []
-    except Exception:  # an unknown model: the studio says so when asked to generate
+    except ModelUnavailable:  # an unknown model: the studio says so when asked to generate
         names = []
     return {k: given[k] for k in names if k in given}
 
@@ -80,7 +81,7 @@ def show_controls(studio, model: str, names: list[str]):
     """Visibility of each control widget (named `names`) for the picked model."""
     try:
         own = {c.name for c in studio.controls("image", model)}
-    except Exception:
+    except ModelUnavailable:
         own = set()
     return [gr.update(visible=name in own) for name in names]
 

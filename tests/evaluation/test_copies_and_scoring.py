@@ -5,11 +5,6 @@ import pytest
 from aigc_demo.studio import InputError, ModelUnavailable, Studio
 
 
-@pytest.fixture(scope="module")
-def studio(tiny_checkpoints):
-    return Studio(tiny_checkpoints)
-
-
 def test_text_copy_check_finds_runs_shared_with_the_training_text(tiny_checkpoints, monkeypatch):
     from tests.conftest import FORTUNES_FIXTURE
 
