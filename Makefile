@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-done
 # Debian packages the test suite needs: the browser test drives Debian's chromium, the audio
-# tests synthesise a few spoken digits with espeak-ng.
-TEST_DEBS := chromium espeak-ng
+# tests synthesise a few spoken digits with espeak-ng, the arena's store tests start their own
+# PostgreSQL server.
+TEST_DEBS := chromium espeak-ng postgresql
 
 .PHONY: setup run test test-deps bench clean
 

@@ -43,3 +43,24 @@ def cache_dir() -> Path:
         return Path(os.environ[CACHE_ENV_VAR])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "aigc_demo"
+
+
+DATA_ENV_VAR = "AIGC_DATA_DIR"
+DB_URL_ENV_VAR = "AIGC_DB_URL"
+ARENA_DB_FILE = "arena.sqlite3"
+
+
+def data_dir() -> Path:
+    """Where the app keeps what users make and must not lose (the arena's votes):
+    $AIGC_DATA_DIR (on a Space with persistent storage, /data), else
+    $XDG_DATA_HOME/aigc_demo, else ~/.local/share/aigc_demo. Read at each call."""
+    if os.environ.get(DATA_ENV_VAR):
+        return Path(os.environ[DATA_ENV_VAR])
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "aigc_demo"
+
+
+def database_url() -> str:
+    """The votes database: $AIGC_DB_URL (any SQLAlchemy URL, e.g. PostgreSQL for several app
+    replicas), else a SQLite file in data_dir()."""
+    return os.environ.get(DB_URL_ENV_VAR) or f"sqlite:///{data_dir() / ARENA_DB_FILE}"

@@ -38,6 +38,7 @@ EMPTY_DATA = SESSION_ROOT / "no-data"
 BARE_ENV = {
     "HOME": SESSION_HOME,
     "XDG_CACHE_HOME": SESSION_HOME / ".cache",
+    "XDG_DATA_HOME": SESSION_HOME / ".local" / "share",  # the arena's votes database
     "AIGC_CACHE_DIR": SESSION_HOME / ".cache" / "aigc_demo",
     "HF_HOME": SESSION_HOME / ".cache" / "huggingface",
     "TORCH_HOME": SESSION_HOME / ".cache" / "torch",
@@ -52,9 +53,10 @@ def _real_user_folders() -> list[Path]:
     suite was started in names them."""
     home = Path(os.environ.get("HOME") or Path.home())
     cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache")
-    folders = [cache / "aigc_demo", cache / "huggingface", cache / "torch", home / ".aigc_demo"]
-    folders += [Path(os.environ[v]) for v in ("AIGC_CACHE_DIR", "HF_HOME", "TORCH_HOME", "SPOKEN_DIGITS_DIR")
-                if os.environ.get(v)]
+    data = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
+    folders = [cache / "aigc_demo", cache / "huggingface", cache / "torch", home / ".aigc_demo", data / "aigc_demo"]
+    folders += [Path(os.environ[v]) for v in ("AIGC_CACHE_DIR", "AIGC_DATA_DIR", "HF_HOME", "TORCH_HOME",
+                                              "SPOKEN_DIGITS_DIR") if os.environ.get(v)]
     return folders
 
 
