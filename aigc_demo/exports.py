@@ -50,17 +50,20 @@ def save_zip(output) -> Path:
     return path
 
 
-def save_wav(output) -> Path:
+def save_wav(output, *, blind: bool = False) -> Path:
     """A 16-bit WAV of an AudioOutput, its parameters (the metadata) in the file's comment
-    field, readable with any tag reader or soundfile."""
+    field, readable with any tag reader or soundfile. blind: no metadata and no model in the
+    name (the arena, where the listener must not know which model spoke)."""
     import soundfile as sf
 
     meta = output.meta
     what = output.digits if output.digits.isdigit() else "speech"  # hub TTS: free text never names a file
-    path = new_output_file(f"{meta['model'].replace('/', '--')}_{what}_seed{meta['seed']}_", ".wav")
+    prefix = "arena_" if blind else f"{meta['model'].replace('/', '--')}_{what}_seed{meta['seed']}_"
+    path = new_output_file(prefix, ".wav")
     with sf.SoundFile(path, "w", samplerate=output.sample_rate, channels=1, subtype="PCM_16", format="WAV") as f:
-        f.comment = json.dumps(meta, sort_keys=True)
-        f.software = f"AIGC Studio {meta.get('studio_version', '')}"
+        if not blind:
+            f.comment = json.dumps(meta, sort_keys=True)
+            f.software = f"AIGC Studio {meta.get('studio_version', '')}"
         f.write(output.audio)
     return path
 

@@ -209,11 +209,41 @@ def audio_figure(audio, sample_rate: int, spectrogram) -> go.Figure:
 def strip(images: list[Image.Image], scale: int = 1, pad: int = 2) -> Image.Image:
     """PIL images side by side on a white background, enlarged with nearest-neighbour (for
     display: one row per model, a sample beside its nearest training images)."""
-    w = sum(im.width for im in images) + pad * (len(images) + 1)
-    h = max(im.height for im in images) + 2 * pad
+    return grid(images, columns=len(images), scale=scale, pad=pad)
+
+
+def grid(images: list[Image.Image], columns: int, scale: int = 1, pad: int = 2) -> Image.Image:
+    """PIL images in rows of `columns` cells (each the size of the largest image) on a white
+    background, enlarged with nearest-neighbour."""
+    columns = min(columns, len(images))
+    rows = -(-len(images) // columns)
+    cell_w, cell_h = max(im.width for im in images), max(im.height for im in images)
+    w, h = columns * (cell_w + pad) + pad, rows * (cell_h + pad) + pad
     canvas = Image.new("L", (w, h), 255)
-    x = pad
-    for im in images:
-        canvas.paste(im.convert("L"), (x, pad))
-        x += im.width + pad
+    for i, im in enumerate(images):
+        r, c = divmod(i, columns)
+        canvas.paste(im.convert("L"), (pad + c * (cell_w + pad), pad + r * (cell_h + pad)))
     return canvas.resize((w * scale, h * scale), Image.NEAREST) if scale > 1 else canvas
+
+
+def arena_ranking(rows: list[dict], metric_name: str) -> go.Figure:
+    """Humans' Bradley–Terry scores (with 95 % bootstrap intervals) beside the automatic
+    metric, one row per model, best human score on top; models without votes at the bottom."""
+    from plotly.subplots import make_subplots
+
+    rows = list(reversed(rows))  # plotly draws the first category at the bottom
+    names = [r["model"] for r in rows]
+    fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=("Human score (Bradley–Terry, Elo scale; 95 % CI)", metric_name))
+    voted = [r for r in rows if r.get("score") is not None]
+    fig.add_trace(go.Scatter(
+        x=[r["score"] for r in voted], y=[r["model"] for r in voted], mode="markers", marker=dict(size=11),
+        error_x=dict(type="data", symmetric=False, array=[r["ci_high"] - r["score"] for r in voted],
+                     arrayminus=[r["score"] - r["ci_low"] for r in voted]),
+        text=[f"{r['votes']} votes" for r in voted], name="humans"), row=1, col=1)
+    measured = [r for r in rows if r.get("metric") is not None]
+    fig.add_trace(go.Bar(x=[r["metric"] for r in measured], y=[r["model"] for r in measured], orientation="h",
+                         name=metric_name, marker_color="#9aa5b1"), row=1, col=2)
+    fig.update_yaxes(categoryorder="array", categoryarray=names)
+    fig.update_layout(height=120 + 45 * len(names), showlegend=False, margin=dict(l=10, r=10, t=40, b=10))
+    return fig

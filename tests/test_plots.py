@@ -59,3 +59,17 @@ def test_training_texts_are_listed_in_step_order(tiny_checkpoints):
     steps = [int(k.split()[1]) for k in texts]
     assert steps == sorted(steps) and len(steps) >= 2
     assert "'A friend is'" in open(texts[f"step {steps[-1]}"], encoding="utf-8").read()
+
+
+def test_grid_lays_images_out_in_rows_and_strip_in_one():
+    from PIL import Image
+
+    from aigc_demo import plots
+
+    ims = [Image.new("L", (28, 28), 10 * i) for i in range(8)]
+    g = plots.grid(ims, columns=4, pad=2)
+    assert g.size == (4 * 30 + 2, 2 * 30 + 2)
+    assert g.getpixel((2, 2)) == 0 and g.getpixel((2 + 30, 2)) == 10 and g.getpixel((2, 2 + 30)) == 40
+    assert g.getpixel((0, 0)) == 255  # the white padding
+    assert plots.grid(ims, columns=4, scale=4).size == (4 * 122, 4 * 62)
+    assert plots.strip(ims[:3]).size == (3 * 30 + 2, 32)

@@ -23,6 +23,16 @@ GENERATOR, VOCODER = "generator", "vocoder"
 
 
 @dataclass(frozen=True)
+class RankingMetric:
+    """The automatic metric a modality's models are ranked by, beside the human ranking of
+    the arena: its key in a record's `generated` figures, its name, and which way is better."""
+
+    key: str
+    name: str
+    higher_is_better: bool
+
+
+@dataclass(frozen=True)
 class Family:
     name: str  # as config.json's "family" says
     modality: str  # "image", "text" or "audio": the tab it appears in

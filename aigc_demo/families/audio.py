@@ -2,7 +2,7 @@
 it) and the inputs of a spoken-digit request. The pipelines are in pipelines/audio.py."""
 
 from ..controls import Control, InputError
-from . import VOCODER, Family
+from . import VOCODER, Family, RankingMetric
 
 GRIFFIN_LIM = "griffin-lim"  # the classic vocoder, always there: no network, no checkpoint
 MAX_DIGITS = 16
@@ -16,6 +16,8 @@ SPECGAN = Family("specgan", "audio", "aigc_demo.pipelines.audio:SpecGANPipeline"
 WAVENET = Family("wavenet", "audio", "aigc_demo.pipelines.audio:WaveNetVocoder", role=VOCODER,
                  summary="a WaveNet vocoder (mel-conditioned, mu-law)")
 FAMILIES = (SPECGAN, WAVENET)
+# The arena shows humans' ranking of generator + vocoder pairs beside this one (metrics/audio.py).
+RANKED_BY = RankingMetric("fd_digits", "FD-digits", higher_is_better=False)
 
 
 MAX_TTS_CHARS = 300

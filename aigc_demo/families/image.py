@@ -3,7 +3,7 @@ pipeline shares. The pipelines themselves are in pipelines/image.py."""
 
 from ..controls import Control
 from ..data.fashion_mnist import CLASSES
-from . import Family
+from . import Family, RankingMetric
 
 ALL_CLASSES = "all classes"  # the mixed grid: images cycle through the ten classes
 MAX_IMAGES = 64
@@ -36,3 +36,6 @@ WGAN_GP = Family(
     controls=DCGAN.controls,  # the same generator and latent: the same truncation
     abilities=frozenset({"interpolate"}), summary="a class-conditional WGAN-GP (Wasserstein loss, gradient penalty)")
 FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP)
+
+# The arena shows humans' ranking of the image models beside this one (metrics/image.py).
+RANKED_BY = RankingMetric("fid_fmnist", "FID-FMNIST", higher_is_better=False)

@@ -2,7 +2,7 @@
 decoding controls. The pipeline is in pipelines/text.py."""
 
 from ..controls import Control, InputError
-from . import Family
+from . import Family, RankingMetric
 
 MAX_PROMPT_CHARS = 4000
 EXAMPLE_HUB_ID = "distilbert/distilgpt2"
@@ -27,6 +27,20 @@ GPT = Family("gpt", "text", "aigc_demo.pipelines.text:TextPipeline", controls=DE
 LSTM = Family("lstm", "text", "aigc_demo.pipelines.text:TextPipeline", controls=DECODING,
               summary="an LSTM language model (the baseline)")
 FAMILIES = (GPT, LSTM)
+
+# Prompts to start from, in both languages the models learnt (the tab's examples, the arena's
+# and the showcase's prompts).
+EXAMPLE_PROMPTS = (
+    "A friend is someone who",
+    "The trouble with computers is",
+    "Love is",
+    "Q: Why did the programmer quit his job?\nA:",
+    "春眠不觉晓，",
+    "人生",
+    "《静夜思》\n作者：李白\n",
+)
+# The arena shows humans' ranking of the language models beside this one (metrics/text.py).
+RANKED_BY = RankingMetric("test_bleu_4", "test-BLEU-4", higher_is_better=True)
 
 
 def check_prompt(prompt) -> str:

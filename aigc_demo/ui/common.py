@@ -10,6 +10,7 @@ import secrets
 
 import gradio as gr
 
+from ..arena import ArenaUnavailable
 from ..controls import MAX_SEED, Control
 from ..studio import InputError, ModelUnavailable
 
@@ -17,7 +18,7 @@ log = logging.getLogger("aigc_studio")
 
 
 def _as_user_error(fn_name: str, e: Exception) -> gr.Error:
-    if isinstance(e, (InputError, ModelUnavailable)):
+    if isinstance(e, (InputError, ModelUnavailable, ArenaUnavailable)):
         return gr.Error(str(e), print_exception=False)
     log.exception("unexpected error in %s", fn_name)
     return gr.Error(f"Something went wrong ({type(e).__name__}). The app is still running; "

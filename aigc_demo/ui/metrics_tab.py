@@ -3,16 +3,23 @@
 from pathlib import Path
 
 import gradio as gr
+import pandas as pd
 from PIL import Image
 
 from .. import exports, plots
-from .common import open_rows_in_their_tabs, user_errors
+from ..arena import MODALITIES, ArenaUnavailable
+from .common import bind, open_rows_in_their_tabs, user_errors
+
+RANKING_COLUMNS = ["human_rank", "model", "score", "ci_low", "ci_high", "votes", "wins", "losses", "ties", "metric",
+                   "metric_rank"]
 
 
-def build(studio, demo: gr.Blocks, tabs: gr.Tabs | None = None, pickers: dict | None = None) -> None:
+def build(studio, demo: gr.Blocks, tabs: gr.Tabs | None = None, pickers: dict | None = None, arena=None) -> None:
     """tabs and pickers ({modality: model dropdown of its tab}): picking a row of the metrics
-    table opens that model in its generation tab."""
+    table opens that model in its generation tab. arena: its votes ranked beside the metrics."""
     _comparison(studio, demo, tabs, pickers or {})
+    if arena is not None:
+        _human_ranking(arena, demo)
     entries = [e for e in studio.entries if (e.path / "train_log.csv").is_file()]
     if not entries:
         gr.Markdown("**No training log yet.** Curves appear here once a model folder holds its `train_log.csv`.")
@@ -95,7 +102,7 @@ def _comparison(studio, demo: gr.Blocks, tabs, pickers: dict) -> None:
     bars = gr.Plot()
     table = plots.metrics_table(measured)
     with gr.Accordion("Every metric of every model (sortable; pick a row to open its model; CSV below)", open=False):
-        grid = gr.Dataframe(table, interactive=False, wrap=True)
+        grid = gr.Dataframe(table, interactive=False, wrap=True, elem_id="metrics-table")
         export = gr.Button("Export as CSV", variant="secondary")
         csv_file = gr.File(label="metrics.csv")
         export.click(lambda: _csv(table), None, csv_file, api_visibility="private")
@@ -118,3 +125,56 @@ def _comparison(studio, demo: gr.Blocks, tabs, pickers: dict) -> None:
 def _csv(table) -> str:
     """The metrics table as a CSV file in the app's output folder (served from there only)."""
     return str(exports.save_csv(table))
+
+
+# --- humans beside the metrics (the arena's votes) -----------------------------------------
+
+def arena_ranking(arena, modality: str = MODALITIES[0]) -> dict:
+    """Humans' ranking of one modality's models from every arena vote: one row per model
+    (Bradley–Terry score on the Elo scale, its 95 % bootstrap interval, votes, wins, losses,
+    ties, human rank) beside its automatic metric and metric rank, and the agreement of the
+    two orders (Kendall's τ, with a sentence saying whether they agree)."""
+    return arena.ranking(modality)
+
+
+def arena_votes(arena) -> str:
+    """Every arena vote with its pair (time, modality, models A and B, choice, note, input,
+    seed, session) as a CSV file."""
+    columns = ["vote_id", "time_utc", "modality", "model_a", "model_b", "choice", "note", "inputs", "seed", "session"]
+    return str(exports.save_csv(pd.DataFrame(arena.votes(), columns=columns), prefix="aigc_arena_votes_"))
+
+
+def ranking_view(arena, modality: str):
+    """The page's view of the ranking: table, sentence, figure. A database that is down shows
+    as a message in place of the table (the API endpoint raises it as an error instead)."""
+    try:
+        result = arena.ranking(modality)
+    except ArenaUnavailable as e:
+        return None, f"**{e}**", None
+    metric = result["agreement"]["metric"]
+    table = pd.DataFrame(result["rows"], columns=RANKING_COLUMNS).rename(
+        columns={"metric": metric, "metric_rank": "metric rank", "human_rank": "human rank"})
+    return table, result["agreement"]["sentence"], plots.arena_ranking(result["rows"], metric)
+
+
+def _human_ranking(arena, demo: gr.Blocks) -> None:
+    modalities = [m for m in MODALITIES if arena.contestants(m)]
+    if not modalities:
+        return
+    view = bind(ranking_view, arena)
+    gr.Markdown("### Humans beside the metrics\nRankings from the blind votes of the Arena tab: Bradley–Terry "
+                "scores (Elo scale, 95 % bootstrap intervals; a tie or “both bad” counts half a win each way), beside "
+                "each model's automatic metric, and whether the two orders agree (Kendall's τ).")
+    with gr.Row():
+        modality = gr.Radio(modalities, value=modalities[0], label="Modality", scale=3, elem_id="ranking-modality")
+        refresh = gr.Button("Refresh", scale=1)
+        download = gr.Button("Export every vote as CSV", variant="secondary", scale=1)
+    sentence = gr.Markdown(elem_id="arena-agreement")
+    table = gr.Dataframe(interactive=False, wrap=True, label="Human ranking")
+    figure = gr.Plot(label="Human scores and the automatic metric")
+    votes_file = gr.File(label="arena_votes.csv")
+    for event in (modality.change, refresh.click):
+        event(view, modality, [table, sentence, figure], api_visibility="private")
+    demo.load(view, modality, [table, sentence, figure], api_visibility="private")
+    gr.api(bind(arena_ranking, arena), api_name="arena_ranking")
+    download.click(bind(arena_votes, arena), None, votes_file, api_name="arena_votes")

@@ -17,10 +17,14 @@ def overview_frame(studio) -> pd.DataFrame:
     return pd.DataFrame(studio.overview(), columns=COLUMNS)
 
 
-def build(studio) -> gr.Dataframe | None:
-    """The header and the overview table (returned, so that picking a row can open its tab)."""
+def header() -> None:
     gr.Markdown(HEADER)
-    with gr.Accordion("Models", open=True):
+
+
+def build(studio) -> gr.Dataframe | None:
+    """The overview table, collapsed (the showcase above it is the first screen); returned,
+    so that picking a row can open its tab."""
+    with gr.Accordion(f"All models ({len(studio.entries)}): family, size, training, headline metric", open=False):
         if studio.entries:
             return gr.Dataframe(overview_frame(studio), interactive=False, wrap=True,
                                 label="Registered models (pick one to open it)")

@@ -10,18 +10,9 @@ import inspect
 
 import gradio as gr
 
-from ..families.text import DECODING, EXAMPLE_HUB_ID, MAX_PROMPT_CHARS, PRESETS
+from ..families.text import DECODING, EXAMPLE_HUB_ID, EXAMPLE_PROMPTS, MAX_PROMPT_CHARS, PRESETS
 from .common import bind, control_parameters, disabled_note, not_trained, seed_row, widget
 
-EXAMPLES = [
-    "A friend is someone who",
-    "The trouble with computers is",
-    "Love is",
-    "Q: Why did the programmer quit his job?\nA:",
-    "春眠不觉晓，",
-    "人生",
-    "《静夜思》\n作者：李白\n",
-]
 PRESET_KEYS = ("temperature", "top_k", "top_p", "num_beams", "repetition_penalty")
 
 
@@ -85,7 +76,7 @@ def build(studio) -> gr.Dropdown | None:
         with gr.Column(scale=2, min_width=300):
             prompt = gr.Textbox(label="Prompt", lines=4, max_length=MAX_PROMPT_CHARS, elem_id="text-prompt",
                                 placeholder="A few words in English or Chinese for the model to continue")
-            gr.Examples([[e] for e in EXAMPLES], inputs=prompt, label="Examples (English and Chinese)")
+            gr.Examples([[e] for e in EXAMPLE_PROMPTS], inputs=prompt, label="Examples (English and Chinese)")
             with gr.Row():
                 model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True)
                 hub_id = gr.Textbox(label="…or a Hugging Face model id",

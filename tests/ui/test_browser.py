@@ -9,7 +9,7 @@ from tests.conftest import ARTIFACTS
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-dev-shm-usage"]
-TABS = ["Text", "Image", "Audio", "Evaluation", "Metrics"]
+TABS = ["Text", "Image", "Audio", "Arena", "Evaluation", "Metrics"]
 
 
 @pytest.fixture(scope="module")
@@ -28,16 +28,30 @@ def browser():
 def page(browser, app_url):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(app_url, wait_until="load")  # not networkidle: the session heartbeat stays open
-    page.get_by_text("Registered models").first.wait_for(timeout=30000)
+    page.get_by_text("Show me something new").first.wait_for(timeout=30000)
     yield page
     page.close()
 
 
-def test_header_overview_and_all_five_tabs(page):
+def test_the_first_screen_shows_samples_and_links_to_their_tabs(page):
+    """The showcase draws one of each in one click; the model table waits, collapsed."""
     ARTIFACTS.mkdir(exist_ok=True)
+    assert not page.get_by_text("Registered models").first.is_visible()  # collapsed
+    page.get_by_role("button", name="Show me something new").click()
+    page.wait_for_function("() => document.querySelector('#showcase-text textarea')?.value.length > 0", timeout=30000)
+    page.locator("#showcase-image img").first.wait_for(timeout=10000)
+    page.locator("#showcase-audio [data-testid='waveform-controls'], #showcase-audio button").first.wait_for(timeout=10000)
+    assert "FID-FMNIST" in page.inner_text("#showcase")
+    page.screenshot(path=str(ARTIFACTS / "showcase.png"), full_page=False)
+    page.get_by_role("button", name="Open the Images tab").click()
+    page.get_by_role("tab", name="Image", selected=True).wait_for(timeout=10000)
+
+
+def test_header_overview_and_all_tabs(page):
     assert page.get_by_text("AIGC Studio").first.is_visible()
+    page.get_by_text("All models (").first.click()  # open the collapsed overview
     overview = page.get_by_text("Registered models").first
-    assert overview.is_visible()
+    overview.wait_for(timeout=10000)
     page.get_by_text("dcgan").first.wait_for(timeout=10000)  # the table's rows render after its header
     text = page.inner_text("body")
     for name in ("dcgan", "vae", "diffusion", "FID-FMNIST", "real data"):
@@ -106,8 +120,8 @@ def test_a_model_row_opens_the_model_in_its_tab(page):
     """Rows of the overview and of the Metrics tab's table open their model's tab with it picked."""
     import re
 
-    def cell(name: str):
-        return page.locator("[role=gridcell]:visible", has_text=re.compile(rf"^\s*{name}\s*$"))
+    def cell(name: str, within: str = "body"):
+        return page.locator(within).locator("[role=gridcell]:visible", has_text=re.compile(rf"^\s*{name}\s*$"))
 
     def picked(tab: str, model: str):
         page.get_by_role("tab", name=tab, selected=True).wait_for(timeout=10000)
@@ -115,12 +129,41 @@ def test_a_model_row_opens_the_model_in_its_tab(page):
         page.wait_for_function("el => el.value === '%s'" % model,
                                arg=picker.element_handle(), timeout=10000)
 
+    if not page.get_by_text("Registered models").first.is_visible():
+        page.get_by_text("All models (").first.click()  # open the collapsed overview
     cell("vae").first.click()  # the overview, above the tabs
     picked("Image", "vae")
     page.get_by_role("tab", name="Metrics").click()
     page.get_by_text("Every metric of every model").first.click()
-    cell("lstm").last.click()  # the metrics table, below the overview's
+    cell("lstm", "#metrics-table").first.click()  # the metrics table, below the overview's
     picked("Text", "lstm")
+
+
+def test_cast_a_blind_vote_in_the_browser(page):
+    """Ask for a pair, see A and B without names, vote, see the names; the vote shows in the
+    Metrics tab's ranking."""
+    page.get_by_role("tab", name="Arena").click()
+    page.locator("#arena-vote-a button, button#arena-vote-a").first.wait_for(timeout=5000)
+    assert page.locator("button#arena-vote-a").is_disabled()  # nothing to vote on yet
+    page.locator("#arena-modality input[value='image']").check()
+    page.get_by_role("button", name="New pair").click()
+    page.get_by_text("Which is better?").first.wait_for(timeout=30000)
+    page.locator("#arena-image-a img").first.wait_for(timeout=10000)
+    page.wait_for_function("() => !document.querySelector('button#arena-vote-b').disabled", timeout=10000)
+    shown = page.inner_text("body")
+    assert "A was" not in shown
+    page.screenshot(path=str(ARTIFACTS / "arena_pair.png"), full_page=True)
+    page.locator("button#arena-vote-b").click()
+    page.get_by_text("Vote stored").first.wait_for(timeout=10000)
+    reveal = page.inner_text("#arena-reveal")
+    assert "A was" in reveal and "B was" in reveal and "you preferred B" in reveal
+    assert page.locator("button#arena-vote-a").is_disabled()  # one vote per pair
+    page.get_by_role("tab", name="Metrics").click()
+    page.locator("#ranking-modality input[value='image']").check()
+    page.get_by_role("button", name="Refresh").click()
+    page.wait_for_function("() => /Kendall|Not enough|Too few/.test(document.querySelector('#arena-agreement').innerText)",
+                           timeout=15000)
+    page.screenshot(path=str(ARTIFACTS / "arena_ranking.png"), full_page=True)
 
 
 def test_every_tab_opens_on_a_bare_machine(browser, shipped_app_url):
@@ -130,7 +173,7 @@ def test_every_tab_opens_on_a_bare_machine(browser, shipped_app_url):
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(shipped_app_url, wait_until="load")
-    page.get_by_text("Registered models").first.wait_for(timeout=10000)
+    page.get_by_text("Show me something new").first.wait_for(timeout=10000)
     shown = {}
     for tab in TABS:
         page.get_by_role("tab", name=tab).click()
@@ -139,8 +182,9 @@ def test_every_tab_opens_on_a_bare_machine(browser, shipped_app_url):
         shown[tab] = page.inner_text("body")
     page.close()
     for tab, heading in (("Text", "Examples (English and Chinese)"), ("Image", "Latent interpolation"),
-                         ("Audio", "Voice variety"), ("Evaluation", "Shipped metrics"), ("Metrics", "Models compared")):
+                         ("Audio", "Voice variety"), ("Arena", "Blind arena"), ("Evaluation", "Shipped metrics"),
+                         ("Metrics", "Humans beside the metrics")):
         assert heading in shown[tab], (tab, heading)
-    for name in ("gpt", "dcgan", "specgan"):
-        assert name in shown["Text"], name
+    for tab, name in (("Text", "gpt"), ("Image", "dcgan"), ("Audio", "specgan")):
+        assert name in shown[tab], name
     assert not errors and not any("Something went wrong" in t or "Traceback" in t for t in shown.values())
