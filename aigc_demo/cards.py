@@ -97,6 +97,44 @@ def write_card(folder: str | Path) -> str:
         lines += ["", "Definitions:", ""]
         for k, d in metrics.get("definitions", {}).items():
             lines.append(f"- **{k}**: {d}")
+    elif metrics.get("systems"):
+        systems = metrics["systems"]
+        keys = list(next(iter(systems.values())))
+        lines += [f"Measured on {metrics.get('n')} held-out line pairs (the test poems) with `{metrics.get('command', '?')}`.",
+                  "", "| system | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
+        for name, figs in systems.items():
+            lines.append(f"| {name} | " + " | ".join(_fmt(figs.get(k, "")) for k in keys) + " |")
+        if metrics.get("targets"):
+            lines += ["", "Quality bars of the project:", "", "| metric | bar | measured | met |", "|---|---|---|---|"]
+            for t in metrics["targets"]:
+                lines.append(f"| {t['metric']} ({t['decoding']}) | {t['target']} | {_fmt(t['value'])} | "
+                             f"{'yes' if t['met'] else '**no**'} |")
+        if metrics.get("examples"):
+            names = [k for k in metrics["examples"][0] if k not in ("line", "real")]
+            lines += ["", "Examples (held-out poems):", "", "| line | real next line | " + " | ".join(names) + " |",
+                      "|---|---|" + "---|" * len(names)]
+            for e in metrics["examples"]:
+                lines.append(f"| {e['line']} | {e['real']} | " + " | ".join(e[k] or "(empty)" for k in names) + " |")
+        lines += ["", "Definitions:", ""]
+        for k, d in metrics.get("definitions", {}).items():
+            lines.append(f"- **{k}**: {d}")
+    elif metrics.get("directions"):
+        lines += [f"Measured on {metrics.get('n')} held-out test images per direction (seed {metrics.get('seed')}) "
+                  f"with `{metrics.get('command', '?')}`.", ""]
+        for d in metrics["directions"].values():
+            lines += [f"**{d['from']} → {d['to']}**", "", "| metric | translated | untranslated input | real target |",
+                      "|---|---|---|---|"]
+            for k, v in d["translated"].items():
+                lines.append(f"| {k} | {_fmt(v)} | {_fmt(d['untranslated'].get(k, ''))} | {_fmt(d['real_reference'].get(k, ''))} |")
+            lines.append("")
+        if metrics.get("targets"):
+            lines += ["Quality bars of the project:", "", "| metric | bar | measured | met |", "|---|---|---|---|"]
+            for t in metrics["targets"]:
+                lines.append(f"| {t['metric']} ({t['direction']}) | {t['target']} | {_fmt(t['value'])} | "
+                             f"{'yes' if t['met'] else '**no**'} |")
+        lines += ["", "Definitions:", ""]
+        for k, d in metrics.get("definitions", {}).items():
+            lines.append(f"- **{k}**: {d}")
     elif metrics.get("metrics"):
         lines += [f"Measured with `{metrics.get('command', '?')}`.", ""]
         for k, v in metrics["metrics"].items():

@@ -21,7 +21,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from . import checkpoint as ckpt
-from .evaluation.records import _command, _versions, audio_record, image_record, score_draws, text_record
+from .evaluation.records import _command, _versions, audio_record, image_record, score_draws, poet_record, text_record, translation_record
 from . import paths
 from .paths import CHECKPOINTS_DIR, tree_of
 
@@ -95,7 +95,13 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
     if entry.error:
         raise ckpt.CheckpointError(f"{folder}: {entry.error}")
     pipe = load_pipeline(entry)
-    if modality == "text":
+    if modality == "text" and entry.is_translator:  # the poet, beside the GPT of the same tree
+        from .registry import discover
+
+        gpt = next((load_pipeline(e) for e in discover(tree_of(folder)) if e.modality == "text" and e.family == "gpt"
+                    and e.available), None)
+        metrics = poet_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir, limit=limit, gpt=gpt)
+    elif modality == "text":
         metrics = text_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir, limit=limit)
     elif modality == "audio":
         from .metrics.audio import DigitEvaluator
@@ -112,6 +118,11 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
                     vocoders[e.name] = load_pipeline(e)
         metrics = audio_record(pipe, entry, n=n, seed=seed, evaluator=evaluator, vocoders=vocoders,
                                corpus_dir=corpus_dir, draws=draws)
+    elif entry.is_translator:
+        from .metrics.image import FMNISTEvaluator
+
+        metrics = translation_record(pipe, entry, evaluator=FMNISTEvaluator.load(evaluator_dir), n=min(n, 1000), seed=seed,
+                                     corpus_dir=corpus_dir)
     else:
         from .metrics import inception
         from .metrics.image import FMNISTEvaluator, draw
@@ -155,6 +166,12 @@ def compare_with_shipped(shipped: dict, fresh: dict) -> list[dict]:
                       {"temperature": matched_new.get("temperature"), **(matched_new.get("generated") or {})}))
     for name, figures in shipped.get("vocoders", {}).items():
         sides.append((f"vocoder {name}", figures, fresh.get("vocoders", {}).get(name, {})))
+    for direction, figures in shipped.get("directions", {}).items():  # a translator, each way
+        for part in ("translated", "untranslated", "real_reference"):
+            sides.append((f"{direction} {part}", figures.get(part, {}),
+                          fresh.get("directions", {}).get(direction, {}).get(part, {})))
+    for name, figures in shipped.get("systems", {}).items():  # the poet, its decodings and the GPT beside it
+        sides.append((f"system {name}", figures, fresh.get("systems", {}).get(name, {})))
     rows = []
     for side, old, new in sides:
         for k, v in old.items():

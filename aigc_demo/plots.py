@@ -85,12 +85,25 @@ def metrics_table(entries: list[ModelEntry]) -> pd.DataFrame:
             rows.append({"model": e.name, "modality": e.modality, "metric": k, "value": _round(v),
                          "real data": _round(r) if r is not None else None, "samples": m.get("n"),
                          "seed": m.get("seed"), "command": m.get("command", "")})
+        # a translator's figures per direction, and a poet's per decoding (the GPT beside it)
+        for d in m.get("directions", {}).values():
+            rows += [_row(e, f"{k} ({d['from']} → {d['to']})", v, d["real_reference"].get(k), m) for k, v in d["translated"].items()]
+        systems = m.get("systems", {})
+        for name, figures in systems.items():
+            if name.startswith(("seq2seq", "gpt")):
+                rows += [_row(e, f"{k} ({name})", v, systems.get("real_next_line", {}).get(k), m) for k, v in figures.items()]
         inception = m.get("fid_inceptionv3") or {}
         if inception.get("available"):  # standard FID, measured only where its weights were at hand
             rows.append({"model": e.name, "modality": e.modality, "metric": "fid_inceptionv3",
                          "value": _round(inception["value"]), "real data": _round(inception["real_reference"]),
                          "samples": inception["n"], "seed": inception["seed"], "command": m.get("command", "")})
     return pd.DataFrame(rows, columns=["model", "modality", "metric", "value", "real data", "samples", "seed", "command"])
+
+
+def _row(e: ModelEntry, metric: str, value, real, m: dict) -> dict:
+    return {"model": e.name, "modality": e.modality, "metric": metric, "value": _round(value),
+            "real data": _round(real) if real is not None else None, "samples": m.get("n"), "seed": m.get("seed"),
+            "command": m.get("command", "")}
 
 
 def _round(v):
@@ -246,4 +259,15 @@ def arena_ranking(rows: list[dict], metric_name: str) -> go.Figure:
                          name=metric_name, marker_color="#9aa5b1"), row=1, col=2)
     fig.update_yaxes(categoryorder="array", categoryarray=names)
     fig.update_layout(height=120 + 45 * len(names), showlegend=False, margin=dict(l=10, r=10, t=40, b=10))
+    return fig
+
+
+def attention_heatmap(line: str, output: str, weights: list[list[float]]) -> go.Figure:
+    """Which input character each output character looked at: one row per output
+    character, one column per input character, the attention weight as colour."""
+    fig = go.Figure(go.Heatmap(z=weights, x=list(line), y=list(output), colorscale="Blues", zmin=0, zmax=1,
+                               hovertemplate="output %{y} looked at %{x}: %{z:.2f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", title="output character", type="category")
+    fig.update_xaxes(title="input character", side="top", type="category")
+    fig.update_layout(height=120 + 40 * max(1, len(output)), margin=dict(l=40, r=10, t=60, b=10))
     return fig

@@ -19,8 +19,10 @@ from pathlib import Path
 
 from . import families, registry
 from .controls import Control, InputError, resolve_seed
+from .data.fashion_mnist import CLASSES
 from .evaluation import copies, live, scoring
 from .families.audio import EXAMPLE_TTS_ID, GRIFFIN_LIM, check_tts_text
+from .families.image import direction_labels
 from .families.text import EXAMPLE_HUB_ID
 from .hub import HubModels, check_hub_id
 from .paths import CHECKPOINTS_DIR
@@ -40,7 +42,16 @@ class Studio:
     # --- what exists: models and their declared controls (for the UI and the API) --------
 
     def models(self, modality: str, *, usable_only: bool = True) -> list[str]:
-        return self.cache.names(modality, usable_only=usable_only)
+        """The models of a modality that make outputs (and the audio vocoders), translators
+        aside (see `translators`)."""
+        return [n for n in self.cache.names(modality, usable_only=usable_only)
+                if not self.cache.entry(modality, n).is_translator]
+
+    def translators(self, modality: str = "image", *, usable_only: bool = True) -> list[str]:
+        """The models that turn one input into another: image translators (CycleGAN: a
+        picture of one class in, the other out), and for text the poet (a line in, the next
+        line out)."""
+        return [n for n in self.cache.names(modality, usable_only=usable_only) if self.cache.entry(modality, n).is_translator]
 
     def overview(self) -> list[dict]:
         """One row per registered model, read from the checkpoint folders."""
@@ -98,6 +109,57 @@ class Studio:
             raise InputError(f"{model} cannot reconstruct pictures; models with an encoder can: {can}.")
         return pipe.reconstruct(image, label)
 
+    def _translator(self, model, modality: str = "image"):
+        return self.cache.get(modality, self._translator_entry(model, modality).name)
+
+    # The page reads a translator's directions and examples from its folder, not from the
+    # loaded model: building the page must not pay for torch.
+
+    def _translator_entry(self, model, modality: str = "image") -> registry.ModelEntry:
+        if not isinstance(model, str) or model.strip() not in self.translators(modality, usable_only=False):
+            kind = "an image translator" if modality == "image" else "a poet (a next-line model)"
+            raise InputError(f"model must be {kind}: {', '.join(self.translators(modality)) or 'none is trained yet'}.")
+        return self.entry(modality, model.strip())
+
+    def translation_directions(self, model: str) -> dict[str, str]:
+        """{"a_to_b": "Sneaker → Ankle boot", "b_to_a": ...} of a translator."""
+        c = self._translator_entry(model).config["model"]
+        return direction_labels(c["domain_a"], c["domain_b"])
+
+    def translation_examples(self, model: str) -> list:
+        """Held-out test pictures of the translator's two classes, as (PIL image, class)."""
+        import numpy as np
+        from PIL import Image
+
+        entry = self._translator_entry(model)
+        path, c = entry.path / "examples.npz", entry.config["model"]
+        if not path.is_file():
+            return []
+        with np.load(path) as z:
+            return [(Image.fromarray(a, mode="L"), CLASSES[c[f"domain_{k}"]]) for k in ("a", "b") for a in z[k]]
+
+    def translate_image(self, model: str, image, direction: str = "auto"):
+        """Translate a picture between a translator's two classes and back (ImageOutput of
+        input, translated, back). The project's classifier checks the picture first: one of
+        neither class is refused, and direction "auto" follows its verdict."""
+        pipe = self._translator(model)
+        direction = pipe.check_direction(direction)
+        from .pipelines.image import picture_to_tensor
+
+        x, inverted = picture_to_tensor(image)
+        probs = self.image_evaluator().predict(x)[0]
+        seen = int(probs.argmax())
+        by_class = {pipe.class_index["a"]: "a_to_b", pipe.class_index["b"]: "b_to_a"}
+        if seen not in by_class:
+            raise InputError(f"This picture looks like a {CLASSES[seen]} to the project's classifier (p = {float(probs[seen]):.2f}), "
+                             f"not a {pipe.domains['a']} or an {pipe.domains['b']}: {model} translates only between those two.")
+        if direction == "auto":
+            direction = by_class[seen]
+        out = pipe.translate(x, direction, note={"classifier_sees": CLASSES[seen], "inverted": inverted})
+        translated = self.image_evaluator().predict(picture_to_tensor(out.images[1])[0])[0]
+        out.meta["params"]["classifier_sees_translation"] = CLASSES[int(translated.argmax())]
+        return out
+
     def compare_images(self, label="all classes", n: int = 10, seed: int | None = None) -> list:
         """The same class and seed through every usable image model, default controls."""
         seed = resolve_seed(seed)
@@ -142,6 +204,19 @@ class Studio:
             except (InputError, ModelUnavailable) as e:
                 raise type(e)(f"{which}: {e}") from None
         return [pipe(prompt, seed=seed, **settings) for pipe in pipes]
+
+    def next_line(self, line: str, model: str, *, seed: int | None = None, **settings):
+        """The next line of a classical Chinese poem (1-16 Chinese characters in) by the poet;
+        settings: num_beams (1 = greedy), temperature (0 = the most likely line). Returns a
+        PoemLineOutput with the attention weights (output x input characters)."""
+        return self._translator(model, "text")(line, seed=seed, **settings)
+
+    def poem_examples(self, model: str) -> list[str]:
+        """First lines of the held-out poems (the poet never saw them), from its folder."""
+        import json
+
+        path = self._translator_entry(model, "text").path / "examples.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
     # --- audio ---------------------------------------------------------------------------
 

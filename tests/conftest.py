@@ -101,7 +101,7 @@ def train(*argv: str) -> None:
     main(list(argv))
 
 
-def train_tiny_image_models(root: Path, models=("dcgan", "vae", "diffusion")) -> Path:
+def train_tiny_image_models(root: Path, models=("dcgan", "vae", "diffusion", "cyclegan")) -> Path:
     """A checkpoints tree like the shipped one, with dry-run-sized models: the classifier
     under evaluators/, the generators under image/."""
     evaluator = root / "evaluators" / "fmnist-classifier"
@@ -113,8 +113,9 @@ def train_tiny_image_models(root: Path, models=("dcgan", "vae", "diffusion")) ->
     return root
 
 
-def train_tiny_text_models(root: Path, models=("gpt", "lstm")) -> Path:
-    """Dry-run-sized GPT and LSTM trained on the fortunes fixture, under text/."""
+def train_tiny_text_models(root: Path, models=("gpt", "lstm", "seq2seq")) -> Path:
+    """Dry-run-sized GPT, LSTM and Seq2Seq poet trained on the fortunes fixture, under text/
+    (the poet last: its record compares it with the GPT of the same tree)."""
     for m in models:
         train("text", "--model", m, "--dry-run", "--corpus-dir", str(FORTUNES_FIXTURE),
               "--run-dir", str(root.parent / "runs" / "text" / m), "--out", str(root / "text" / m))

@@ -24,11 +24,15 @@ def test_ema_smoothing():
 
 def test_metrics_table_has_reference_beside_each_value(tiny_checkpoints):
     table = plots.metrics_table(registry.discover(tiny_checkpoints))
-    assert set(table["model"]) == {"gpt", "lstm", "dcgan", "vae", "diffusion", "specgan", "wavenet"}
-    assert (table["samples"] == 20).all()
+    assert set(table["model"]) == {"gpt", "lstm", "dcgan", "vae", "diffusion", "specgan", "wavenet", "cyclegan", "seq2seq"}
+    generators = table[~table["model"].isin(["cyclegan", "seq2seq"])]
+    assert (generators["samples"] == 20).all()
     # every measured figure has its real-data reference; perplexity has no real-data analogue
-    measured = table[table["value"].notna() & (table["metric"] != "test_perplexity")]
+    measured = generators[generators["value"].notna() & (generators["metric"] != "test_perplexity")]
     assert measured["real data"].notna().all() and len(measured) > 15
+    # a translator's figures per direction, the poet's per decoding and the GPT's beside them
+    assert "target_accuracy (Sneaker → Ankle boot)" in set(table[table["model"] == "cyclegan"]["metric"])
+    assert {"bleu_4 (seq2seq_beam4)", "bleu_4 (gpt (gpt))"} <= set(table[table["model"] == "seq2seq"]["metric"])
 
 
 def test_epoch_grids_are_listed_in_order(tiny_checkpoints):

@@ -37,6 +37,98 @@ def image_record(pipe, family: str, scores: dict, *, command: str) -> dict:
     }
 
 
+def translation_record(pipe, entry, *, evaluator, n: int, seed: int, corpus_dir=None) -> dict:
+    """What metrics.json holds for an image translator (CycleGAN): each direction scored on
+    up to n held-out test images of its source class (metrics/translation.py), beside the
+    untranslated inputs and real images of the target class. Needs Fashion-MNIST."""
+    from ..data import fashion_mnist
+    from ..metrics.translation import DEFINITIONS, SHAPE_MARGIN_DEFINITION, check_targets, score_direction
+
+    x_test, y_test = fashion_mnist.as_tensors("test", corpus_dir)
+    x_train, y_train = fashion_mnist.as_tensors("train", corpus_dir)
+    directions = {}
+    for direction, (src, dst) in (("a_to_b", ("a", "b")), ("b_to_a", ("b", "a"))):
+        source = x_test[y_test == pipe.class_index[src]][:n]
+        target = x_test[y_test == pipe.class_index[dst]]
+        target_train = x_train[y_train == pipe.class_index[dst]][:len(target)]
+        figures = score_direction(lambda x, d=direction: pipe.translate_tensor(x, d), evaluator, source,
+                                  pipe.class_index[dst], target, target_train, seed=seed)
+        directions[direction] = {"from": pipe.domains[src], "to": pipe.domains[dst], **figures}
+    def mean_accuracy(row: str) -> float:
+        return round(sum(d[row]["target_accuracy"] for d in directions.values()) / len(directions), 4)
+
+    return _finite({
+        "headline": {"name": "target-class accuracy (both ways)", "value": mean_accuracy("translated"),
+                     "reference": mean_accuracy("real_reference")},
+        "n": min(d["n"] for d in directions.values()), "seed": seed,  # test images per direction
+        "directions": directions,
+        "targets": check_targets(entry.family, directions),
+        "definitions": {**DEFINITIONS, "margin": SHAPE_MARGIN_DEFINITION,
+                        "rows": "translated: the translator's outputs; untranslated: the inputs themselves (where "
+                                "translation starts); real_reference: real images of the target class (accuracy: the "
+                                "test images; FID: training images against the test images, the floor at this n)."},
+        "checkpoint_sha256": pipe.checkpoint_sha256,
+        "versions": _versions(),
+        "command": _command(entry.name, n, seed),
+    })
+
+
+POET_BEAMS = 4  # the beam width the poet's record (and the app's default) uses
+
+
+def gpt_next_line(gpt, line: str) -> str:
+    """What a language model writes after a line and a comma, greedily, up to the next mark
+    of punctuation or line end: its answer to the same next-line task."""
+    import re
+
+    out = gpt(line + "，", seed=0, max_new_tokens=24, temperature=0.0, top_k=0, top_p=1.0, num_beams=1,
+              repetition_penalty=1.0)
+    continuation = out.text[len(line) + 1:]
+    return re.split(r"[，。？！；：,.?!;:、\s]", continuation.strip(), maxsplit=1)[0]
+
+
+def poet_record(pipe, entry, *, n: int, seed: int, corpus_dir=None, limit: int | None = None, gpt=None) -> dict:
+    """What metrics.json holds for the Seq2Seq poet: up to n held-out line pairs (the test
+    poems) answered by the poet (greedy and beam search) and, beside it, by the GPT prompted
+    with the line (`gpt`, the shipped language model of the same tree) and two controls
+    (metrics/poetry.py). Needs the fortunes corpus."""
+    from ..data.poems import line_pairs
+    from ..metrics.poetry import DEFINITIONS, check_targets, controls, figures
+
+    pairs = line_pairs(corpus_dir)
+    test = pairs["test"][:limit][:n]
+    training_lines = {s for p in pairs["train"] for s in (p.line, p.next_line)}
+    lines, references = [p.line for p in test], [p.next_line for p in test]
+    outputs = {"seq2seq_greedy": pipe.next_lines(lines, num_beams=1),
+               f"seq2seq_beam{POET_BEAMS}": pipe.next_lines(lines, num_beams=POET_BEAMS),
+               f"seq2seq_beam{POET_BEAMS}_repeats_allowed": pipe.next_lines(lines, num_beams=POET_BEAMS, no_repeat_ngram_size=0)}
+    if gpt is not None:
+        outputs[f"gpt ({gpt.name})"] = [gpt_next_line(gpt, line) for line in tqdm(lines, desc="gpt", leave=False)]
+    outputs.update(controls(lines, training_lines, seed))
+    systems = {name: figures(o, lines, references, training_lines, seed=seed) for name, o in outputs.items()}
+    systems["real_next_line"] = figures(references, lines, references, training_lines, seed=seed, with_bleu=False)
+    beam = systems[f"seq2seq_beam{POET_BEAMS}"]
+    return _finite({
+        # the GPT's figure goes in the name: "reference" means real data elsewhere
+        "headline": {"name": f"next-line BLEU-4 (beam {POET_BEAMS}"
+                             + (f"; the GPT {systems[f'gpt ({gpt.name})']['bleu_4']:.4f})" if gpt is not None else ")"),
+                     "value": round(beam["bleu_4"], 4)},
+        "n": len(test), "seed": seed,
+        "decoding": {"controls": {c.name: c.default for c in pipe.controls if c.name != "temperature"},
+                     "note": "seq2seq_greedy: num_beams 1; *_repeats_allowed: no_repeat_ngram_size 0"},
+        "systems": systems,
+        "examples": [{"line": x, "real": r, **{k: o[i] for k, o in outputs.items()}}
+                     for i, (x, r) in enumerate(zip(lines[:12], references[:12]))],
+        "targets": check_targets(systems, ("seq2seq_greedy", f"seq2seq_beam{POET_BEAMS}")),
+        "definitions": {**DEFINITIONS, "systems": "seq2seq_*: this model; gpt: the shipped GPT prompted with the line and "
+                        "a comma (greedy, cut at the next punctuation); repeat_input and random_training_line: negative "
+                        "controls; real_next_line: the real next lines themselves (no BLEU: they are the references)"},
+        "checkpoint_sha256": pipe.checkpoint_sha256,
+        "versions": _versions(),
+        "command": _command(entry.name, n, seed),
+    })
+
+
 DRAWS_DEFINITION = {
     "draws": "With --draws K: the figures are those of the first draw (seed S); the Fréchet distance and the "
              "accuracy also carry `<metric>_std`, their standard deviation over K independent sample draws "

@@ -19,7 +19,10 @@ from dataclasses import dataclass, field
 
 from ..controls import Control
 
-GENERATOR, VOCODER = "generator", "vocoder"
+# A generator makes outputs from a request; a vocoder turns a generator's spectrograms into
+# sound; a translator turns one input into another (CycleGAN), so it is not listed among
+# the modality's generators.
+GENERATOR, VOCODER, TRANSLATOR = "generator", "vocoder", "translator"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ pipeline shares. The pipelines themselves are in pipelines/image.py."""
 
 from ..controls import Control
 from ..data.fashion_mnist import CLASSES
-from . import Family, RankingMetric
+from . import TRANSLATOR, Family, RankingMetric
 
 ALL_CLASSES = "all classes"  # the mixed grid: images cycle through the ten classes
 MAX_IMAGES = 64
@@ -35,7 +35,23 @@ WGAN_GP = Family(
     "wgan_gp", "image", "aigc_demo.pipelines.image:WGANGPPipeline",
     controls=DCGAN.controls,  # the same generator and latent: the same truncation
     abilities=frozenset({"interpolate"}), summary="a class-conditional WGAN-GP (Wasserstein loss, gradient penalty)")
-FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP)
+# Unpaired translation between two classes (Sneaker <-> Ankle boot); `direction` names the
+# way: a_to_b, b_to_a (the domains are the checkpoint's), or auto (the classifier's verdict
+# on the picture decides).
+DIRECTION = Control("direction", "auto", choices=("auto", "a_to_b", "b_to_a"), label="Direction",
+                    help="a_to_b, b_to_a, or auto: from the class the project's classifier sees in the picture")
+
+
+def direction_labels(domain_a: int, domain_b: int) -> dict[str, str]:
+    """{"a_to_b": "Sneaker → Ankle boot", "b_to_a": "Ankle boot → Sneaker"} of two classes."""
+    a, b = CLASSES[domain_a], CLASSES[domain_b]
+    return {"a_to_b": f"{a} → {b}", "b_to_a": f"{b} → {a}"}
+
+
+CYCLEGAN = Family(
+    "cyclegan", "image", "aigc_demo.pipelines.image:CycleGANPipeline", controls=(DIRECTION,), role=TRANSLATOR,
+    abilities=frozenset({"translate"}), summary="a CycleGAN (two generators trained on unpaired pictures of two classes)")
+FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP, CYCLEGAN)
 
 # The arena shows humans' ranking of the image models beside this one (metrics/image.py).
 RANKED_BY = RankingMetric("fid_fmnist", "FID-FMNIST", higher_is_better=False)

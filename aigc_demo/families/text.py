@@ -2,7 +2,8 @@
 decoding controls. The pipeline is in pipelines/text.py."""
 
 from ..controls import Control, InputError
-from . import Family, RankingMetric
+from ..data.poems import is_han
+from . import TRANSLATOR, Family, RankingMetric
 
 MAX_PROMPT_CHARS = 4000
 EXAMPLE_HUB_ID = "distilbert/distilgpt2"
@@ -26,7 +27,32 @@ GPT = Family("gpt", "text", "aigc_demo.pipelines.text:TextPipeline", controls=DE
              summary="a GPT-2-architecture transformer (transformers' GPT2LMHeadModel)")
 LSTM = Family("lstm", "text", "aigc_demo.pipelines.text:TextPipeline", controls=DECODING,
               summary="an LSTM language model (the baseline)")
-FAMILIES = (GPT, LSTM)
+MAX_POEM_LINE_CHARS = 16
+# The poet: a line of a classical Chinese poem in, the next line out (not a language model:
+# it is not among the Text tab's generators, nor in the arena).
+POET_DECODING = (
+    Control("num_beams", 4, 1, 8, 1, "Beams (1 = greedy)"),
+    Control("temperature", 0.0, 0.0, 2.0, 0.05, "Temperature (0 = the most likely line; > 0 samples one, seeded)"),
+    Control("no_repeat_ngram_size", 2, 0, 4, 1, "No repeated n-grams (0 = off)",
+            "no n characters in a row twice in one line"),
+)
+SEQ2SEQ = Family("seq2seq", "text", "aigc_demo.pipelines.poet:PoetPipeline", controls=POET_DECODING, role=TRANSLATOR,
+                 abilities=frozenset({"next_line"}), summary="a Seq2Seq GRU encoder-decoder with Bahdanau attention")
+FAMILIES = (GPT, LSTM, SEQ2SEQ)
+
+
+def check_poem_line(line) -> str:
+    """One line of a Chinese poem: 1-16 Chinese characters, the punctuation around it dropped."""
+
+    if not isinstance(line, str) or not line.strip():
+        raise InputError("The line is empty: type one line of a classical Chinese poem, e.g. 床前明月光.")
+    text = line.strip().strip("，。？！；：,.?!;:、 ")
+    if len(text) > MAX_POEM_LINE_CHARS:
+        raise InputError(f"A line has at most {MAX_POEM_LINE_CHARS} characters; this one has {len(text)}. "
+                         "Type one line (five or seven characters), not a whole poem.")
+    if not is_han(text):
+        raise InputError(f"Only Chinese characters make a line of a classical poem, not {line!r:.40}: e.g. 床前明月光.")
+    return text
 
 # Prompts to start from, in both languages the models learnt (the tab's examples, the arena's
 # and the showcase's prompts).

@@ -20,7 +20,8 @@ from PIL import Image
 
 from ..controls import Control, InputError, check_inputs, resolve_seed
 from ..data.fashion_mnist import CLASSES
-from ..families.image import ALL_CLASSES, DCGAN, DIFFUSION, INTERPOLATION_STEPS, N, VAE, WGAN_GP
+from ..families.image import (ALL_CLASSES, CYCLEGAN, DCGAN, DIFFUSION, DIRECTION, INTERPOLATION_STEPS, N, VAE, WGAN_GP,
+                              direction_labels)
 from ..images import from_uint8, to_pil
 from .base import Meta, Timer, read_checkpoint
 
@@ -223,3 +224,79 @@ class DiffusionPipeline(ImagePipeline):
 
     def sample(self, labels, generator, steps=25, guidance=2.0, sampler="ddim"):
         return self.model.sample(labels.to(self.device), generator, steps=steps, guidance=guidance, sampler=sampler).cpu()
+
+
+def picture_to_tensor(image) -> tuple[torch.Tensor, bool]:
+    """A picture as the models see Fashion-MNIST: grayscale 28x28, a light object on a dark
+    ground in [-1, 1]. A dark object on a light ground (a photo on white paper; its border is
+    mostly light) is inverted; returns the tensor (1, 1, 28, 28) and whether it was."""
+    if isinstance(image, np.ndarray):
+        if image.dtype != np.uint8 or image.ndim not in (2, 3):
+            raise InputError("An image array must be uint8, (H, W) or (H, W, channels).")
+        image = Image.fromarray(image)
+    if not isinstance(image, Image.Image):
+        raise InputError("image must be a picture (PNG or JPEG).")
+    small = np.asarray(image.convert("L").resize((28, 28), Image.BILINEAR))
+    border = np.concatenate([small[0], small[-1], small[:, 0], small[:, -1]])
+    inverted = bool(border.mean() > 127)
+    return from_uint8((255 - small if inverted else small)[None]), inverted
+
+
+class CycleGANPipeline:
+    """Unpaired translation between two classes (models/cyclegan.py): a picture of one in,
+    the other out, and the round trip back.
+
+        pipe = CycleGANPipeline.from_checkpoint("checkpoints/image/cyclegan")
+        out = pipe.translate(picture, "a_to_b")   # out.images: input, translated, back
+    """
+
+    family, controls = CYCLEGAN.name, CYCLEGAN.controls
+
+    def __init__(self, model, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
+        self.model = model.to(device).eval()
+        self.name, self.checkpoint_sha256, self.device = name, checkpoint_sha256, device
+        c = model.config
+        self.domains = {"a": CLASSES[c.domain_a], "b": CLASSES[c.domain_b]}
+        self.class_index = {"a": c.domain_a, "b": c.domain_b}
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "CycleGANPipeline":
+        from ..models.cyclegan import CycleGAN, CycleGANConfig
+
+        folder, config, weights, sha = read_checkpoint(folder, cls.family)
+        gan = CycleGAN(CycleGANConfig(**config["model"]))
+        # only the two generators are shipped; the discriminators are needed for training alone
+        for part in ("g_ab", "g_ba"):
+            getattr(gan, part).load_state_dict({k.removeprefix(part + "."): v for k, v in weights.items()
+                                                if k.startswith(part + ".")})
+        return cls(gan, name=folder.name, checkpoint_sha256=sha, device=device)
+
+    def directions(self) -> dict[str, str]:
+        """{direction: "Sneaker → Ankle boot", ...} for the UI and the API's help."""
+        return direction_labels(self.class_index["a"], self.class_index["b"])
+
+    def check_direction(self, direction) -> str:
+        """a_to_b, b_to_a or auto (also the label, e.g. "Sneaker → Ankle boot"), checked."""
+        given = direction.strip() if isinstance(direction, str) else direction
+        by_label = {label.lower(): d for d, label in self.directions().items()}
+        if isinstance(given, str) and given.lower() in by_label:
+            return by_label[given.lower()]
+        return check_inputs(self.name, self.controls, {DIRECTION.name: given})[DIRECTION.name]
+
+    @torch.no_grad()
+    def translate_tensor(self, x: torch.Tensor, direction: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 1, 28, 28) in [-1, 1] -> (translated, back). Tensors in, tensors out: the metrics'."""
+        fake, back = self.model.translate(x.to(self.device), direction)
+        return fake.cpu(), back.cpu()
+
+    def translate(self, x: torch.Tensor, direction: str, *, note: dict | None = None) -> ImageOutput:
+        """One picture, already as a tensor (picture_to_tensor), one way and back: the input,
+        the translation and the round trip as 28x28 PIL images, with metadata."""
+        with Timer() as t:
+            fake, back = self.translate_tensor(x, direction)
+        src, dst = ("a", "b") if direction == "a_to_b" else ("b", "a")
+        meta = Meta(model=self.name, family=self.family, checkpoint_sha256=self.checkpoint_sha256, seed=0,
+                    params={"direction": direction, "from": self.domains[src], "to": self.domains[dst], **(note or {})},
+                    device=self.device, seconds=t.seconds)
+        labels = [f"input ({self.domains[src]})", f"translated ({self.domains[dst]})", f"back ({self.domains[src]})"]
+        return ImageOutput(to_pil(torch.cat([x, fake, back])), labels, meta.to_dict())

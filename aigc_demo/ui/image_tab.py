@@ -13,8 +13,8 @@ import gradio as gr
 
 from .. import exports, plots
 from ..controls import MAX_SEED
-from ..families.image import ALL_CLASSES, INTERPOLATION_STEPS, LABEL, N
-from ..studio import ModelUnavailable
+from ..families.image import ALL_CLASSES, DIRECTION, INTERPOLATION_STEPS, LABEL, N
+from ..studio import InputError, ModelUnavailable
 from .common import bind, disabled_note, not_trained, seed_row, widget
 
 CLASSES = [c for c in LABEL.choices if c != ALL_CLASSES]
@@ -75,6 +75,23 @@ def compare_image_models(studio, label: str, seed: int):
     outs = studio.compare_images(label=label, n=10, seed=seed)
     strips = [(plots.strip(out.images, scale=4), f"{out.meta['model']} ({out.meta['seconds']:.2f} s)") for out in outs]
     return strips, f"same class and seed **{outs[0].meta['seed'] if outs else seed}** through every model, default controls"
+
+
+def translate_image(studio, model: str = "", image: str | None = None, direction: str = DIRECTION.default):
+    """Translate a picture between a translator's two classes (the shipped one: Sneaker <->
+    Ankle boot) and back. direction: auto (the class the project's classifier sees decides),
+    a_to_b or b_to_a; a picture of neither class is refused. Any picture is turned into 28x28
+    grayscale, a dark object on a light ground inverted. Returns the input, the translation
+    and the round trip, and a summary."""
+    if image is None:
+        raise InputError("Upload a picture (PNG or JPEG), or pick one of the examples.")
+    out = studio.translate_image(model, image, direction)
+    p = out.meta["params"]
+    inverted = " (inverted: it was a dark object on a light ground)" if p.get("inverted") else ""
+    info = (f"**{p['from']} → {p['to']}** by `{out.meta['model']}` in {out.meta['seconds']:.3f} s · the project's "
+            f"classifier sees the input as **{p['classifier_sees']}**{inverted} and the translation as "
+            f"**{p['classifier_sees_translation']}**")
+    return _gallery(out), info
 
 
 def show_controls(studio, model: str, names: list[str]):
@@ -143,6 +160,40 @@ def build(studio) -> gr.Dropdown | None:
             rec_go = gr.Button("Reconstruct")
         rec_gallery = gr.Gallery(label="Input and reconstruction", columns=2, height="auto", format="png", object_fit="contain")
         rec_info = gr.Markdown()
+
+    translate = bind(translate_image, studio, defaults={"model": studio.translators()[0]} if studio.translators() else None)
+    translators = studio.translators()
+    if translators:
+        directions = studio.translation_directions(translators[0])
+        examples = studio.translation_examples(translators[0])
+        with gr.Accordion(f"Translate ({', '.join(translators)}: {' · '.join(directions.values())})", open=False):
+            gr.Markdown(f"Unpaired image-to-image translation by {studio.entry('image', translators[0]).spec.summary}: "
+                        "the model never saw a pair of matching pictures, only "
+                        "pictures of each class. Upload a picture of either class or pick a held-out test picture; it "
+                        "is translated, then translated back (the round trip shows what the translation kept).")
+            with gr.Row():
+                with gr.Column(scale=1, min_width=260):
+                    tr_model = gr.Dropdown(translators, value=translators[0], label="Model", allow_custom_value=True)
+                    tr_direction = gr.Radio([("auto: the classifier decides", "auto")]
+                                            + [(label, d) for d, label in directions.items()],
+                                            value=DIRECTION.default, label=DIRECTION.label)
+                    tr_image = gr.Image(type="pil", label="Picture (turned into 28x28 grayscale)", image_mode="L",
+                                        sources=["upload", "clipboard"], height=200, elem_id="translate-input")
+                    tr_go = gr.Button("Translate", variant="primary")
+                with gr.Column(scale=2):
+                    tr_examples = gr.Gallery(examples, label="Held-out test pictures (pick one)", columns=8, height="auto",
+                                             format="png", object_fit="contain", allow_preview=False)
+                    tr_gallery = gr.Gallery(label="Input, translated, back", columns=3, height=240, format="png",
+                                            object_fit="contain", elem_id="translate-output")
+                    tr_info = gr.Markdown()
+        def pick(evt: gr.SelectData):
+            return examples[evt.index][0] if isinstance(evt.index, int) else gr.skip()
+
+        tr_examples.select(pick, None, tr_image, api_visibility="private")
+        tr_go.click(translate, [tr_model, tr_image, tr_direction], [tr_gallery, tr_info], api_name="translate_image",
+                    concurrency_limit=2)
+    else:
+        gr.api(translate, api_name="translate_image")
 
     with gr.Accordion("All models side by side", open=False):
         with gr.Row():

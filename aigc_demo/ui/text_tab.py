@@ -10,7 +10,8 @@ import inspect
 
 import gradio as gr
 
-from ..families.text import DECODING, EXAMPLE_HUB_ID, EXAMPLE_PROMPTS, MAX_PROMPT_CHARS, PRESETS
+from .. import plots
+from ..families.text import DECODING, EXAMPLE_HUB_ID, EXAMPLE_PROMPTS, MAX_POEM_LINE_CHARS, MAX_PROMPT_CHARS, POET_DECODING, PRESETS
 from .common import bind, control_parameters, disabled_note, not_trained, seed_row, widget
 
 PRESET_KEYS = ("temperature", "top_k", "top_p", "num_beams", "repetition_penalty")
@@ -56,6 +57,54 @@ def _with_decoding(handler, studio):
     return bind(handler, studio, parameters=required + [inspect.Parameter("seed", inspect.Parameter.POSITIONAL_OR_KEYWORD)])
 
 
+def next_line(studio, line: str = "", model: str = "", num_beams: int = POET_DECODING[0].default, seed: int = -1,
+              temperature: float = POET_DECODING[1].default, no_repeat_ngram_size: int = POET_DECODING[2].default):
+    """The next line of a classical Chinese poem (1-16 Chinese characters in) by the poet: by beam search with num_beams beams (1: greedy), and greedily beside it; the
+    attention weights of the first as a heat map (which input character each output
+    character looked at). temperature > 0 samples the first one instead (seeded);
+    no_repeat_ngram_size n: no n characters in a row twice (0: off). Returns the line, the
+    greedy line, the heat map and the metadata."""
+    out = studio.next_line(line, model, seed=seed, num_beams=num_beams, temperature=temperature,
+                           no_repeat_ngram_size=no_repeat_ngram_size)
+    greedy = studio.next_line(line, model, seed=seed, num_beams=1, temperature=0.0,
+                              no_repeat_ngram_size=no_repeat_ngram_size)
+    return out.text, greedy.text, plots.attention_heatmap(out.line, out.text, out.attention), out.meta
+
+
+def _poem_section(studio, poets: list[str]) -> None:
+    """The poet's section, or with no poet trained just its endpoint (a clear error, not a 404)."""
+    if not poets:
+        gr.api(bind(next_line, studio), api_name="next_line")
+        return
+    handler = bind(next_line, studio, defaults={"model": poets[0]})
+    examples = studio.poem_examples(poets[0])
+    with gr.Accordion(f"Next line of a poem ({', '.join(poets)})", open=False):
+        gr.Markdown(f"{studio.entry('text', poets[0]).spec.summary.capitalize()}, trained on adjacent lines of the Tang "
+                    "and Song poems in the corpus: type one line of a classical poem (five or seven characters), get the "
+                    "next one. "
+                    "The examples are first lines of held-out poems. The heat map shows which input character each "
+                    "output character attended to.")
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                line = gr.Textbox(label=f"A line (Chinese, at most {MAX_POEM_LINE_CHARS} characters)", max_length=40,
+                                  elem_id="poem-line", value=examples[0] if examples else "")
+                if examples:
+                    gr.Examples([[e] for e in examples[:12]], inputs=line, label="First lines of held-out poems")
+                model = gr.Dropdown(poets, value=poets[0], label="Model", allow_custom_value=True)
+                beams, temperature, no_repeat = (widget(c) for c in POET_DECODING)
+                seed = seed_row()
+                go = gr.Button("Write the next line", variant="primary")
+            with gr.Column(scale=2):
+                with gr.Row():
+                    beam_out = gr.Textbox(label="Next line (beam search)", interactive=False, elem_id="poem-beam")
+                    greedy_out = gr.Textbox(label="Next line (greedy)", interactive=False, elem_id="poem-greedy")
+                heat = gr.Plot(label="Attention: output characters (rows) over input characters (columns)")
+                with gr.Accordion("Metadata", open=False):
+                    meta = gr.JSON()
+    go.click(handler, [line, model, beams, seed, temperature, no_repeat], [beam_out, greedy_out, heat, meta], api_name="next_line",
+             concurrency_limit=2)
+
+
 # --- the tab --------------------------------------------------------------------------------
 
 def build(studio) -> gr.Dropdown | None:
@@ -68,6 +117,7 @@ def build(studio) -> gr.Dropdown | None:
         gr.Markdown(notice)
         # The endpoint exists all the same, so scripts get a clear error rather than a 404.
         gr.api(api_generate, api_name="generate_text", concurrency_limit=2)
+        _poem_section(studio, studio.translators("text"))
         return None
     if note := disabled_note("text", studio):
         gr.Markdown(note)
@@ -121,4 +171,5 @@ def build(studio) -> gr.Dropdown | None:
                  [prompt, model_a, model_b, *sliders, seed], [out_a, stats_a, out_b, stats_b],
                  api_name="compare_text_models", concurrency_limit=1)
     gr.api(api_generate, api_name="generate_text", concurrency_limit=2)
+    _poem_section(studio, studio.translators("text"))
     return model  # the model picker, which the Metrics tab's table can set

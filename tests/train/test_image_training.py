@@ -46,12 +46,13 @@ def test_interrupted_run_resumes_where_it_stopped(tmp_path, tiny_image_checkpoin
     assert ckpt.read_json(tmp_path / "out" / "config.json")["training"]["steps"] == 5
 
 
-def test_same_seed_same_weights(tmp_path, tiny_image_checkpoints):
+@pytest.mark.parametrize("model", ["vae", "cyclegan"])
+def test_same_seed_same_weights(tmp_path, tiny_image_checkpoints, model):
     evaluator = tiny_image_checkpoints / "evaluators" / "fmnist-classifier"
     outs = []
     for i in range(2):
         out = tmp_path / f"out{i}"
-        train("image", "--model", "vae", "--dry-run", "--data-dir", str(FMNIST_FIXTURE), "--run-dir", str(tmp_path / f"run{i}"),
+        train("image", "--model", model, "--dry-run", "--data-dir", str(FMNIST_FIXTURE), "--run-dir", str(tmp_path / f"run{i}"),
               "--out", str(out), "--evaluator", str(evaluator), "--final-eval-n", "0", "--eval-n", "0")
         outs.append(ckpt.load_weights(out / "model.safetensors"))
     assert all(torch.equal(outs[0][k], outs[1][k]) for k in outs[0])
@@ -187,3 +188,43 @@ def test_wgan_gp_dry_run_exports_a_checkpoint_the_studio_serves(tmp_path, tiny_i
     b = studio.generate_image("wgan_gp", label="Bag", n=2, seed=5, truncation=0.5)
     assert [im.tobytes() for im in a.images] == [im.tobytes() for im in b.images]
     assert len(studio.interpolate_image("wgan_gp", label="Bag", seed_a=1, seed_b=2, steps=3).images) == 3
+
+
+def test_cyclegan_dry_run_exports_a_translator_the_studio_serves(tiny_image_checkpoints):
+    from aigc_demo.studio import InputError, Studio
+
+    folder = tiny_image_checkpoints / "image" / "cyclegan"
+    for name in ("config.json", "model.safetensors", "train_log.csv", "metrics.json", "README.md", "preview.png",
+                 "examples.npz"):
+        assert (folder / name).is_file(), name
+    config = ckpt.read_json(folder / "config.json")
+    assert config["family"] == "cyclegan" and config["training"]["steps"] == 3
+    assert "Sneaker and Ankle boot only, unpaired" in config["data"]
+    weights = ckpt.load_weights(folder / "model.safetensors")
+    assert {k.split(".")[0] for k in weights} == {"g_ab", "g_ba"}  # the discriminators stay behind
+    with open(folder / "train_log.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert {"cycle_loss", "identity_loss", "gan_loss", "d_loss", "target_accuracy_a_to_b"} <= set(rows[0])
+    metrics = ckpt.read_json(folder / "metrics.json")
+    assert set(metrics["directions"]) == {"a_to_b", "b_to_a"}
+    assert metrics["directions"]["a_to_b"]["from"] == "Sneaker" and metrics["directions"]["b_to_a"]["from"] == "Ankle boot"
+    assert {"silhouette_iou_random", "lowpass_correlation_margin", "cycle_l1"} <= set(metrics["directions"]["a_to_b"]["translated"])
+    assert len(metrics["targets"]) == 6 and "Sneaker → Ankle boot" in (folder / "README.md").read_text()
+
+    studio = Studio(tiny_image_checkpoints)
+    assert "cyclegan" not in studio.models("image") and studio.translators() == ["cyclegan"]
+    assert studio.translation_directions("cyclegan") == {"a_to_b": "Sneaker → Ankle boot", "b_to_a": "Ankle boot → Sneaker"}
+    examples = studio.translation_examples("cyclegan")
+    assert len(examples) == 2 * 10 and {c for _, c in examples} == {"Sneaker", "Ankle boot"}  # the last 16 (the fixture has 10)
+    pipe = studio.cache.get("image", "cyclegan")
+    from aigc_demo.pipelines.image import picture_to_tensor
+
+    x, inverted = picture_to_tensor(examples[0][0])
+    assert not inverted
+    a, b = pipe.translate(x, "a_to_b"), pipe.translate(x, "a_to_b")
+    assert [im.size for im in a.images] == [(28, 28)] * 3 and a.labels[1] == "translated (Ankle boot)"
+    assert [im.tobytes() for im in a.images] == [im.tobytes() for im in b.images]
+    for bad, message in ((dict(model="dcgan"), "must be an image translator"), (dict(direction="sideways"), "direction"),
+                         (dict(image="not a picture"), "must be a picture")):
+        with pytest.raises(InputError, match=message):
+            studio.translate_image(**{"model": "cyclegan", "image": examples[0][0], "direction": "auto", **bad})

@@ -149,3 +149,52 @@ def test_a_warm_start_continues_the_checkpoint_into_its_own_folder(tmp_path):
     assert all(samples[name] == text for name, text in first_samples.items() if name != "step_000004.txt")
     steps = sorted(int(name[5:11]) for name in samples)
     assert steps == sorted({int(n[5:11]) for n in first_samples} | {4, 6})
+
+
+def test_the_poet_dry_run_exports_a_checkpoint_measured_beside_the_gpt(tiny_text_checkpoints):
+    from aigc_demo import checkpoint as ckpt
+    from aigc_demo.studio import InputError, Studio
+
+    folder = tiny_text_checkpoints / "text" / "seq2seq"
+    for name in ("config.json", "model.safetensors", "vocab.json", "examples.json", "train_log.csv", "metrics.json",
+                 "README.md", "preview.txt"):
+        assert (folder / name).is_file(), name
+    config = ckpt.read_json(folder / "config.json")
+    assert config["family"] == "seq2seq" and config["training"]["steps"] == 4
+    assert config["training"]["pairs"]["test"]["pairs"] > 0
+    metrics = ckpt.read_json(folder / "metrics.json")
+    systems = metrics["systems"]
+    assert {"seq2seq_greedy", "seq2seq_beam4", "seq2seq_beam4_repeats_allowed", "gpt (gpt)", "repeat_input",
+            "random_training_line", "real_next_line"} == set(systems)
+    assert systems["repeat_input"]["form_following"] == 1.0 and systems["random_training_line"]["verbatim_copies"] == 1.0
+    assert {"bleu_2", "bleu_4_std", "distinct_2"} <= set(systems["seq2seq_beam4"])
+    assert {(t["metric"], t["decoding"]) for t in metrics["targets"]} == {
+        (m, d) for m in ("form_following", "verbatim_copies") for d in ("seq2seq_greedy", "seq2seq_beam4")}
+
+    studio = Studio(tiny_text_checkpoints)
+    assert "seq2seq" not in studio.models("text") and studio.translators("text") == ["seq2seq"]
+    line = studio.poem_examples("seq2seq")[0]
+    a = studio.next_line(line, "seq2seq", seed=3, num_beams=2)
+    b = studio.next_line(line + "，", "seq2seq", seed=3, num_beams=2)  # the punctuation around a line is dropped
+    assert a.text == b.text and a.line == line and len(a.attention) == len(a.text)
+    sampled = [studio.next_line(line, "seq2seq", seed=s, temperature=1.5, num_beams=1).text for s in (1, 1, 2)]
+    assert sampled[0] == sampled[1]
+    for bad, message in (("", "empty"), ("Hello there", "Only Chinese characters"), ("明" * 17, "at most 16"),
+                         (None, "empty")):
+        with pytest.raises(InputError, match=message):
+            studio.next_line(bad, "seq2seq")
+    with pytest.raises(InputError, match="must be a poet"):
+        studio.next_line(line, "gpt")
+    with pytest.raises(InputError, match="num_beams"):
+        studio.next_line(line, "seq2seq", num_beams=9)
+
+
+def test_the_poet_trains_the_same_twice_with_one_seed(tmp_path):
+    from aigc_demo import checkpoint as ckpt
+
+    weights = []
+    for i in range(2):
+        train("text", "--model", "seq2seq", "--dry-run", "--corpus-dir", str(FORTUNES_FIXTURE), "--run-dir",
+              str(tmp_path / f"run{i}"), "--out", str(tmp_path / f"out{i}"), "--final-eval-n", "0")
+        weights.append(ckpt.load_weights(tmp_path / f"out{i}" / "model.safetensors"))
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])

@@ -217,3 +217,15 @@ def test_measure_text_endpoint(client):
     assert rows["test_bleu_4"][2] is not None  # the real-data reference beside it
     with pytest.raises(AppError, match="Unknown text model"):
         client.predict(model="distilgpt2", n=10, seed=0, api_name="/measure_text")
+
+
+def test_next_line_of_a_poem_with_its_attention(client):
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert [p["parameter_name"] for p in api["/next_line"]["parameters"]][:4] == ["line", "model", "num_beams", "seed"]
+    beam, greedy, heat, meta = client.predict(line="床前明月光", model="seq2seq", num_beams=3, seed=1, api_name="/next_line")
+    assert isinstance(beam, str) and isinstance(greedy, str)
+    assert meta["params"]["num_beams"] == 3 and meta["model"] == "seq2seq"
+    assert json.loads(heat["plot"])["data"][0]["type"] == "heatmap"
+    for line, message in (("Hello", "Only Chinese characters"), ("", "empty"), ("明" * 17, "at most 16")):
+        with pytest.raises(AppError, match=message):
+            client.predict(line=line, model="seq2seq", num_beams=1, seed=1, api_name="/next_line")

@@ -59,3 +59,33 @@ def test_scoring_texts_without_the_corpus_says_how_to_install_it(shipped_client)
 def test_the_shipped_language_model_writes_offline(shipped_client):
     text = shipped_client.predict(prompt="A friend is", model="gpt", max_new_tokens=8, seed=1, api_name="/generate_text")
     assert text.startswith("A friend is") and len(text) > len("A friend is")
+
+
+def test_the_shipped_translator_works_offline_and_refuses_other_classes(shipped_client, tmp_path):
+    """/translate_image on the shipped CycleGAN: a held-out test sneaker (from the fixture,
+    not shipped) becomes an ankle boot; a dark sneaker on white is inverted first; a trouser
+    is refused with the classifier's verdict."""
+    from gradio_client import handle_file
+    from PIL import Image
+
+    from aigc_demo.data import fashion_mnist
+    from tests.conftest import FMNIST_FIXTURE
+
+    images, labels = fashion_mnist.load("test", FMNIST_FIXTURE)
+
+    def upload(array, name):
+        path = tmp_path / f"{name}.png"
+        Image.fromarray(array).resize((112, 112)).save(path)  # any size: the app scales it to 28x28
+        return handle_file(str(path))
+
+    sneaker = images[list(labels).index(7)]
+    gallery, info = shipped_client.predict(model="cyclegan", image=upload(sneaker, "sneaker"), direction="auto",
+                                           api_name="/translate_image")
+    assert len(gallery) == 3 and "Sneaker → Ankle boot" in info and "input as **Sneaker**" in info
+    assert "translation as **Ankle boot**" in info
+    _, info = shipped_client.predict(model="cyclegan", image=upload(255 - sneaker, "on-white"), direction="a_to_b",
+                                     api_name="/translate_image")
+    assert "inverted" in info and "input as **Sneaker**" in info
+    with pytest.raises(AppError, match="looks like a Trouser .*translates only between those two"):
+        shipped_client.predict(model="cyclegan", image=upload(images[list(labels).index(1)], "trouser"),
+                               direction="auto", api_name="/translate_image")

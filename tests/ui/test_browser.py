@@ -95,6 +95,17 @@ def test_stream_text_in_the_browser(page):
     page.screenshot(path=str(ARTIFACTS / "text_generated.png"), full_page=True)
 
 
+def test_the_next_line_of_a_poem_in_the_browser(page):
+    page.get_by_role("tab", name="Text").click()
+    page.get_by_text("Next line of a poem (").first.click()
+    page.locator("#poem-line textarea, #poem-line input").first.fill("床前明月光")
+    page.get_by_role("button", name="Write the next line").click()
+    page.wait_for_function("() => (document.querySelector('#poem-beam textarea, #poem-beam input')?.value || '').length > 0",
+                           timeout=30000)
+    page.locator(".js-plotly-plot:visible").first.wait_for(timeout=15000)  # the attention heat map
+    page.screenshot(path=str(ARTIFACTS / "poem_next_line.png"), full_page=True)
+
+
 def test_generate_images_in_the_browser(page):
     page.get_by_role("tab", name="Image").click()
     page.get_by_role("button", name="Generate", exact=True).click()
@@ -111,7 +122,7 @@ def test_speak_digits_in_the_browser(page):
     page.get_by_role("button", name="Speak", exact=True).click()
     page.get_by_text("real-time factor").first.wait_for(timeout=30000)
     page.locator("#audio-output audio, #audio-output [data-testid='waveform-controls'], #audio-output button").first.wait_for(timeout=10000)
-    page.locator(".js-plotly-plot").first.wait_for(timeout=15000)  # waveform and spectrogram
+    page.locator(".js-plotly-plot:visible").first.wait_for(timeout=15000)  # waveform and spectrogram
     assert "effective seed" in page.inner_text("body")
     page.screenshot(path=str(ARTIFACTS / "audio_generated.png"), full_page=True)
 
