@@ -13,12 +13,12 @@ def tracked_files():
     return [ROOT / p for p in out.split("\0") if p and (ROOT / p).is_file()]
 
 
-def test_no_file_over_10_mb_and_checkpoints_under_80_mb():
+def test_no_file_over_10_mb_and_checkpoints_under_160_mb():
     files = tracked_files()
     big = [str(f.relative_to(ROOT)) for f in files if f.stat().st_size >= 10 * MB]
     assert not big, f"files of 10 MB or more need LFS on Spaces: {big}"
     ckpt_bytes = sum(f.stat().st_size for f in files if f.relative_to(ROOT).parts[0] == "checkpoints")
-    assert ckpt_bytes < 80 * MB
+    assert ckpt_bytes < 160 * MB  # the budget for all checkpoints together (Spaces without LFS)
 
 
 def test_no_pickled_weights():
