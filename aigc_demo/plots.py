@@ -249,10 +249,12 @@ def arena_ranking(rows: list[dict], metric_name: str) -> go.Figure:
     fig = make_subplots(rows=1, cols=2, shared_yaxes=True, horizontal_spacing=0.04,
                         subplot_titles=("Human score (Bradley–Terry, Elo scale; 95 % CI)", metric_name))
     voted = [r for r in rows if r.get("score") is not None]
+    # no bar where the interval is undefined (a model that never won or never lost)
     fig.add_trace(go.Scatter(
         x=[r["score"] for r in voted], y=[r["model"] for r in voted], mode="markers", marker=dict(size=11),
-        error_x=dict(type="data", symmetric=False, array=[r["ci_high"] - r["score"] for r in voted],
-                     arrayminus=[r["score"] - r["ci_low"] for r in voted]),
+        error_x=dict(type="data", symmetric=False,
+                     array=[r["ci_high"] - r["score"] if r["ci_high"] is not None else 0 for r in voted],
+                     arrayminus=[r["score"] - r["ci_low"] if r["ci_low"] is not None else 0 for r in voted]),
         text=[f"{r['votes']} votes" for r in voted], name="humans"), row=1, col=1)
     measured = [r for r in rows if r.get("metric") is not None]
     fig.add_trace(go.Bar(x=[r["metric"] for r in measured], y=[r["model"] for r in measured], orientation="h",
@@ -265,9 +267,14 @@ def arena_ranking(rows: list[dict], metric_name: str) -> go.Figure:
 def attention_heatmap(line: str, output: str, weights: list[list[float]]) -> go.Figure:
     """Which input character each output character looked at: one row per output
     character, one column per input character, the attention weight as colour."""
-    fig = go.Figure(go.Heatmap(z=weights, x=list(line), y=list(output), colorscale="Blues", zmin=0, zmax=1,
-                               hovertemplate="output %{y} looked at %{x}: %{z:.2f}<extra></extra>"))
-    fig.update_yaxes(autorange="reversed", title="output character", type="category")
-    fig.update_xaxes(title="input character", side="top", type="category")
+    # positions on the axes, characters as their labels: a character that occurs twice
+    # (年年岁岁) keeps two columns
+    fig = go.Figure(go.Heatmap(z=weights, x=list(range(len(line))), y=list(range(len(output))), colorscale="Blues",
+                               zmin=0, zmax=1, customdata=[[(o, c) for c in line] for o in output],
+                               hovertemplate="output %{customdata[0]} looked at %{customdata[1]}: %{z:.2f}<extra></extra>"))
+    fig.update_yaxes(autorange="reversed", title="output character", tickmode="array",
+                     tickvals=list(range(len(output))), ticktext=list(output))
+    fig.update_xaxes(title="input character", side="top", tickmode="array", tickvals=list(range(len(line))),
+                     ticktext=list(line))
     fig.update_layout(height=120 + 40 * max(1, len(output)), margin=dict(l=40, r=10, t=60, b=10))
     return fig

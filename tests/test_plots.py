@@ -77,3 +77,14 @@ def test_grid_lays_images_out_in_rows_and_strip_in_one():
     assert g.getpixel((0, 0)) == 255  # the white padding
     assert plots.grid(ims, columns=4, scale=4).size == (4 * 122, 4 * 62)
     assert plots.strip(ims[:3]).size == (3 * 30 + 2, 32)
+
+
+def test_the_attention_heat_map_keeps_a_column_for_each_repeated_character():
+    import json
+
+    from aigc_demo import plots
+
+    fig = plots.attention_heatmap("年年岁岁花相似", "岁岁年年", [[1 / 7] * 7] * 4)
+    data = json.loads(fig.to_json())
+    assert data["layout"]["xaxis"]["ticktext"] == list("年年岁岁花相似") and len(data["data"][0]["x"]) == 7
+    assert len(data["data"][0]["y"]) == 4

@@ -1,8 +1,10 @@
 """The blind arena and the showcase, over the studio's models.
 
-A pair: one input drawn from the seed (a prompt, a class, four digits), given with the same
-seed to two contestants of one modality drawn at random, shown as A and B in random order;
-the names stay in the database (store.py) until the vote reveals them. A contestant is a
+A pair: one input drawn from the request's seed (a prompt, a class, four digits), given to
+two contestants of one modality drawn at random, shown as A and B in random order, both
+sampling with the same *hidden* seed the server draws for the pair: were it shown, anyone
+could regenerate each model's output for it and tell A from B. The names and the sampling
+seed stay in the database (store.py) until the vote reveals them. A contestant is a
 model (text, image) or, for speech, a generator with one vocoder ("specgan + wavenet"),
 since the vocoder is what a listener hears most.
 
@@ -19,13 +21,16 @@ The showcase: one fresh sample per modality from the contestant whose automatic 
 
 from __future__ import annotations
 
+import logging
 import random
 import secrets
 
-from ..controls import InputError, resolve_seed
+from ..controls import MAX_SEED, InputError, resolve_seed
 from ..families import audio, image, text
 from . import ranking
-from .store import VoteStore
+from .store import ArenaUnavailable, VoteStore
+
+log = logging.getLogger("aigc_studio")
 
 MODALITIES = ("text", "image", "audio")
 RANKED_BY = {"text": text.RANKED_BY, "image": image.RANKED_BY, "audio": audio.RANKED_BY}
@@ -46,6 +51,7 @@ class Arena:
     def __init__(self, studio, store: VoteStore | None = None):
         self.studio = studio
         self.store = store if store is not None else VoteStore()
+        self._rankings: dict = {}  # modality -> ((vote count, rounds), rows): no bootstrap per page load
 
     # --- who takes part ----------------------------------------------------------------------
 
@@ -95,32 +101,44 @@ class Arena:
 
     @staticmethod
     def describe(modality: str, inputs: dict, seed: int) -> str:
-        """The input in words, as the reviewer sees it above A and B."""
+        """The input in words, as the reviewer sees it above A and B (seed: the request's,
+        which chose the input; the sampling seed is revealed with the names)."""
         what = {"text": lambda: f"Both continue the prompt “{one_line(inputs['prompt'])}”",
                 "image": lambda: f"Both draw {IMAGES_PER_SIDE} × “{inputs['label']}”",
                 "audio": lambda: f"Both speak the digits {inputs['digits']}"}[modality]()
-        return f"{what}, with seed {seed} and their default settings."
+        return (f"{what} (input from seed {seed}), with their default settings and one sampling seed, "
+                "revealed with the names.")
 
     # --- the arena -----------------------------------------------------------------------------
 
-    def pair(self, modality: str, seed: int | None = None, session: str = "python") -> dict:
-        """Two contestants drawn at random, the same input and seed, in random order. Returns
-        {"token", "modality", "inputs", "seed", "description", "outputs": [A, B]}; the names
-        are not in it (the vote reveals them)."""
+    def pair(self, modality: str, seed: int | None = None, session: str = "python", client: str = "") -> dict:
+        """Two contestants drawn at random, the same input (from `seed`) and the same hidden
+        sampling seed, in random order. Returns {"token", "modality", "inputs", "seed",
+        "description", "outputs": [A, B]}; neither the names nor the sampling seed are in it
+        (the vote reveals them)."""
         modality = self.check_modality(modality)
         seed = resolve_seed(seed)
         a, b = _draw.sample(self.contestants(modality), 2)
         inputs = self.inputs_for(modality, seed)
-        token = self.store.serve_pair(modality, a, b, inputs, seed, session)  # first: no output without a token
-        outputs = [self.sample(modality, name, inputs, seed) for name in (a, b)]
+        sampling_seed = _draw.randint(0, MAX_SEED)
+        token = self.store.serve_pair(modality, a, b, {**inputs, "input_seed": seed}, sampling_seed, session,
+                                      client)  # first: no output without a token
+        try:
+            outputs = [self.sample(modality, name, inputs, sampling_seed) for name in (a, b)]
+        except Exception:  # noqa: BLE001 - a model's own message would name it: the pair is blind
+            log.exception("arena pair %s vs %s failed", a, b)
+            raise ArenaUnavailable("This pair could not be drawn (one of its two models failed; the server log says "
+                                   "which). Ask for a new pair.") from None
         return {"token": token, "modality": modality, "inputs": inputs, "seed": seed,
                 "description": self.describe(modality, inputs, seed), "outputs": outputs}
 
-    def vote(self, token, choice, note: str = "", session: str = "python") -> dict:
-        """Cast one vote on a served pair; returns the pair with its names revealed."""
-        pair = self.store.cast_vote(token, choice, note, session)
+    def vote(self, token, choice, note: str = "", session: str = "python", client: str = "") -> dict:
+        """Cast one vote on a served pair; returns the pair with its names and sampling seed
+        revealed."""
+        pair = self.store.cast_vote(token, choice, note, session, client)
         return {"modality": pair.modality, "a": pair.model_a, "b": pair.model_b, "choice": choice.strip().lower(),
-                "inputs": pair.inputs, "seed": pair.seed}
+                "inputs": {k: v for k, v in pair.inputs.items() if k != "input_seed"},
+                "input_seed": pair.inputs.get("input_seed"), "sampling_seed": pair.seed}
 
     def metric(self, modality: str, contestant: str) -> float | None:
         """The contestant's shipped automatic metric (the modality's RANKED_BY), None if unmeasured."""
@@ -139,7 +157,11 @@ class Arena:
         if not isinstance(modality, str) or modality.strip().lower() not in MODALITIES:
             raise InputError(f"modality must be one of {', '.join(MODALITIES)}; got {modality!r:.40}.")
         modality = modality.strip().lower()
-        rows = ranking.bradley_terry(self.store.battles(modality), rounds=rounds)
+        battles = self.store.battles(modality)
+        key = (len(battles), rounds)  # votes are only ever added: their count says whether anything changed
+        if self._rankings.get(modality, (None,))[0] != key:
+            self._rankings[modality] = (key, ranking.bradley_terry(battles, rounds=rounds))
+        rows = [dict(r) for r in self._rankings[modality][1]]
         by = RANKED_BY[modality]
         metrics = {c: v for c in self.contestants(modality) if (v := self.metric(modality, c)) is not None}
         agreement = ranking.agreement(rows, metrics, higher_is_better=by.higher_is_better, metric_name=by.name)

@@ -2,8 +2,9 @@
 whether they agree with an automatic metric.
 
 Bradley–Terry (1952): P(i beats j) = 1 / (1 + exp(θj − θi)). The strengths θ are fitted by
-`choix` (Maystre & Grossglauser's iterative Luce spectral ranking, a maximum-likelihood fit
-with a small ridge `ALPHA`, which keeps a model that never lost finite). A tie, or "both
+`choix` (Maystre & Grossglauser's iterative Luce spectral ranking) with its regularisation
+`ALPHA` = 1, which acts as a prior pulling every pair towards even odds: without it one vote
+A > B already says 100:1, and a model that never lost would be infinitely strong. A tie, or "both
 bad", counts as half a win each way, as Chatbot Arena counts them: each decisive vote enters
 the fit twice, each tie once in each direction. Scores are shown on the Elo scale Chatbot
 Arena uses (1000 + 400·θ/ln 10, θ centred on the mean), so 400 points is 10:1 odds.
@@ -19,7 +20,7 @@ import math
 
 import numpy as np
 
-ALPHA = 0.01  # ridge on θ: without it, a model that won every vote has an infinite strength
+ALPHA = 1.0  # choix's regularisation: a prior towards even odds (see above)
 ELO_BASE, ELO_SCALE = 1000.0, 400.0 / math.log(10)
 BOOTSTRAP_ROUNDS = 200
 MIN_VOTES = 10  # below this, no sentence claims agreement either way
@@ -38,32 +39,38 @@ def _comparisons(battles, index) -> list[tuple[int, int]]:
     return data
 
 
-def _fit(n: int, data: list[tuple[int, int]]) -> np.ndarray:
+def _fit(n: int, data: list[tuple[int, int]], alpha: float) -> np.ndarray:
     import choix
 
-    theta = choix.ilsr_pairwise(n, data, alpha=ALPHA) if data else np.zeros(n)
+    theta = choix.ilsr_pairwise(n, data, alpha=alpha) if data else np.zeros(n)
     return theta - theta.mean()
 
 
-def bradley_terry(battles: list[tuple[str, str, str]], *, rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0) -> list[dict]:
+def bradley_terry(battles: list[tuple[str, str, str]], *, rounds: int = BOOTSTRAP_ROUNDS, seed: int = 0,
+                  alpha: float = ALPHA) -> list[dict]:
     """One row per model that took part in a vote, best first: its Elo-scale score, the 95 %
-    bootstrap interval, and its votes, wins, losses and ties."""
+    bootstrap interval, and its votes, wins, losses and ties. The interval is None for a
+    model that never won or never lost (counting a tie as half of each): every resample
+    then agrees, and a zero-width interval would claim a certainty no vote gave."""
     models = sorted({m for a, b, _ in battles for m in (a, b)})
     if not models:
         return []
     index = {m: i for i, m in enumerate(models)}
-    theta = _fit(len(models), _comparisons(battles, index))
+    theta = _fit(len(models), _comparisons(battles, index), alpha)
     rng = np.random.default_rng(seed)
     boots = np.array([_fit(len(models), _comparisons([battles[k] for k in rng.integers(0, len(battles), len(battles))],
-                                                     index)) for _ in range(rounds)]) if rounds else theta[None]
+                                                     index), alpha) for _ in range(rounds)]) if rounds else theta[None]
     lo, hi = np.percentile(boots, [2.5, 97.5], axis=0)
     rows = []
     for m, i in index.items():
         won = sum(1 for a, b, c in battles if (a == m and c == "a") or (b == m and c == "b"))
         lost = sum(1 for a, b, c in battles if (a == m and c == "b") or (b == m and c == "a"))
         played = sum(1 for a, b, _ in battles if m in (a, b))
-        rows.append({"model": m, "score": _elo(theta[i]), "ci_low": _elo(lo[i]), "ci_high": _elo(hi[i]),
-                     "votes": played, "wins": won, "losses": lost, "ties": played - won - lost})
+        ties = played - won - lost
+        defined = won + ties / 2 > 0 and lost + ties / 2 > 0
+        rows.append({"model": m, "score": _elo(theta[i]), "ci_low": _elo(lo[i]) if defined else None,
+                     "ci_high": _elo(hi[i]) if defined else None, "votes": played, "wins": won, "losses": lost,
+                     "ties": ties})
     rows.sort(key=lambda r: -r["score"])
     for rank, r in enumerate(rows, 1):
         r["human_rank"] = rank

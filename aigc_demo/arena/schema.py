@@ -14,10 +14,12 @@ pairs = Table(
     Column("model_a", String(128), nullable=False),  # shown as A
     Column("model_b", String(128), nullable=False),  # shown as B
     Column("inputs", Text, nullable=False),  # JSON: the prompt / class / digits both were given
-    Column("seed", Integer, nullable=False),
+    Column("seed", Integer, nullable=False),  # the sampling seed both models used: revealed with the names
     Column("session", String(64), nullable=False),
+    Column("client", String(64), nullable=False, server_default=""),  # the client's address (revision 0002)
     Column("created_at", Float, nullable=False),  # Unix time, seconds
     Index("ix_arena_pairs_session_time", "session", "created_at"),
+    Index("ix_arena_pairs_client_time", "client", "created_at"),
     Index("ix_arena_pairs_modality", "modality"),
 )
 
@@ -29,8 +31,10 @@ votes = Table(
     Column("choice", String(16), nullable=False),  # a, b, tie, both_bad
     Column("note", Text, nullable=False, default=""),
     Column("session", String(64), nullable=False),
+    Column("client", String(64), nullable=False, server_default=""),
     Column("created_at", Float, nullable=False),
     Index("ix_arena_votes_session_time", "session", "created_at"),
+    Index("ix_arena_votes_client_time", "client", "created_at"),
 )
 
 # Key-value settings shared by every replica (the token-signing secret).

@@ -18,9 +18,11 @@ message for the reviewer; the rest of the app never depends on it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
+import unicodedata
 import threading
 import time
 from dataclasses import dataclass
@@ -32,9 +34,12 @@ from ..paths import database_url
 CHOICES = ("a", "b", "tie", "both_bad")
 MAX_NOTE_CHARS = 500
 TOKEN_MAX_AGE_S = 24 * 3600  # a pair left open longer than this must be drawn again
-# Per session and minute: generous for a person, a wall for a script hammering the API.
+# Per minute: per session (Gradio's session hash, which a client chooses) generous for a person;
+# per client address (which it does not choose) room for a few reviewers behind one address.
+# The count and the insert are two statements, so a burst may overshoot by a request or two.
 PAIRS_PER_MINUTE = 30
 VOTES_PER_MINUTE = 30
+CLIENT_FACTOR = 4  # a client address may make this many times a session's share
 SECRET_ENV_VAR = "AIGC_ARENA_SECRET"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _SALT = "aigc-arena-pair"
@@ -108,19 +113,21 @@ class VoteStore:
 
     # --- serving a pair ---------------------------------------------------------------------
 
-    def serve_pair(self, modality: str, model_a: str, model_b: str, inputs: dict, seed: int, session: str) -> str:
-        """Record a pair about to be shown; returns its signed, single-use token."""
+    def serve_pair(self, modality: str, model_a: str, model_b: str, inputs: dict, seed: int, session: str,
+                   client: str = "") -> str:
+        """Record a pair about to be shown (seed: its sampling seed, kept until the vote);
+        returns its signed, single-use token."""
         from .schema import pairs
 
         engine = self._ready()
         with _unavailable_as_message(self.url):
-            _check_rate(engine, pairs, session, self.pairs_per_minute, "pairs", "ask again")
+            _check_rate(engine, pairs, session, client, self.pairs_per_minute, "pairs", "ask again")
             pair_id = secrets.token_hex(16)
             with engine.begin() as conn:
                 conn.execute(pairs.insert().values(
                     id=pair_id, modality=modality, model_a=model_a, model_b=model_b,
                     inputs=json.dumps(inputs, ensure_ascii=False, sort_keys=True), seed=int(seed),
-                    session=session, created_at=time.time()))
+                    session=session[:64], client=client[:64], created_at=time.time()))
         return self._serializer.dumps(pair_id)
 
     # --- voting -----------------------------------------------------------------------------
@@ -148,7 +155,7 @@ class VoteStore:
             raise TokenRefused("This token names a pair this arena never served; ask for a new pair.")
         return ServedPair(row.id, row.modality, row.model_a, row.model_b, json.loads(row.inputs), row.seed)
 
-    def cast_vote(self, token, choice, note="", session: str = "python") -> ServedPair:
+    def cast_vote(self, token, choice, note="", session: str = "python", client: str = "") -> ServedPair:
         """Store one vote on the pair a token names; returns the pair (names revealed)."""
         from sqlalchemy.exc import IntegrityError
 
@@ -159,11 +166,11 @@ class VoteStore:
         pair = self.pair_of(token)
         engine = self._ready()
         with _unavailable_as_message(self.url):
-            _check_rate(engine, votes, session, self.votes_per_minute, "votes", "vote again")
+            _check_rate(engine, votes, session, client, self.votes_per_minute, "votes", "vote again")
             try:
                 with engine.begin() as conn:
                     conn.execute(votes.insert().values(pair_id=pair.pair_id, choice=choice, note=note,
-                                                       session=session, created_at=time.time()))
+                                                       session=session[:64], client=client[:64], created_at=time.time()))
             except IntegrityError:
                 raise TokenRefused("This pair has been voted on already: each pair takes one vote. "
                                    "Ask for a new pair.") from None
@@ -185,7 +192,8 @@ class VoteStore:
             return [tuple(r) for r in conn.execute(query)]
 
     def all_votes(self) -> list[dict]:
-        """Every vote with its pair, for the CSV export (time as UTC ISO 8601)."""
+        """Every vote with its pair, for the CSV export (time as UTC ISO 8601; the session as a
+        salted hash: it groups one reviewer's votes without handing out their session key)."""
         from datetime import datetime, timezone
 
         from sqlalchemy import select
@@ -198,22 +206,31 @@ class VoteStore:
                  .join(pairs, votes.c.pair_id == pairs.c.id).order_by(votes.c.id))
         with _unavailable_as_message(self.url), engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
+        salt = self._serializer.secret_key
         for r in rows:
+            r["session"] = hashlib.sha256(salt + r["session"].encode()).hexdigest()[:12]
             r["vote_id"] = r.pop("id")
             r["time_utc"] = datetime.fromtimestamp(r.pop("created_at"), timezone.utc).isoformat(timespec="seconds")
         return rows
 
 
-def _check_rate(engine, table, session: str, limit: int, what: str, then: str) -> None:
-    """RateLimited when `session` made `limit` rows of `table` in the last minute. Counted in
-    the database, so the limit holds across replicas."""
+def _check_rate(engine, table, session: str, client: str, limit: int, what: str, then: str) -> None:
+    """RateLimited when `session` made `limit` rows of `table` in the last minute, or its
+    client address CLIENT_FACTOR times that. Counted in the database, so the limits hold
+    across replicas."""
     from sqlalchemy import func, select
 
+    since = time.time() - 60
     with engine.connect() as conn:
-        recent = conn.execute(select(func.count()).select_from(table).where(
-            table.c.session == session, table.c.created_at > time.time() - 60)).scalar_one()
-    if recent >= limit:
+        by_session = conn.execute(select(func.count()).select_from(table).where(
+            table.c.session == session[:64], table.c.created_at > since)).scalar_one()
+        by_client = conn.execute(select(func.count()).select_from(table).where(
+            table.c.client == client[:64], table.c.created_at > since)).scalar_one() if client else 0
+    if by_session >= limit:
         raise RateLimited(f"Too many {what}: at most {limit} a minute per session. Wait a minute, then {then}.")
+    if by_client >= CLIENT_FACTOR * limit:
+        raise RateLimited(f"Too many {what} from your address: at most {CLIENT_FACTOR * limit} a minute. "
+                          f"Wait a minute, then {then}.")
 
 
 # --- checks -----------------------------------------------------------------------------------
@@ -230,7 +247,9 @@ def check_note(note) -> str:
         return ""
     if not isinstance(note, str):
         raise InputError("note must be text (or left empty).")
-    note = " ".join(note.split())  # one line: newlines and control characters go
+    # one line of printable text: control and format characters (NUL, escapes) go, runs of
+    # white space become one space
+    note = " ".join("".join(c for c in note if not unicodedata.category(c).startswith("C") or c.isspace()).split())
     if len(note) > MAX_NOTE_CHARS:
         raise InputError(f"note is {len(note)} characters long; at most {MAX_NOTE_CHARS}.")
     return note
@@ -250,9 +269,12 @@ class _unavailable_as_message:
     def __exit__(self, kind, e, tb):
         if e is None or isinstance(e, (InputError, ArenaUnavailable)):
             return False
+        from alembic.util.exc import CommandError
         from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
+        from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-        if isinstance(e, (DBAPIError, OperationalError, ArgumentError, NoSuchModuleError, OSError)):
+        if isinstance(e, (DBAPIError, OperationalError, ArgumentError, NoSuchModuleError, PoolTimeout, CommandError,
+                          OSError)):
             reason = str(getattr(e, "orig", None) or e).strip().splitlines()[0][:200]
             if "readonly" in reason or "read-only" in reason or "read only" in reason:
                 reason = f"it is read-only: {reason}"

@@ -50,7 +50,7 @@ def translation_record(pipe, entry, *, evaluator, n: int, seed: int, corpus_dir=
     for direction, (src, dst) in (("a_to_b", ("a", "b")), ("b_to_a", ("b", "a"))):
         source = x_test[y_test == pipe.class_index[src]][:n]
         target = x_test[y_test == pipe.class_index[dst]]
-        target_train = x_train[y_train == pipe.class_index[dst]][:len(target)]
+        target_train = x_train[y_train == pipe.class_index[dst]][:len(source)]  # the floor at the same n
         figures = score_direction(lambda x, d=direction: pipe.translate_tensor(x, d), evaluator, source,
                                   pipe.class_index[dst], target, target_train, seed=seed)
         directions[direction] = {"from": pipe.domains[src], "to": pipe.domains[dst], **figures}

@@ -52,6 +52,11 @@ class PoetPipeline:
     def __call__(self, line, seed: int | None = None, **params) -> PoemLineOutput:
         line, params = self.check_inputs(line, params)
         seed = resolve_seed(seed)
+        notices = []
+        if params["temperature"] > 0 and params["num_beams"] > 1:  # one sampled line: there is nothing to search
+            notices.append(f"Sampling (temperature {params['temperature']:g}) writes one line: num_beams "
+                           f"{params['num_beams']} was not used.")
+            params["num_beams"] = 1
         with Timer() as t:
             tokens, weights = self.model.beam_search(
                 self.vocab.batch([line]).to(self.device), num_beams=params["num_beams"],
@@ -60,7 +65,7 @@ class PoetPipeline:
         unknown = self.vocab.unknown(line)
         meta = Meta(model=self.name, family=self.family, checkpoint_sha256=self.checkpoint_sha256, seed=seed,
                     params={**params, "unknown_characters": "".join(unknown)}, device=self.device, seconds=t.seconds)
-        return PoemLineOutput(line, self.vocab.decode(tokens), weights.cpu().tolist(), meta.to_dict())
+        return PoemLineOutput(line, self.vocab.decode(tokens), weights.cpu().tolist(), {**meta.to_dict(), "notices": notices})
 
     @torch.no_grad()
     def next_lines(self, lines: list[str], **params) -> list[str]:

@@ -27,6 +27,16 @@ def session_of(request: gr.Request | None) -> str:
     return str(getattr(request, "session_hash", None) or "anonymous")[:64]
 
 
+def client_of(request: gr.Request | None) -> str:
+    """The caller's address, for the per-client limit: behind a proxy (a Space) the first
+    address of X-Forwarded-For, else the connection's."""
+    headers = getattr(request, "headers", None) or {}
+    forwarded = headers.get("x-forwarded-for", "") if hasattr(headers, "get") else ""
+    if forwarded:
+        return forwarded.split(",")[0].strip()[:64]
+    return str(getattr(getattr(request, "client", None), "host", "") or "")[:64]
+
+
 def _blind(modality: str, output, side: str, nonce: str):
     """An output as its widget takes it, with nothing that names the model: no metadata in the
     PNGs or the WAV, no model in a file name (the pipelines' own exports carry both). The
@@ -50,7 +60,7 @@ def arena_pair(arena, modality: str = MODALITIES[0], seed: int = -1, request: gr
     seed, shown as A and B in random order with the names hidden. Returns the input in words,
     the two outputs (text_a/text_b, gallery_a/gallery_b or audio_a/audio_b, the others
     empty) and the pair's single-use token for /arena_vote."""
-    pair = arena.pair(modality, seed=seed, session=session_of(request))
+    pair = arena.pair(modality, seed=seed, session=session_of(request), client=client_of(request))
     m, nonce = pair["modality"], secrets.token_hex(4)
     shown = {k: None for k in ("text", "image", "audio")}
     out = {side: _blind(m, o, side, nonce) for side, o in zip("ab", pair["outputs"])}
@@ -64,13 +74,14 @@ def arena_vote(arena, token: str = "", choice: str = "a", note: str = "", reques
     """Vote on a pair from /arena_pair with its token: choice a (A is better), b, tie or
     both_bad, and an optional note (at most 500 characters). Each token takes one vote; a
     forged, expired or used token is refused. Returns the pair with the names revealed."""
-    return arena.vote(token, choice, note, session=session_of(request))
+    return arena.vote(token, choice, note, session=session_of(request), client=client_of(request))
 
 
 def _revealed(result: dict) -> str:
     said = {"a": "you preferred **A**", "b": "you preferred **B**", "tie": "a **tie**", "both_bad": "**both bad**"}
-    return (f"Vote stored ({said[result['choice']]}). **A** was `{result['a']}`, **B** was `{result['b']}`. "
-            "Ask for a new pair to go on; the Metrics tab ranks the models from every vote.")
+    return (f"Vote stored ({said[result['choice']]}). **A** was `{result['a']}`, **B** was `{result['b']}` "
+            f"(sampling seed {result['sampling_seed']}). Ask for a new pair to go on; the Metrics tab ranks the models "
+            "from every vote.")
 
 
 # --- the tab --------------------------------------------------------------------------------
@@ -119,7 +130,13 @@ def build(arena) -> None:
     def show(m):
         return [gr.update(visible=k == m) for k in ("text", "image", "audio") for _ in "ab"]
 
-    modality.change(show, modality, outputs, api_visibility="private")
+    def switch(m):
+        """Another modality: the pair on screen goes, and with it its token (no vote on a pair
+        the reviewer no longer sees)."""
+        return ([gr.update(visible=k == m, value=None) for k in ("text", "image", "audio") for _ in "ab"]
+                + ["", "", ""] + [gr.update(interactive=False)] * len(buttons))
+
+    modality.change(switch, modality, [*outputs, token, description, reveal, *buttons.values()], api_visibility="private")
     go.click(pair, [modality, seed], [description, *outputs, token], api_name="arena_pair", concurrency_limit=2) \
         .success(lambda m: [*show(m), ""] + [gr.update(interactive=True)] * len(buttons), modality,
                  [*outputs, reveal, *buttons.values()], api_visibility="private")

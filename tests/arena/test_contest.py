@@ -31,12 +31,17 @@ def test_a_pair_is_the_same_input_and_seed_through_two_models_named_only_after_t
     pair = arena.pair(modality, seed=7, session="t")
     assert pair["inputs"] == arena.inputs_for(modality, 7) and pair["seed"] == 7
     a, b = pair["outputs"]
-    assert a.meta["seed"] == b.meta["seed"] == 7
+    # one sampling seed for both, drawn by the server and not shown: with it, anyone could
+    # regenerate each model's output and tell A from B
+    assert a.meta["seed"] == b.meta["seed"]
+    assert str(a.meta["seed"]) not in pair["description"]
     assert a.meta["model"] != b.meta["model"] or a.meta["params"]["vocoder"] != b.meta["params"]["vocoder"]
     names = set(arena.contestants(modality))
     assert not any(n in pair["description"] or n in pair["token"] for n in names)
     revealed = arena.vote(pair["token"], "a", session="t")
     assert {revealed["a"], revealed["b"]} <= names and revealed["a"] != revealed["b"]
+    assert revealed["sampling_seed"] == a.meta["seed"] and revealed["input_seed"] == 7
+    assert revealed["inputs"] == pair["inputs"]
     # the revealed names are the models that made A and B
     made = [o.meta["model"] + (f" + {o.meta['params']['vocoder']}" if modality == "audio" else "") for o in (a, b)]
     assert made == [revealed["a"], revealed["b"]]
@@ -93,3 +98,16 @@ def test_the_showcase_draws_from_the_best_measured_model_of_each_modality(arena,
     assert shown["image"]["model"] == arena.best("image") and len(shown["image"]["output"].images) == 8
     assert shown["text"]["output"].text.startswith(shown["text"]["inputs"]["prompt"])
     assert arena.showcase(seed=4)["image"]["output"].images[0].tobytes() == shown["image"]["output"].images[0].tobytes()
+
+
+def test_a_model_failing_in_a_pair_is_not_named(arena, monkeypatch):
+    from aigc_demo.arena import ArenaUnavailable
+    from aigc_demo.registry import ModelUnavailable
+
+    def broken(*args, **kwargs):
+        raise ModelUnavailable("Model 'vae' is disabled: loading failed")
+
+    monkeypatch.setattr(arena, "sample", broken)
+    with pytest.raises(ArenaUnavailable) as e:
+        arena.pair("image", seed=1)
+    assert "vae" not in str(e.value) and "could not be drawn" in str(e.value)

@@ -46,7 +46,8 @@ def test_recovers_the_order_of_known_strengths_with_intervals():
 
 def test_agrees_with_an_independent_fit():
     """The same votes fitted by scikit-learn's logistic regression on ±1 indicator rows, as
-    Chatbot Arena fits Bradley–Terry (a tie is one win each way, each decisive vote twice)."""
+    Chatbot Arena fits Bradley–Terry (a tie is one win each way, each decisive vote twice),
+    both without a prior (the app's prior is checked below)."""
     from sklearn.linear_model import LogisticRegression
 
     battles = simulate(400, TRUE, seed=3)
@@ -60,7 +61,7 @@ def test_agrees_with_an_independent_fit():
             X.append(row), y.append(o)
     theta = LogisticRegression(fit_intercept=False, C=1e6, max_iter=1000).fit(np.array(X), np.array(y)).coef_[0]
     theirs = dict(zip(names, theta - theta.mean()))
-    ours = {r["model"]: (r["score"] - 1000) / ELO_SCALE for r in bradley_terry(battles, rounds=0)}
+    ours = {r["model"]: (r["score"] - 1000) / ELO_SCALE for r in bradley_terry(battles, rounds=0, alpha=1e-3)}
     for m in names:
         assert ours[m] == pytest.approx(theirs[m], abs=0.03)
 
@@ -79,11 +80,18 @@ def test_ties_count_half_a_win_each_way():
     assert rows["x"]["ties"] == 20 and rows["x"]["wins"] == 0
 
 
-def test_a_model_that_never_lost_has_a_finite_score():
+def test_a_model_that_never_lost_has_a_finite_score_and_no_interval():
     rows = bradley_terry([("x", "y", "a")] * 30, rounds=50)
-    assert all(math.isfinite(r[k]) for r in rows for k in ("score", "ci_low", "ci_high"))
-    assert rows[0]["model"] == "x"
+    assert all(math.isfinite(r["score"]) for r in rows) and rows[0]["model"] == "x"
+    assert all(r["ci_low"] is None and r["ci_high"] is None for r in rows)  # every resample agrees: no interval
     assert bradley_terry([]) == []
+
+
+def test_the_prior_keeps_one_vote_from_claiming_long_odds():
+    one = {r["model"]: r["score"] for r in bradley_terry([("x", "y", "a")], rounds=0)}
+    assert 0 < one["x"] - one["y"] < ELO_SCALE * math.log(3)  # less than 3:1 from a single vote
+    many = {r["model"]: r["score"] for r in bradley_terry([("x", "y", "a")] * 20 + [("x", "y", "b")] * 5, rounds=0)}
+    assert many["x"] - many["y"] > one["x"] - one["y"]  # evidence moves it
 
 
 def test_the_agreement_sentence_says_agree_disagree_or_not_enough():

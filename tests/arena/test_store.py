@@ -11,8 +11,8 @@ from aigc_demo.arena.store import ArenaUnavailable, RateLimited, TokenRefused, V
 from aigc_demo.controls import InputError
 
 
-def _serve(store, session="s", a="dcgan", b="vae", seed=1):
-    return store.serve_pair("image", a, b, {"label": "Bag"}, seed, session)
+def _serve(store, session="s", a="dcgan", b="vae", seed=1, client=""):
+    return store.serve_pair("image", a, b, {"label": "Bag"}, seed, session, client)
 
 
 def test_a_vote_is_stored_and_reveals_its_pair(db_url):
@@ -25,6 +25,7 @@ def test_a_vote_is_stored_and_reveals_its_pair(db_url):
     assert store.battles("text") == []
     (row,) = store.all_votes()
     assert row["note"] == "the right one is crisper" and row["choice"] == "b" and row["time_utc"].endswith("+00:00")
+    assert row["session"] != "s" and len(row["session"]) == 12  # a salted hash: grouping, not the session key
 
 
 def test_votes_survive_a_restart(db_url):
@@ -70,6 +71,9 @@ def test_bad_choices_and_notes_are_refused_before_anything_is_written(db_url):
         store.cast_vote(token, "a", "x" * 501)
     with pytest.raises(InputError, match="note must be text"):
         store.cast_vote(token, "a", ["x"])
+    from aigc_demo.arena.store import check_note
+
+    assert check_note("a\x00b\x1b[31m c\u200b\n d") == "ab[31m c d"  # NUL, escapes and format characters go
     assert store.battles("image") == []
     store.cast_vote(token, " Both_Bad ")
     assert store.battles("image") == [("dcgan", "vae", "both_bad")]
@@ -118,6 +122,13 @@ def test_rate_limits_per_session(db_url):
     with pytest.raises(RateLimited, match="at most 3 a minute per session"):
         _serve(store, session="busy")
     _serve(store, session="someone else")  # other sessions are not held back
+    # a client cannot dodge the limit with a new session per request: its address counts too
+    by_address = VoteStore(db_url, pairs_per_minute=2)
+    for i in range(8):
+        _serve(by_address, session=f"fresh-{i}", client="10.0.0.7")
+    with pytest.raises(RateLimited, match="from your address: at most 8"):
+        _serve(by_address, session="fresh-9", client="10.0.0.7")
+    _serve(by_address, session="fresh-10", client="10.0.0.8")
     store.cast_vote(tokens[0], "a", session="busy")
     store.cast_vote(tokens[1], "a", session="busy")
     with pytest.raises(RateLimited, match="at most 2 a minute"):
@@ -172,3 +183,30 @@ def test_the_schema_the_migrations_build_is_the_declared_one(db_url):
     with store._ready().connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_a_database_of_the_first_schema_is_upgraded_and_keeps_its_votes(db_url):
+    """A database made by revision 0001 (before the client column) opens with today's store:
+    Alembic upgrades it in place and its pairs and votes are all still there."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from aigc_demo.arena.store import MIGRATIONS, _create_engine
+
+    engine = _create_engine(db_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO arena_pairs (id, modality, model_a, model_b, inputs, seed, session, created_at) "
+                          "VALUES ('p1', 'image', 'dcgan', 'vae', '{}', 1, 'old', 0)"))
+        conn.execute(text("INSERT INTO arena_votes (pair_id, choice, note, session, created_at) "
+                          "VALUES ('p1', 'b', '', 'old', 0)"))
+    engine.dispose()
+    store = VoteStore(db_url)
+    assert store.battles("image") == [("dcgan", "vae", "b")]
+    store.cast_vote(_serve(store, client="10.0.0.1"), "a")
+    assert len(store.battles("image")) == 2
