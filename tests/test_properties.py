@@ -96,3 +96,43 @@ def test_measure_audio_never_crashes(studio, model, n, seed, vocoder):
     if n is None or (isinstance(n, int) and not isinstance(n, bool) and n > 20):
         n = 20  # the tiny reference's clips (None asks for the default, 100)
     answered(studio.measure_audio, model, n=n, seed=seed, vocoder=vocoder)
+
+
+@SETTINGS
+@given(line=st.one_of(st.text(max_size=20), st.text(alphabet="床前明月光疑是地上霜，。", max_size=20), anything),
+       model=st.one_of(st.just("seq2seq"), anything), num_beams=st.one_of(st.integers(-1, 10), anything),
+       temperature=anything, no_repeat=anything, seed=anything)
+def test_next_line_never_crashes(studio, line, model, num_beams, temperature, no_repeat, seed):
+    out = answered(studio.next_line, line, model, seed=seed, num_beams=num_beams, temperature=temperature,
+                   no_repeat_ngram_size=no_repeat)
+    if out is not None:
+        assert len(out.attention) == len(out.text) and 1 <= len(out.line) <= 16
+
+
+@SETTINGS
+@given(model=st.one_of(st.just("cyclegan"), anything), direction=anything,
+       image=st.one_of(st.none(), anything, st.sampled_from(["array", "rgb", "tiny"])))
+def test_translate_image_never_crashes(studio, model, direction, image):
+    import numpy as np
+    from PIL import Image
+
+    picture = {"array": np.zeros((28, 28), dtype=np.uint8), "rgb": Image.new("RGB", (300, 200), "white"),
+               "tiny": Image.new("L", (1, 1))}.get(image, image) if isinstance(image, str) else image
+    answered(studio.translate_image, model, picture, direction)
+
+
+@pytest.fixture(scope="module")
+def arena(studio, tmp_path_factory):
+    from aigc_demo.arena import Arena, VoteStore
+
+    return Arena(studio, VoteStore(f"sqlite:///{tmp_path_factory.mktemp('votes') / 'votes.sqlite3'}",
+                                   pairs_per_minute=10**6, votes_per_minute=10**6))
+
+
+@SETTINGS
+@given(token=st.one_of(st.just("served"), anything), choice=anything, note=anything, modality=anything)
+def test_the_arena_never_crashes(arena, token, choice, note, modality):
+    answered(arena.ranking, modality)
+    if token == "served":
+        token = arena.store.serve_pair("image", "dcgan", "vae", {"label": "Bag"}, 1, "prop")
+    answered(arena.vote, token, choice, note)

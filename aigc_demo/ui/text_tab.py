@@ -79,7 +79,8 @@ def _poem_section(studio, poets: list[str]) -> None:
     handler = bind(next_line, studio, defaults={"model": poets[0]})
     examples = studio.poem_examples(poets[0])
     with gr.Accordion(f"Next line of a poem ({', '.join(poets)})", open=False):
-        gr.Markdown(f"{studio.entry('text', poets[0]).spec.summary.capitalize()}, trained on adjacent lines of the Tang "
+        summary = studio.entry("text", poets[0]).spec.summary
+        gr.Markdown(f"{summary[:1].upper()}{summary[1:]}, trained on adjacent lines of the Tang "
                     "and Song poems in the corpus: type one line of a classical poem (five or seven characters), get the "
                     "next one. "
                     "The examples are first lines of held-out poems. The heat map shows which input character each "
