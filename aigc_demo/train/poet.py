@@ -5,7 +5,9 @@
 Pairs come from data/poems.py, split by poem as the whole corpus is. Each epoch goes over
 the training pairs in an order fixed by (seed, epoch); at each epoch end the validation loss
 is measured, the best weights kept, and training stops after --patience epochs without
-improvement. A run keeps resumable state in runs/text/seq2seq/ and exports
+improvement. --keep last exports the last epoch's weights instead: on these few thousand
+pairs the lowest validation loss comes early, from a model that writes the corpus's most
+frequent characters (see the README). A run keeps resumable state in runs/text/seq2seq/ and exports
 checkpoints/text/seq2seq/ (config.json, model.safetensors, vocab.json, examples.json,
 train_log.csv, samples/, preview.txt, metrics.json, README.md).
 """
@@ -102,18 +104,22 @@ def train_seq2seq(args) -> None:
             break
 
     if acc.is_main_process:
+        if args.keep == "last":  # the weights as the run ends, not those of the best validation loss
+            ckpt.save_model_weights(args.run_dir / "last", acc.unwrap_model(model).state_dict())
         export(args, run, config, vocab, pairs, stopped_early=bad_epochs >= args.patience, best=best)
 
 
 def export(args, run: Run, config, vocab, pairs, *, stopped_early: bool, best: float) -> None:
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    if not ckpt.weight_files(args.run_dir / "best"):
+    kept = args.run_dir / ("last" if args.keep == "last" else "best")
+    if not ckpt.weight_files(kept):
         raise SystemExit("no validation measurement was made: nothing to export")
-    weights = ckpt.load_model_weights(args.run_dir / "best")
+    weights = ckpt.load_model_weights(kept)
     ckpt.save_model_weights(out, weights)
     block = training_block(args, run, "python -m aigc_demo.train text --model seq2seq " + " ".join(_cli(args)))
-    block.update(stopped_early=stopped_early, best_valid_loss=best, pairs=poems.statistics(pairs),
+    block.update(stopped_early=stopped_early, best_valid_loss=best, weights=f"{args.keep} (--keep)",
+                 pairs=poems.statistics(pairs),
                  vocabulary=f"{len(vocab)} characters of the training lines (and 4 special tokens)")
     ckpt.write_json(out / ckpt.CONFIG_FILE, {"modality": "text", "family": "seq2seq", "model": asdict(config),
                                              "data": DATA_NOTE, "training": block})
@@ -149,5 +155,5 @@ def _first_of_each_poem(pairs):
 
 
 def _cli(args) -> list[str]:
-    keys = ("epochs", "batch_size", "lr", "n_embd", "n_hidden", "dropout", "patience", "seed", "limit", "max_steps")
+    keys = ("epochs", "batch_size", "lr", "n_embd", "n_hidden", "dropout", "patience", "keep", "seed", "limit", "max_steps")
     return [f"--{k.replace('_', '-')} {getattr(args, k)}" for k in keys if getattr(args, k, None) is not None]
