@@ -114,12 +114,13 @@ def _comparison(studio, demo: gr.Blocks, tabs, pickers: dict) -> None:
     demo.load(draw, metric, bars, api_visibility="private")
     if tabs is not None:
         open_rows_in_their_tabs(studio, grid, tabs, pickers)
-    curve = plots.quality_diversity(measured)
-    if curve is not None:
+    if any(e.metrics.get("temperature_sweep") for e in measured):
         gr.Markdown("### Text: quality against diversity\nCooling the sampling raises test-BLEU and Self-BLEU "
                     "together, so each language model is measured along a temperature sweep and compared where its "
                     "samples are as diverse as real text (ringed).")
-        gr.Plot(curve)
+        curve = gr.Plot()
+        # drawn on page load, as the other figures: plotly's first figure costs a quarter second
+        demo.load(lambda: plots.quality_diversity(measured), None, curve, api_visibility="private")
 
 
 def _csv(table) -> str:
