@@ -24,7 +24,6 @@ Preparation (folk-rnn's, Sturm et al. 2016, re-stated, not copied):
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 import re
@@ -32,10 +31,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .splits import SPLITS, hash_split
+
 ENV_VAR = "FOLK_DIR"  # a folder laid out as music21's corpus (collection folders of .abc files)
 COLLECTIONS = {"oneills1850": "O'Neill's Music of Ireland (1850)", "ryansMammoth": "Ryan's Mammoth Collection (1883)"}
 NON_COMMERCIAL = {"essenFolksong": "the Essen folk song collection (non-commercial use only)"}
-SPLITS = ("train", "valid", "test")
 SPLIT_SALT = "aigc-studio-folk-v1"
 VALID_PERCENT, TEST_PERCENT = 5, 5
 
@@ -142,8 +142,7 @@ def detokenize(tokens) -> str:
 
 
 def split_of(tokens) -> str:
-    h = int.from_bytes(hashlib.sha256((SPLIT_SALT + " ".join(tokens)).encode()).digest()[:4], "big") % 100
-    return "test" if h < TEST_PERCENT else "valid" if h < TEST_PERCENT + VALID_PERCENT else "train"
+    return hash_split(" ".join(tokens), SPLIT_SALT, VALID_PERCENT, TEST_PERCENT)
 
 
 def read_tunes(folder: str | Path | None = None, collections=tuple(COLLECTIONS)) -> tuple[list[Tune], Counter]:

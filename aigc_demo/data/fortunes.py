@@ -16,23 +16,23 @@ raises CorpusNotFound naming the packages to install.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .splits import SPLITS, hash_split
+
 ENV_VAR = "FORTUNES_DIR"
 DEBIAN_DIR = Path("/usr/share/games/fortunes")
 CHINESE_FILES = ("chinese", "tang300", "song100")  # from fortunes-zh; everything else is English
 SKIPPED_FILES = ("ascii-art",)
-SPLITS = ("train", "valid", "test")
 SPLIT_SALT = "aigc-studio-fortunes-v1"
 VALID_PERCENT, TEST_PERCENT = 5, 5
 MAX_RECORD_CHARS = 4000  # a handful of records are whole essays; they would be mostly cut anyway
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
 class CorpusNotFound(FileNotFoundError):
@@ -78,16 +78,11 @@ def clean(text: str) -> str:
 
 
 def split_of(text: str) -> str:
-    h = int.from_bytes(hashlib.sha256((SPLIT_SALT + text).encode("utf-8")).digest()[:4], "big") % 100
-    if h < TEST_PERCENT:
-        return "test"
-    if h < TEST_PERCENT + VALID_PERCENT:
-        return "valid"
-    return "train"
+    return hash_split(text, SPLIT_SALT, VALID_PERCENT, TEST_PERCENT)
 
 
 def language_of(text: str) -> str:
-    return "zh" if _CJK.search(text) else "en"
+    return "zh" if CJK.search(text) else "en"
 
 
 def read_records(folder: str | Path | None = None) -> list[Record]:

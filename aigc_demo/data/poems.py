@@ -22,7 +22,7 @@ from . import fortunes
 POEM_FILES = ("tang300", "song100")
 FORMS = (5, 7)  # characters per line
 _PUNCTUATION = re.compile(r"[，。？！；：,.?!;:、]")
-_HAN = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+$")
+_HAN = re.compile(rf"^(?:{fortunes.CJK.pattern})+$")  # the corpus's own idea of a Chinese character
 
 
 @dataclass(frozen=True)
