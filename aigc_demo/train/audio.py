@@ -23,7 +23,8 @@ import torch
 from .. import checkpoint as ckpt
 from ..data import spoken_digits
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR, evaluator_dir, tree_of
-from .common import Run, add_common_arguments, cli_args, fill_defaults, train_classifier_epochs, training_block
+from .common import (Run, add_common_arguments, cli_args, fill_defaults, measure_or_card, train_classifier_epochs,
+                     training_block)
 
 MODELS = ("classifier", "specgan", "wavenet")
 REFERENCE_FILE = "reference_features.safetensors"
@@ -395,15 +396,7 @@ def export_audio_model(args, run, *, family: str, config_dict: dict, weights: di
     })
     copy_log_and_samples(run, out)
     write_previews(out, data_dir=args.data_dir)
-    from ..evaluate import evaluate_folder
-
-    if args.final_eval_n:
-        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator, corpus_dir=args.data_dir,
-                        write=True, force=True)  # a fresh model: its record replaces the old weights' one
-    else:
-        from ..cards import write_card
-
-        write_card(out)
+    measure_or_card(out, args.final_eval_n, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)
     print(f"exported {out}")
 
 

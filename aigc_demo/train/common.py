@@ -347,3 +347,16 @@ def end_epoch(run: Run, per_epoch: int, draw_grid, score=None) -> None:
             run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), **figures)
             run.accelerator.print(f"epoch {run.epoch}: " + ", ".join(f"{k} {v:.3f}" for k, v in figures.items()))
     run.accelerator.wait_for_everyone()  # the other processes wait while the main one measures
+
+
+def measure_or_card(out: Path, n: int, **evaluate_kwargs) -> None:
+    """The end of every export: measure the fresh folder on n samples and write its record
+    (replacing the old weights' one, whatever it was measured on), or with n = 0 only its card."""
+    if n:
+        from ..evaluate import evaluate_folder
+
+        evaluate_folder(out, n=n, seed=0, write=True, force=True, **evaluate_kwargs)
+    else:
+        from ..cards import write_card
+
+        write_card(out)

@@ -25,7 +25,8 @@ from ..data import fashion_mnist
 from ..images import grid
 from ..metrics.image import REFERENCE_FILE, REFERENCE_IMAGES_FILE, FMNISTEvaluator, generate_and_score
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR, evaluator_dir, tree_of
-from .common import Run, add_common_arguments, cli_args, copy_log_and_samples, fill_defaults, train_classifier_epochs, train_gan_epochs
+from .common import (Run, add_common_arguments, cli_args, copy_log_and_samples, fill_defaults, measure_or_card,
+                     train_classifier_epochs, train_gan_epochs)
 from .common import end_epoch as close_epoch
 from .common import training_block as common_training_block
 
@@ -355,15 +356,7 @@ def export_generative(args, run: Run, *, config_dict: dict, family: str, weights
     from ..registry import load_pipeline, read_entry
 
     epoch_grid(load_pipeline(read_entry(out, "image")).sample, out / "preview.png")
-    from ..evaluate import evaluate_folder
-
-    if args.final_eval_n:
-        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator, corpus_dir=args.data_dir,
-                        write=True, force=True)  # a fresh model: its record replaces the old weights' one
-    else:
-        from ..cards import write_card
-
-        write_card(out)
+    measure_or_card(out, args.final_eval_n, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)
     print(f"exported {out}")
 
 
@@ -619,15 +612,7 @@ def export_translator(args, run: Run, config, g_ab, g_ba, a_test, b_test, draw_g
     np.savez_compressed(out / EXAMPLES_FILE, a=to_uint8(a_test[-16:]), b=to_uint8(b_test[-16:]))
     copy_log_and_samples(run, out)
     draw_grid(out / "preview.png")
-    from ..evaluate import evaluate_folder
-
-    if args.final_eval_n:
-        evaluate_folder(out, n=args.final_eval_n, seed=0, evaluator_dir=args.evaluator, corpus_dir=args.data_dir,
-                        write=True, force=True)
-    else:
-        from ..cards import write_card
-
-        write_card(out)
+    measure_or_card(out, args.final_eval_n, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)
     print(f"exported {out}")
 
 

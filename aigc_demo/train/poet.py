@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 
 from .. import checkpoint as ckpt
 from ..data import poems
-from .common import Run, copy_log_and_samples, training_block
+from .common import Run, copy_log_and_samples, measure_or_card, training_block
 
 VOCAB_FILE, EXAMPLES_FILE = "vocab.json", "examples.json"
 DATA_NOTE = "adjacent line pairs of the Tang and Song poems in Debian's fortunes-zh (tang300, song100), train split"
@@ -133,15 +133,7 @@ def export(args, run: Run, config, vocab, pairs, *, stopped_early: bool, best: f
     pipe = load_pipeline(read_entry(out, "text"))
     (out / "preview.txt").write_text("\n".join(f"{line} -> {pipe(line, num_beams=4).text}" for line in firsts[:8]) + "\n",
                                      encoding="utf-8")
-    from ..evaluate import evaluate_folder
-
-    if args.final_eval_n:
-        evaluate_folder(out, n=args.final_eval_n, seed=0, corpus_dir=args.corpus_dir, limit=args.limit, write=True,
-                        force=True)
-    else:
-        from ..cards import write_card
-
-        write_card(out)
+    measure_or_card(out, args.final_eval_n, corpus_dir=args.corpus_dir, limit=args.limit)
     print(f"exported {out}")
 
 
