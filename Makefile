@@ -12,11 +12,17 @@ TEST_DEBS := chromium espeak-ng postgresql
 
 setup: $(STAMP)
 
+# Installed without their declared dependencies: tinysoundfont declares PyAudio (live playback,
+# unused here), which would have to compile against Debian's portaudio19-dev.
+NO_DEPS := tinysoundfont
+
 # Re-runs only when a requirements file changed since the last successful setup.
 $(STAMP): requirements.txt requirements-test.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	grep -v -E '^($(NO_DEPS))==' requirements.txt > $(VENV)/requirements-with-deps.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements-with-deps.txt -r requirements-test.txt
+	$(PY) -m pip install --quiet --no-deps $$(grep -E '^($(NO_DEPS))==' requirements.txt)
 	@touch $(STAMP)
 
 run: setup

@@ -94,6 +94,7 @@ def write_card(folder: str | Path) -> str:
                              + f" | {_fmt(ref.get(k, ''))} |")
         if metrics.get("task"):
             lines += ["", f"Task: {metrics['task']}."]
+        lines += _music_sections(metrics)
         lines += ["", "Definitions:", ""]
         for k, d in metrics.get("definitions", {}).items():
             lines.append(f"- **{k}**: {d}")
@@ -148,6 +149,7 @@ def write_card(folder: str | Path) -> str:
                 lines.append(f"- {k}: {_fmt(v)}")
     else:
         lines.append("Not measured yet: run `python -m aigc_demo.evaluate --model " + folder.name + " --write`.")
+    lines += _corpus_section(config.get("corpus"))
     if (folder / ckpt.TRAIN_LOG_FILE).is_file():
         with open(folder / ckpt.TRAIN_LOG_FILE, newline="") as f:
             n_rows = sum(1 for _ in csv.DictReader(f))
@@ -155,6 +157,46 @@ def write_card(folder: str | Path) -> str:
     text = "\n".join(lines) + "\n"
     ckpt.atomic_write_text(folder / ckpt.CARD_FILE, text)
     return text
+
+
+def _music_sections(metrics: dict) -> list[str]:
+    """A music model's n-gram baselines and its closeness to real tunes, feature by feature."""
+    lines = []
+    baselines = (metrics.get("baselines") or {}).get("nll_nats_per_token")
+    if baselines:
+        lines += ["", f"Held-out NLL beside n-gram baselines on the same test tunes ({metrics['baselines']['note']}): "
+                      + ", ".join(f"{k} {_fmt(v)}" for k, v in baselines.items())
+                      + f"; this model {_fmt(metrics['generated']['nll_nats_per_token'])} nats per token."]
+    features = metrics.get("features")
+    if features:
+        lines += ["", f"Closeness to real tunes (MGEval; {features['sets']['generated']} against "
+                      f"{features['sets']['real']}; reference: {features['sets']['real_reference']}):", "",
+                  "| feature | overlapping area | KL | real: overlapping area | real: KL |", "|---|---|---|---|---|"]
+        for name, g in features["generated"].items():
+            r = features["real_reference"][name]
+            lines.append(f"| {name} | {_fmt(g['overlapping_area'])} | {_fmt(g['kl_divergence'])} | "
+                         f"{_fmt(r['overlapping_area'])} | {_fmt(r['kl_divergence'])} |")
+    if metrics.get("examples") and isinstance(metrics["examples"][0], str) and metrics["examples"][0].startswith("X:"):
+        lines += ["", "Examples (the first tunes of the measurement):", ""]
+        for abc in metrics["examples"]:
+            lines += ["```abc", abc.strip(), "```", ""]
+    return lines
+
+
+def _corpus_section(corpus: dict | None) -> list[str]:
+    """The dataset card of a model trained on a corpus whose counts its config keeps."""
+    if not corpus:
+        return []
+    lines = ["", "## Data", "", "| collection | train tunes | valid | test | train tokens |", "|---|---|---|---|---|"]
+    for name, splits in corpus["collections"].items():
+        lines.append(f"| {name} | {splits['train']['tunes']} | {splits['valid']['tunes']} | {splits['test']['tunes']} "
+                     f"| {splits['train']['tokens']:,} |")
+    lines += ["", "Dropped while reading: " + (", ".join(f"{k} {v}" for k, v in corpus.get("dropped", {}).items()) or "none")
+              + ". Most frequent meters: " + ", ".join(f"{k} ({v})" for k, v in corpus.get("meters", {}).items())
+              + "; keys: " + ", ".join(f"{k} ({v})" for k, v in corpus.get("keys", {}).items()) + "."]
+    if corpus.get("licence"):
+        lines += ["", corpus["licence"]]
+    return lines
 
 
 def _w_vs_fid_row(c: dict) -> str:

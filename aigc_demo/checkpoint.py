@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-MODALITIES = ("text", "image", "audio")
+MODALITIES = ("text", "image", "audio", "music")
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 TRAIN_LOG_FILE = "train_log.csv"

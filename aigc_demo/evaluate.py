@@ -21,7 +21,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from . import checkpoint as ckpt
-from .evaluation.records import _command, _versions, audio_record, image_record, score_draws, poet_record, text_record, translation_record
+from .evaluation.records import _command, _versions, audio_record, image_record, music_record, score_draws, poet_record, text_record, translation_record
 from . import paths
 from .paths import CHECKPOINTS_DIR, tree_of
 
@@ -103,6 +103,8 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
         metrics = poet_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir, limit=limit, gpt=gpt)
     elif modality == "text":
         metrics = text_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir, limit=limit)
+    elif modality == "music":
+        metrics = music_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir)
     elif modality == "audio":
         from .metrics.audio import DigitEvaluator
         from .families.audio import GRIFFIN_LIM
@@ -324,7 +326,7 @@ def check_all(entries, args) -> bool:
     return failed.empty
 
 
-DEFAULT_N = {"image": 10000, "text": 1000, "audio": 1000}
+DEFAULT_N = {"image": 10000, "text": 1000, "audio": 1000, "music": 150}
 
 
 def _evaluator_dir(modality: str, checkpoints) -> Path | None:

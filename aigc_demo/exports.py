@@ -54,18 +54,37 @@ def save_wav(output, *, blind: bool = False) -> Path:
     """A 16-bit WAV of an AudioOutput, its parameters (the metadata) in the file's comment
     field, readable with any tag reader or soundfile. blind: no metadata and no model in the
     name (the arena, where the listener must not know which model spoke)."""
-    import soundfile as sf
-
     meta = output.meta
     what = output.digits if output.digits.isdigit() else "speech"  # hub TTS: free text never names a file
     prefix = "arena_" if blind else f"{meta['model'].replace('/', '--')}_{what}_seed{meta['seed']}_"
-    path = new_output_file(prefix, ".wav")
-    with sf.SoundFile(path, "w", samplerate=output.sample_rate, channels=1, subtype="PCM_16", format="WAV") as f:
-        if not blind:
+    return _write_wav(new_output_file(prefix, ".wav"), output.audio, output.sample_rate, None if blind else meta)
+
+
+def _write_wav(path: Path, audio, sample_rate: int, meta: dict | None) -> Path:
+    """16-bit mono WAV; meta (when given) as JSON in its comment field."""
+    import soundfile as sf
+
+    with sf.SoundFile(path, "w", samplerate=sample_rate, channels=1, subtype="PCM_16", format="WAV") as f:
+        if meta is not None:
             f.comment = json.dumps(meta, sort_keys=True)
             f.software = f"AIGC Studio {meta.get('studio_version', '')}"
-        f.write(output.audio)
+        f.write(audio)
     return path
+
+
+def save_music(output) -> dict[str, Path]:
+    """A MusicOutput's three downloads, each carrying the generation parameters: the ABC (in
+    %%aigc lines), the MIDI file (in a text event) and the WAV (in its comment field). Only
+    the ABC when the tune could not be read (nothing to play)."""
+    meta = output.meta
+    name = f"{meta['model']}_seed{meta['seed']}_"
+    files = {"abc": new_output_file(name, ".abc")}
+    files["abc"].write_text(output.abc, encoding="utf-8")
+    if output.midi is not None:
+        files["midi"] = new_output_file(name, ".mid")
+        files["midi"].write_bytes(output.midi)
+        files["wav"] = _write_wav(new_output_file(name, ".wav"), output.audio, output.sample_rate, meta)
+    return files
 
 
 def save_csv(table, prefix: str = "aigc_metrics_") -> Path:

@@ -278,3 +278,42 @@ def attention_heatmap(line: str, output: str, weights: list[list[float]]) -> go.
                      ticktext=list(line))
     fig.update_layout(height=120 + 40 * max(1, len(output)), margin=dict(l=40, r=10, t=60, b=10))
     return fig
+
+
+def piano_roll(notes: list, title: str = "") -> go.Figure:
+    """A piano roll of a tune's notes (onset and duration in quarter notes, MIDI pitch): one
+    bar per note, note names on the pitch axis."""
+    names = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
+    fig = go.Figure(go.Bar(
+        x=[n.duration for n in notes], base=[n.onset for n in notes], y=[n.pitch for n in notes], orientation="h",
+        width=0.8, marker_color="#6366f1",
+        customdata=[f"{names[n.pitch % 12]}{n.pitch // 12 - 1}" for n in notes],
+        hovertemplate="%{customdata} at beat %{base:.2f}, %{x:.2f} beats<extra></extra>"))
+    pitches = [n.pitch for n in notes] or [60]
+    ticks = list(range(min(pitches) - min(pitches) % 12, max(pitches) + 2, 12)) + \
+        [p for p in range(min(pitches), max(pitches) + 1) if p % 12 == 7]
+    fig.update_layout(title=title or None, height=260, margin=dict(l=50, r=10, t=30 if title else 10, b=40),
+                      xaxis_title="quarter notes", yaxis=dict(tickvals=ticks, ticktext=[f"{names[p % 12]}{p // 12 - 1}"
+                                                                                         for p in ticks]),
+                      bargap=0, showlegend=False)
+    return fig
+
+
+def music_closeness(entries: list[ModelEntry]) -> go.Figure | None:
+    """MGEval's overlapping area per feature: each music model's tunes beside a second set of
+    real tunes (the ceiling), both against the held-out real tunes."""
+    measured = [e for e in entries if e.metrics.get("features")]
+    if not measured:
+        return None
+    fig = go.Figure()
+    reference = measured[0].metrics["features"]["real_reference"]
+    features = [f for f in reference if f != "mean"]
+    label = lambda f: f.replace("_", " ")  # noqa: E731
+    fig.add_bar(name="real tunes (validation vs test)", x=[label(f) for f in features],
+                y=[reference[f]["overlapping_area"] for f in features], marker_color="#111827")
+    for e in measured:
+        gen = e.metrics["features"]["generated"]
+        fig.add_bar(name=e.name, x=[label(f) for f in features], y=[gen[f]["overlapping_area"] for f in features])
+    fig.update_layout(barmode="group", height=340, yaxis=dict(title="overlapping area (1 = like real)", range=[0, 1]),
+                      margin=dict(l=50, r=10, t=10, b=80), legend=dict(orientation="h", y=1.12))
+    return fig

@@ -38,6 +38,7 @@ class Studio:
         self.cache = ModelCache(self.entries, device=device)
         self.evaluators = live.Evaluators(self.root)  # metric classifiers, loaded on first use
         self.hub = HubModels(device=device)  # hub models by id (network only), loaded on first use
+        self._real_tunes = None  # the folk corpus, read on the first request for a real tune
 
     # --- what exists: models and their declared controls (for the UI and the API) --------
 
@@ -262,6 +263,30 @@ class Studio:
             raise InputError(f"Give a Hugging Face text-to-speech model id as owner/name, e.g. {EXAMPLE_TTS_ID}.") from None
         check_tts_text(text)  # the pipeline's own check, asked before anything is fetched
         return self.hub.speech(model_id)(text, seed=seed)
+
+    # --- music -----------------------------------------------------------------------------
+
+    def generate_music(self, model: str, seed: int | None = None, **params):
+        """A tune from a music model; params are its controls (`controls("music", model)`:
+        meter, key, tune_type, length in bars, temperature, program, tempo). Returns a
+        MusicOutput: ABC, MIDI bytes, audio, notes and metadata."""
+        return self._pipeline("music", model)(seed=seed, **params)
+
+    def real_tune(self, meter: str = "6/8", key: str = "D major", tune_type: str = "any", seed: int | None = None,
+                  program: str = "Fiddle", tempo: int = 120):
+        """A held-out real folk tune of the asked meter (and type and key where one exists),
+        played as the generated ones are: the yardstick beside a generated tune. Needs the
+        folk corpus (the music21 package)."""
+        from .data import folk
+        from .pipelines.music import real_tune
+
+        if self._real_tunes is None:
+            try:
+                self._real_tunes = folk.read_tunes()[0]
+            except folk.CorpusNotFound as e:
+                raise ModelUnavailable(str(e)) from None
+        return real_tune(self._real_tunes, meter=meter, key=key, tune_type=tune_type, seed=seed, program=program,
+                         tempo=tempo)
 
     # --- measuring (aigc_demo/evaluation) ------------------------------------------------
 

@@ -21,6 +21,7 @@ FMNIST_FIXTURE = FIXTURES / "fashion-mnist"
 # A few hundred real records cut from Debian's fortune files (computers, cookie, chinese,
 # tang300, ANSI colour codes kept), plus a duplicate, a binary .dat index and a .u8 link.
 FORTUNES_FIXTURE = FIXTURES / "fortunes"
+FOLK_FIXTURE = FIXTURES / "folk"  # 50 real tunes: every split gets some
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 # --- a brand-new user -----------------------------------------------------------------------
@@ -45,6 +46,7 @@ BARE_ENV = {
     "FORTUNES_DIR": EMPTY_DATA / "fortunes",
     "SPOKEN_DIGITS_DIR": EMPTY_DATA / "spoken-digits",
     "FASHION_MNIST_DIR": EMPTY_DATA / "fashion-mnist",
+    "FOLK_DIR": EMPTY_DATA / "folk",  # else music21's own corpus, inside the installed package
 }
 
 
@@ -122,6 +124,14 @@ def train_tiny_text_models(root: Path, models=("gpt", "lstm", "seq2seq")) -> Pat
     return root
 
 
+def train_tiny_music_models(root: Path, models=("folk_gpt",)) -> Path:
+    """A dry-run-sized folk-tune GPT trained on the 50-tune fixture, under music/."""
+    for m in models:
+        train("music", "--model", m, "--dry-run", "--corpus-dir", str(FOLK_FIXTURE),
+              "--run-dir", str(root.parent / "runs" / "music" / m), "--out", str(root / "music" / m))
+    return root
+
+
 # Four espeak-ng voices: two train, one validation, one test (the split is by variant name).
 DIGIT_VARIANTS = ["Alex", "m3", "f3", "f5"]
 
@@ -173,10 +183,16 @@ def tiny_audio_checkpoints(tmp_path_factory, digits_corpus) -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_checkpoints(tmp_path_factory, tiny_image_checkpoints, tiny_text_checkpoints, tiny_audio_checkpoints) -> Path:
+def tiny_music_checkpoints(tmp_path_factory) -> Path:
+    return train_tiny_music_models(tmp_path_factory.mktemp("tiny-music") / "checkpoints")
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory, tiny_image_checkpoints, tiny_text_checkpoints, tiny_audio_checkpoints,
+                     tiny_music_checkpoints) -> Path:
     """Every modality's tiny models in one checkpoints tree, as the shipped one is laid out."""
     root = tmp_path_factory.mktemp("tiny") / "checkpoints"
-    for tree in (tiny_image_checkpoints, tiny_text_checkpoints, tiny_audio_checkpoints):
+    for tree in (tiny_image_checkpoints, tiny_text_checkpoints, tiny_audio_checkpoints, tiny_music_checkpoints):
         shutil.copytree(tree, root, dirs_exist_ok=True)
     return root
 
@@ -230,7 +246,7 @@ def app_url(tiny_checkpoints, tmp_path_factory):
     """The real app serving the tiny checkpoints on loopback. The tiny text models learnt
     from the fortunes fixture, which the text copy check searches."""
     yield from serve_app(tmp_path_factory.mktemp("app") / "app.log", AIGC_CHECKPOINTS=tiny_checkpoints,
-                         FORTUNES_DIR=FORTUNES_FIXTURE)
+                         FORTUNES_DIR=FORTUNES_FIXTURE, FOLK_DIR=FOLK_FIXTURE)
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,7 @@ def test_the_first_page_is_built_without_torch():
         import sys
         from aigc_demo.ui.app import build_demo
         build_demo()
-        heavy = sorted(m for m in ("torch", "torchaudio", "transformers", "torchmetrics") if m in sys.modules)
+        heavy = sorted(m for m in ("torch", "torchaudio", "transformers", "torchmetrics", "music21") if m in sys.modules)
         print(",".join(heavy))
         """)
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)

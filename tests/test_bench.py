@@ -49,3 +49,10 @@ def test_bench_puts_endpoints_beside_the_same_work_in_process(app_url, tiny_chec
     assert [r["what"] for r in rows] == ["endpoint `/generate_image` (model='dcgan', n=16)",
                                          "endpoint `/generate_image` (model='dcgan', n=16, files left on the server)"]
     assert all("overhead x" in r["throughput"] for r in rows) and rows[1]["target"] == "< 0.15 s"
+
+
+def test_bench_measures_every_music_model(tiny_checkpoints):
+    rows = bench.bench_music(Studio(tiny_checkpoints), repeats=2)
+    assert [r["what"].split("`")[1] for r in rows] == ["folk_gpt", "folk_gpt"]  # composed; composed and rendered
+    assert rows[1]["target"] == "< 1 s" and rows[1]["met"] in ("yes", "**no**")
+    assert float(rows[0]["p50 (s)"]) <= float(rows[1]["p50 (s)"])

@@ -11,12 +11,13 @@ def test_discovers_every_model_with_overview_fields(tiny_checkpoints):
     assert [(e.modality, e.name) for e in entries] == [("text", "gpt"), ("text", "lstm"), ("text", "seq2seq"),
                                                        ("image", "cyclegan"), ("image", "dcgan"),
                                                        ("image", "diffusion"), ("image", "vae"),
-                                                       ("audio", "specgan"), ("audio", "wavenet")]
+                                                       ("audio", "specgan"), ("audio", "wavenet"),
+                                                       ("music", "folk_gpt")]
     for e in entries:
         assert e.available, e.error
         row = e.overview_row()
         assert row["parameters"].endswith(" M") and row["hardware"] and row["training time"]
-        headline = {"image": "FID-FMNIST", "text": "test-BLEU-4", "specgan": "FD-digits (Griffin-Lim)",
+        headline = {"image": "FID-FMNIST", "text": "test-BLEU-4", "music": "validity", "specgan": "FD-digits (Griffin-Lim)",
                     "wavenet": "digit accuracy (copy synthesis)", "cyclegan": "target-class accuracy (both ways)",
                     "seq2seq": "next-line BLEU-4 (beam 4; the GPT"}
         assert row["headline metric"].startswith(headline.get(e.family) or headline[e.modality])

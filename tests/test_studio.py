@@ -91,7 +91,8 @@ def test_overview_rows(studio):
     assert [(r["modality"], r["model"]) for r in rows] == [("text", "gpt"), ("text", "lstm"), ("text", "seq2seq"),
                                                          ("image", "cyclegan"), ("image", "dcgan"),
                                                          ("image", "diffusion"), ("image", "vae"),
-                                                         ("audio", "specgan"), ("audio", "wavenet")]
+                                                         ("audio", "specgan"), ("audio", "wavenet"),
+                                                       ("music", "folk_gpt")]
     assert all(r["status"] == "ready" for r in rows)
 
 

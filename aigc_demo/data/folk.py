@@ -29,6 +29,7 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 from .splits import SPLITS, hash_split
@@ -59,6 +60,11 @@ _TOKEN = re.compile(r"""
   | [<>]+                                     # broken rhythm
   | [\[\]]                                    # chord brackets
 """, re.X)
+
+
+LICENCE = ("Both collections are in the public domain (printed 1850 and 1883); the ABC transcriptions are those "
+           "music21 10.5.1 ships in music21/corpus (O'Neill's by Norbert Paap, credited in each tune's Z: field). "
+           "The Essen collection music21 also ships (non-commercial use only) is not used.")
 
 
 class CorpusNotFound(FileNotFoundError):
@@ -170,6 +176,8 @@ def read_tunes(folder: str | Path | None = None, collections=tuple(COLLECTIONS))
                     continue
                 seen.add(tokens)
                 tunes.append(Tune(name, headers, tokens, split_of(tokens)))
+    if not tunes:
+        raise CorpusNotFound(f"No ABC tunes of {', '.join(collections)} in {root}.")
     return tunes, dropped
 
 
@@ -182,6 +190,7 @@ def statistics(tunes: list[Tune], dropped: Counter) -> dict:
         c[t.split]["tokens"] += len(t.tokens)
     out["meters"] = dict(Counter(t.headers.get("M", "?") for t in tunes).most_common(8))
     out["keys"] = dict(Counter(t.headers.get("K", "?") for t in tunes).most_common(8))
+    out["licence"] = LICENCE
     return out
 
 
@@ -207,12 +216,114 @@ def meter_token(value: str) -> str | None:
     return f"M:{value}" if re.fullmatch(r"\d+/\d+", value) else None
 
 
+# tune types with at least a dozen tunes, under one name each ("double jig" is the common jig,
+# "slipjig" and "slip jig" one type); the rest (a waltz, a march, a slide ...) are too few to learn
+TUNE_TYPES = {"reel": "reel", "hornpipe": "hornpipe", "jig": "jig", "double jig": "jig", "slip jig": "slipjig",
+              "slipjig": "slipjig", "strathspey": "strathspey", "clog": "clog", "air": "air", "highland fling": "fling",
+              "fling": "fling"}
+
+
 def type_token(value: str) -> str | None:
-    """"R:jig", "R:reel" ... from an R: field (Ryan's names its tunes' types; O'Neill's does not)."""
-    value = re.sub(r"[^a-z ]", "", (value or "").lower()).strip()
-    return f"R:{value.split()[0]}" if value else None
+    """"R:jig", "R:reel" ... from an R: field (Ryan's names its tunes' types; O'Neill's does not),
+    or None for no type or one of the rare ones."""
+    value = re.sub(r"\s+", " ", re.sub(r"[^a-z ]", "", (value or "").lower())).strip()
+    return f"R:{TUNE_TYPES[value]}" if value in TUNE_TYPES else None
+
+
+def unit_token(headers: dict) -> str:
+    """"L:1/8" ...: the unit note length every duration in the body multiplies; without an L:
+    field, ABC's default (1/16 below a meter of 3/4, else 1/8)."""
+    value = (headers.get("L") or "").replace(" ", "")
+    if re.fullmatch(r"1/\d+", value):
+        return f"L:{value}"
+    meter = (meter_token(headers.get("M")) or "M:4/4")[2:]
+    num, den = (int(v) for v in meter.split("/"))
+    return "L:1/16" if num / den < 0.75 else "L:1/8"
 
 
 def header_tokens(headers: dict) -> list[str]:
-    """The tune's conditioning tokens, in the order the model reads them: meter, key, type."""
-    return [t for t in (meter_token(headers.get("M")), key_token(headers.get("K")), type_token(headers.get("R"))) if t]
+    """The tune's conditioning tokens, in the order the model reads them: meter, key, type
+    (where known), then the unit note length the body's durations are counted in."""
+    return [t for t in (meter_token(headers.get("M")), key_token(headers.get("K")), type_token(headers.get("R"))) if t] \
+        + [unit_token(headers)]
+
+
+def as_text(tune: Tune) -> str:
+    """What the language model reads: the header tokens, then the body's, space-separated."""
+    return " ".join([*header_tokens(tune.headers), *tune.tokens])
+
+
+def splits(folder: str | Path | None = None, limit: int | None = None) -> dict[str, list[str]]:
+    """{"train": [...], "valid": [...], "test": [...]}: each usable tune as `as_text`, in corpus order."""
+    tunes, _ = read_tunes(folder)
+    out = {s: [as_text(t) for t in tunes if t.split == s] for s in SPLITS}
+    return {s: texts[:limit] if limit else texts for s, texts in out.items()}
+
+
+# --- how long a bar lasts: the tokens' durations, in units of the L: field ---------------------
+_NOTE = re.compile(r"^[=^_]*[A-Ga-gz][,']*$")
+_BROKEN = {">": (Fraction(3, 2), Fraction(1, 2)), "<": (Fraction(1, 2), Fraction(3, 2)),
+           ">>": (Fraction(7, 4), Fraction(1, 4)), "<<": (Fraction(1, 4), Fraction(7, 4))}
+_TUPLETS = {"(2": (2, Fraction(3, 2)), "(3": (3, Fraction(2, 3)), "(4": (4, Fraction(3, 4))}
+
+
+def _duration_factor(token: str) -> Fraction | None:
+    """2 -> 2, /2 -> 1/2, 3/2 -> 3/2, / -> 1/2, // -> 1/4; None if not a duration."""
+    if re.fullmatch(r"/+", token):
+        return Fraction(1, 2 ** len(token))
+    m = re.fullmatch(r"(\d*)/(\d+)|(\d+)", token)
+    if not m:
+        return None
+    if m.group(3):
+        return Fraction(int(m.group(3)))
+    return Fraction(int(m.group(1) or 1), int(m.group(2)))
+
+
+def is_bar_line(token: str) -> bool:
+    return "|" in token or token == "::"
+
+
+def unit_fraction(unit: str) -> Fraction:
+    """"1/8" -> Fraction(1, 8)"""
+    num, den = unit.split("/")
+    return Fraction(int(num), int(den))
+
+
+def bar_length(tokens) -> Fraction | None:
+    """How long the notes of one bar's tokens (no bar lines among them) last, in units of the
+    tune's L: field: notes and rests one unit each, times a duration token after them, broken
+    rhythms (> < >> <<) shifting time between two notes, the tuplets (2 (3 (4, a chord as long
+    as its first note. None where the bar holds what this count does not follow (another
+    tuplet, a broken rhythm without a note on each side)."""
+    lengths: list[Fraction] = []
+    in_chord, chord_counted, tuplet_left, tuplet_factor, broken = False, False, 0, Fraction(1), None
+    extra = False  # the last note was a chord's second or later note
+    for token in tokens:
+        if token == "[":
+            in_chord, chord_counted = True, False
+        elif token == "]":
+            in_chord, extra = False, False
+        elif _NOTE.match(token):
+            extra = in_chord and chord_counted
+            if extra:
+                continue  # the chord's other notes sound with its first
+            factor = tuplet_factor if tuplet_left else Fraction(1)
+            tuplet_left = max(0, tuplet_left - 1)
+            lengths.append(factor * (broken[1] if broken else 1))
+            broken, chord_counted = None, in_chord
+        elif token in _BROKEN:
+            if not lengths or broken:
+                return None
+            first, second = _BROKEN[token]
+            lengths[-1] *= first
+            broken = (first, second)
+        elif token in _TUPLETS:
+            tuplet_left, tuplet_factor = _TUPLETS[token]
+        elif (factor := _duration_factor(token)) is not None:
+            if not lengths:
+                return None
+            if not extra:  # a chord's later notes' durations do not add time
+                lengths[-1] *= factor
+        else:
+            return None  # a tuplet of 5 or more, or a token of another kind
+    return None if broken else sum(lengths, Fraction(0))

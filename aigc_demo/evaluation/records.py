@@ -368,3 +368,88 @@ def _baseline_metrics(entry) -> dict | None:
         except (OSError, ValueError):
             continue
     return None
+
+
+def music_record(pipe, entry, *, n: int, seed: int, corpus_dir=None) -> dict:
+    """What metrics.json holds for a folk-tune model: held-out NLL beside n-gram baselines;
+    n tunes composed for the test tunes' own requests (meter, key, type: the same mix as the
+    real set) measured for validity, closeness to real tunes (MGEval), copying and whether
+    they kept what was asked; each beside the same figure for real held-out tunes."""
+    import statistics
+    import time
+
+    from ..data import folk
+    from ..families.music import KEYS, key_field
+    from ..metrics import music as mm
+
+    tunes, _ = folk.read_tunes(corpus_dir)
+    by_split = {s: [t for t in tunes if t.split == s] for s in ("train", "valid", "test")}
+    train_tokens = [folk.as_text(t).split(" ") for t in by_split["train"]]
+    test_texts = [folk.as_text(t) for t in by_split["test"]]
+    nll = mm.model_nll(pipe.model, pipe.tokenizer, test_texts, device=pipe.device)
+    baselines = {f"{order}-gram": round(mm.ngram_nll(train_tokens, [t.split(" ") for t in test_texts], order), 4)
+                 for order in (1, 3)}
+
+    # the requests: the test tunes' own meter, key and type, where the controls name them
+    key_names = {key_field(k): k for k in KEYS}
+    requests = []
+    for t in by_split["test"]:
+        meter, key = folk.meter_token(t.headers.get("M")), folk.key_token(t.headers.get("K"))
+        kind = folk.type_token(t.headers.get("R"))
+        if meter and key and key[2:] in key_names and f"M:{meter[2:]}" in pipe.vocab and key in pipe.vocab:
+            requests.append(dict(meter=meter[2:], key=key_names[key[2:]], tune_type=kind[2:] if kind else "any"))
+    generated, asked, started = [], [], time.perf_counter()
+    for i in tqdm(range(n), desc="tunes", leave=False):
+        req = requests[i % len(requests)]
+        out = pipe(seed=seed + i, length=64, **req)
+        generated.append((out, mm.read(out.abc, req["meter"])))
+        asked.append(req)
+    seconds_per_tune = (time.perf_counter() - started) / n
+
+    def real_read(ts):
+        return [(t, mm.read(mm.real_abc(t), (folk.meter_token(t.headers.get("M")) or "M:4/4")[2:])) for t in ts]
+
+    test_read, valid_read = real_read(by_split["test"]), real_read(by_split["valid"])
+    feats = lambda rows: [mm.features(r["notes"]) for _, r in rows if "notes" in r and len(r["notes"]) > 1]  # noqa: E731
+    real_feats, gen_feats = feats(test_read), feats(generated)
+    oa_gen, oa_real = mm.closeness(real_feats, gen_feats), mm.closeness(real_feats, feats(valid_read))
+    overlap = mm.TuneOverlap([t.tokens for t in by_split["train"]])
+    run_gen = statistics.median(overlap.longest_run(out.tokens) for out, _ in generated)
+    run_real = statistics.median(overlap.longest_run(t.tokens) for t in by_split["test"])
+    key_gen = [("score" in r) and mm.key_followed(r["score"], key_field(q["key"])) for (_, r), q in zip(generated, asked)]
+    key_real = [("score" in r) and mm.key_followed(r["score"], t.headers["K"]) for t, r in test_read]
+    extras = lambda rows: {  # noqa: E731
+        "scale_consistency": round(float(np.mean([mm.scale_consistency(r["notes"]) for _, r in rows if r.get("notes")])), 4),
+        "pitch_class_entropy": round(float(np.mean([mm.pitch_class_entropy(r["notes"]) for _, r in rows if r.get("notes")])), 4)}
+    gen_summary, real_summary = mm.summary([r for _, r in generated]), mm.summary([r for _, r in test_read])
+    record = {
+        "headline": {"name": "validity", "value": gen_summary["validity"], "reference": real_summary["validity"]},
+        "n": n, "seed": seed,
+        "generated": {
+            "nll_nats_per_token": round(nll, 4), **{k: v for k, v in gen_summary.items() if k != "reasons"},
+            "overlapping_area_mean": oa_gen["mean"]["overlapping_area"], "kl_divergence_mean": oa_gen["mean"]["kl_divergence"],
+            "overlapping_area_ratio": round(oa_gen["mean"]["overlapping_area"] / oa_real["mean"]["overlapping_area"], 4),
+            "longest_shared_run": run_gen, "longest_shared_run_excess": run_gen - run_real,
+            "key_followed": round(float(np.mean(key_gen)), 4), "meter_followed": gen_summary["validity"],
+            **extras(generated), "seconds_per_tune": round(seconds_per_tune, 4)},
+        "real_reference": {
+            **{k: v for k, v in real_summary.items() if k != "reasons"},
+            "overlapping_area_mean": oa_real["mean"]["overlapping_area"], "kl_divergence_mean": oa_real["mean"]["kl_divergence"],
+            "longest_shared_run": run_real, "key_followed": round(float(np.mean(key_real)), 4),
+            "meter_followed": real_summary["validity"], **extras(test_read)},
+        "baselines": {"nll_nats_per_token": baselines,
+                      "note": "nltk n-gram models fitted on the training split: 1-gram add-one, 3-gram Witten-Bell"},
+        "features": {"generated": oa_gen, "real_reference": oa_real,
+                     "sets": {"real": f"{len(real_feats)} test tunes", "generated": f"{len(gen_feats)} tunes",
+                              "real_reference": "the validation tunes against the test tunes"}},
+        "unreadable_reasons": gen_summary["reasons"],
+        "requests": f"the meter, key and type of each of the {len(requests)} test tunes the controls can name, in turn",
+        "examples": [out.abc for out, _ in generated[:3]],
+        "definitions": mm.DEFINITIONS,
+        "checkpoint_sha256": pipe.checkpoint_sha256,
+        "versions": {**_versions(), "music21": _version("music21"), "nltk": _version("nltk"),
+                     "transformers": _version("transformers")},
+        "command": _command(entry.name, n, seed),
+    }
+    record["targets"] = mm.check_targets(entry.family, record)
+    return _finite(record)

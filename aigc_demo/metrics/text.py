@@ -200,9 +200,10 @@ class OverlapIndex:
     def units(text: str, lang: str) -> list[str]:
         return BLEU(tokenize=LANGUAGE_TOKENIZER[lang]).tokenizer(text).split()
 
-    def longest(self, text: str) -> dict:
-        """{"length" (tokens), "span", "record" (the corpus text holding it, or None)}."""
-        lang = language_of(text)
+    def longest(self, text: str, lang: str | None = None) -> dict:
+        """{"length" (tokens), "span", "record" (the corpus text holding it, or None)}; the
+        language is the text's own unless given."""
+        lang = lang or language_of(text)
         corpus, units = self.corpus.get(lang, ""), self.units(text, lang)
         found = lambda i, j: (" " + " ".join(units[i:j]) + " ") in corpus
         best, i = (0, 0, 0), 0

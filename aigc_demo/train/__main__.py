@@ -1,8 +1,8 @@
-"""python -m aigc_demo.train {image,text,audio} --model NAME [options]  (--help for each)"""
+"""python -m aigc_demo.train {image,text,audio,music} --model NAME [options]  (--help for each)"""
 
 import argparse
 
-from . import audio, image, text
+from . import audio, image, music, text
 
 
 def main(argv=None) -> None:
@@ -11,8 +11,9 @@ def main(argv=None) -> None:
     image.add_arguments(sub.add_parser("image", help="Fashion-MNIST models (classifier, dcgan, vae, diffusion)"))
     text.add_arguments(sub.add_parser("text", help="fortunes language models (gpt, lstm)"))
     audio.add_arguments(sub.add_parser("audio", help="spoken-digit models (classifier)"))
+    music.add_arguments(sub.add_parser("music", help="folk-tune language model (folk_gpt)"))
     args = parser.parse_args(argv)
-    {"image": image.main, "text": text.main, "audio": audio.main}[args.modality](args)
+    {"image": image.main, "text": text.main, "audio": audio.main, "music": music.main}[args.modality](args)
 
 
 if __name__ == "__main__":

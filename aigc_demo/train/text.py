@@ -29,7 +29,7 @@ from .. import checkpoint as ckpt
 from ..data import fortunes
 from ..metrics.text import mean_nll, token_stream, windows
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR
-from .common import Run, add_common_arguments, copy_log_and_samples, fill_defaults, training_block
+from .common import Run, add_common_arguments, copy_log_and_samples, fill_defaults, measure_or_card, training_block
 
 MODELS = ("gpt", "lstm", "seq2seq")  # seq2seq: the poet, trained by train/poet.py
 EOS = "<|endoftext|>"
@@ -53,21 +53,26 @@ DATA_NOTE = "English and Chinese fortunes (Debian fortunes, fortunes-zh), train 
 SAMPLE_PROMPTS = ["A friend is", "The computer", "Love is", "春眠不觉晓，", "人生"]
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_common_arguments(p, "text", MODELS, save_every=50)
+def add_lm_arguments(p: argparse.ArgumentParser, records: str = "records") -> None:
+    """The flags of `train_lm`'s loop, shared with the folk-tune model (train/music.py)."""
     p.add_argument("--weight-decay", type=float)
     p.add_argument("--warmup", type=int, help="steps of linear learning-rate warm-up")
     p.add_argument("--n-layer", type=int)
     p.add_argument("--n-embd", type=int)
     p.add_argument("--n-head", type=int, help="gpt: attention heads")
-    p.add_argument("--n-hidden", type=int, help="lstm: hidden units per layer")
     p.add_argument("--dropout", type=float)
-    p.add_argument("--vocab-size", type=int)
     p.add_argument("--block-size", type=int, help="tokens per training window (also the GPT's context)")
-    p.add_argument("--limit", type=int, help="use the first N records of each split only")
+    p.add_argument("--limit", type=int, help=f"use the first N {records} of each split only")
     p.add_argument("--eval-every", type=int, help="steps between validation measurements")
     p.add_argument("--patience", type=int, help="validation measurements without improvement before stopping")
-    p.add_argument("--final-eval-n", type=int, help="texts generated for metrics.json (0: skip the measurement)")
+    p.add_argument("--final-eval-n", type=int, help=f"{records} generated for metrics.json (0: skip the measurement)")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_common_arguments(p, "text", MODELS, save_every=50)
+    add_lm_arguments(p, "records")
+    p.add_argument("--n-hidden", type=int, help="lstm: hidden units per layer")
+    p.add_argument("--vocab-size", type=int)
     p.add_argument("--keep", choices=("best", "last"),
                    help="seq2seq: export the weights of the best validation loss, or of the last epoch (default)")
     p.add_argument("--corpus-dir", help=f"folder of fortune files (default ${fortunes.ENV_VAR} or the Debian packages)")
@@ -122,7 +127,7 @@ def get_tokenizer(args, train_texts: list[str]):
 def build_model(args, tokenizer):
     common = dict(vocab_size=len(tokenizer), bos_token_id=tokenizer.eos_token_id, eos_token_id=tokenizer.eos_token_id,
                   pad_token_id=tokenizer.eos_token_id)
-    if args.model == "gpt":
+    if getattr(args, "arch", args.model) == "gpt":  # the folk-tune model is a GPT too (train/music.py)
         from transformers import GPT2Config, GPT2LMHeadModel
 
         config = GPT2Config(n_layer=args.n_layer, n_embd=args.n_embd, n_head=args.n_head, n_positions=args.block_size,
@@ -164,10 +169,6 @@ def lr_at(step: int, args, total_steps: int) -> float:
 
 
 def train(args) -> None:
-    from ..pipelines.text import TextPipeline
-
-    run = Run(args, ["loss", "valid_loss", "valid_perplexity", "tokens_per_s", "lr"])
-    acc = run.accelerator
     texts = load_corpus(args)
     init_dir = args.run_dir / "init"  # a copy: the export may overwrite the folder it came from
     if args.init_from:
@@ -180,6 +181,27 @@ def train(args) -> None:
         tokenizer = AutoTokenizer.from_pretrained(str(init_dir))
     else:
         tokenizer = get_tokenizer(args, texts["train"])
+
+    def samples(net, path: Path) -> None:
+        from ..pipelines.text import TextPipeline
+
+        write_samples(TextPipeline(net, tokenizer, name=args.model, family=args.model, checkpoint_sha256="training",
+                                   device=str(next(net.parameters()).device)), path)
+
+    run, stopped_early = train_lm(args, texts, tokenizer, samples)
+    if run.accelerator.is_main_process:
+        export(args, run, tokenizer, stopped_early)
+
+
+def train_lm(args, texts: dict[str, list[str]], tokenizer, samples) -> tuple[Run, bool]:
+    """The language-model loop every token corpus shares (the fortunes here, the folk tunes in
+    train/music.py): records joined into one stream, windows, AdamW with warm-up and cosine
+    decay, validation every --eval-every steps keeping the best weights in run_dir/best,
+    early stopping, resumable state. `samples(model, path)` writes a few samples at each
+    measurement. Returns the run and whether it stopped early."""
+    run = Run(args, ["loss", "valid_loss", "valid_perplexity", "tokens_per_s", "lr"])
+    acc = run.accelerator
+    init_dir = args.run_dir / "init"
     train_texts = list(texts["train"])
     random.Random(args.seed).shuffle(train_texts)  # mix the source files (they come in file order)
     train_windows = windows(token_stream(tokenizer, train_texts), args.block_size)
@@ -190,7 +212,7 @@ def train(args) -> None:
               f"{len(train_windows)} windows; {valid_windows.numel():,} validation tokens")
 
     torch.manual_seed(args.seed)
-    model = load_init(init_dir) if args.init_from else build_model(args, tokenizer)
+    model = load_init(init_dir) if getattr(args, "init_from", None) else build_model(args, tokenizer)
     opt = torch.optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.95))
     run.restore({"model": model}, {"opt": opt})
     net, opt = acc.prepare(model, opt)
@@ -214,14 +236,12 @@ def train(args) -> None:
             bad_evals += 1
         acc.print(f"step {run.step}: valid loss {valid_loss:.4f} (perplexity {math.exp(valid_loss):.2f}); "
                   f"best {best:.4f}, {bad_evals} without improvement")
-        write_samples(TextPipeline(acc.unwrap_model(net), tokenizer, name=args.model, family=args.model,
-                                   checkpoint_sha256="training", device=str(run.device)),
-                      args.run_dir / "samples" / f"step_{run.step:06d}.txt")
+        samples(acc.unwrap_model(net), args.run_dir / "samples" / f"step_{run.step:06d}.txt")
         net.train()
         return bad_evals >= args.patience
 
     stopped_early = run.extra.get("stopped_early", False)
-    if args.init_from and run.step == 0:
+    if getattr(args, "init_from", None) and run.step == 0:
         evaluate_and_keep_best()  # the starting point: kept unless this run does better
     tokens_seen, t0 = 0, time.perf_counter()
     while not run.finished() and not stopped_early:
@@ -261,8 +281,7 @@ def train(args) -> None:
         acc.print(f"stopped early: no improvement in {args.patience} validation measurements")
     if not (best_dir / "config.json").is_file():  # e.g. a dry run shorter than one measurement
         evaluate_and_keep_best()
-    if acc.is_main_process:
-        export(args, run, tokenizer, stopped_early)
+    return run, stopped_early
 
 
 def _extra(best: float, bad_evals: int, stopped_early: bool) -> dict:
@@ -305,15 +324,7 @@ def export(args, run: Run, tokenizer, stopped_early: bool) -> None:
         merge_samples(args.run_dir / "init" / "samples", out / "samples", offset)
     # the preview comes from the exported folder through the app's own pipeline
     write_samples(TextPipeline.from_checkpoint(out), out / "preview.txt")
-    from ..evaluate import evaluate_folder
-
-    if args.final_eval_n:
-        evaluate_folder(out, n=args.final_eval_n, seed=0, corpus_dir=args.corpus_dir, limit=args.limit,
-                        write=True, force=True)  # a fresh model: its record replaces the old weights' one
-    else:
-        from ..cards import write_card
-
-        write_card(out)
+    measure_or_card(out, args.final_eval_n, corpus_dir=args.corpus_dir, limit=args.limit)
     print(f"exported {out}")
 
 

@@ -6,7 +6,7 @@ import gradio as gr
 
 from ..arena import Arena
 from ..studio import Studio
-from . import arena_tab, audio_tab, evaluation_tab, image_tab, metrics_tab, overview, showcase, text_tab
+from . import arena_tab, audio_tab, evaluation_tab, image_tab, metrics_tab, music_tab, overview, showcase, text_tab
 from .common import guard_api_inputs, open_rows_in_their_tabs
 
 THEME = gr.themes.Soft()
@@ -40,6 +40,8 @@ def build_demo(studio: Studio | None = None, arena: Arena | None = None) -> gr.B
                 pickers["image"] = image_tab.build(studio)
             with gr.Tab("Audio", id="audio"):
                 pickers["audio"] = audio_tab.build(studio)
+            with gr.Tab("Music", id="music"):
+                pickers["music"] = music_tab.build(studio)
             with gr.Tab("Arena", id="arena"):
                 arena_tab.build(arena)
             with gr.Tab("Evaluation", id="evaluation"):

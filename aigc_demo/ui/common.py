@@ -98,9 +98,15 @@ def control_parameters(controls: list[Control]) -> list[inspect.Parameter]:
                               annotation=str if c.choices else (int if c.integer else float)) for c in controls]
 
 
+MAX_RADIO_CHOICES = 12  # beyond this a radio fills the column (the music keys: 36)
+
+
 def widget(c: Control, **kwargs):
-    """The widget of a declared control: a radio for choices, else a slider over its range."""
+    """The widget of a declared control: a radio for a few choices, a dropdown for many, else
+    a slider over its range."""
     label = c.label or c.name
+    if len(c.choices) > MAX_RADIO_CHOICES:
+        return gr.Dropdown(list(c.choices), value=c.default, label=label, info=c.help or None, **kwargs)
     if c.choices:
         return gr.Radio(list(c.choices), value=c.default, label=label, info=c.help or None, **kwargs)
     return gr.Slider(c.lo, c.hi, value=c.default, step=c.step, label=label, info=c.help or None, **kwargs)

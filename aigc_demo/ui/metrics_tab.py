@@ -121,6 +121,12 @@ def _comparison(studio, demo: gr.Blocks, tabs, pickers: dict) -> None:
         curve = gr.Plot()
         # drawn on page load, as the other figures: plotly's first figure costs a quarter second
         demo.load(lambda: plots.quality_diversity(measured), None, curve, api_visibility="private")
+    if any(e.metrics.get("features") for e in measured):
+        gr.Markdown("### Music: closeness to real tunes\nMGEval's overlapping area of each per-tune feature: how "
+                    "far a model's tunes are from held-out real tunes, against how far real tunes are from each other "
+                    "(black: a second real set, the ceiling).")
+        closeness = gr.Plot()
+        demo.load(lambda: plots.music_closeness(measured), None, closeness, api_visibility="private")
 
 
 def _csv(table) -> str:

@@ -4,7 +4,7 @@ import gradio as gr
 import pandas as pd
 
 HEADER = """# AIGC Studio
-Small generative models for **text**, **images** and **audio**, trained from scratch by this
+Small generative models for **text**, **images**, **audio** and **music**, trained from scratch by this
 project on open data, shown side by side with honest measurements (FID-family scores, BLEU,
 perplexity, classifier accuracy), each beside the same measurement of real data.
 """

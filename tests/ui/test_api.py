@@ -229,3 +229,36 @@ def test_next_line_of_a_poem_with_its_attention(client):
     for line, message in (("Hello", "Only Chinese characters"), ("", "empty"), ("明" * 17, "at most 16")):
         with pytest.raises(AppError, match=message):
             client.predict(line=line, model="seq2seq", num_beams=1, seed=1, api_name="/next_line")
+
+
+# --- music ------------------------------------------------------------------------------------
+
+def test_generate_music_returns_audio_abc_midi_and_metadata(client):
+    import mido
+    import soundfile as sf
+
+    wav, abc, midi, meta = client.predict(model="folk_gpt", seed=4, tune_type="any", length=8, api_name="/generate_music")
+    assert abc.startswith("X:1") and "%%aigc seed: 4" in abc and meta["seed"] == 4
+    again = client.predict(model="folk_gpt", seed=4, tune_type="any", length=8, api_name="/generate_music")
+    assert again[1] == abc  # seeded
+    if midi is not None:  # the tiny model may write what cannot be played; the ABC says so then
+        assert any(m.type == "text" and '"seed": 4' in m.text for m in mido.MidiFile(midi).tracks[0])
+        assert json.loads(sf.SoundFile(wav).comment)["seed"] == 4
+
+
+def test_compare_music_with_a_real_tune(client):
+    wav, abc, midi, meta = client.predict(model="folk_gpt", seed=1, against="a real tune of the same kind", meter="6/8",
+                                          tune_type="any", api_name="/compare_music")
+    assert meta["model"] == "real tune" and midi.endswith(".mid") and "M:6/8" in abc
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(meter="7/8"), "not in the list of choices"),
+    (dict(key="Eb minor", tune_type="any"), "never saw a tune with key 'Eb minor'"),
+    (dict(tune_type="jig"), "never saw a tune with tune_type 'jig'"),  # O'Neill's names no types
+    (dict(length=100, tune_type="any"), "maximum value 64"),
+    (dict(model="nope", tune_type="any"), "Unknown music model 'nope'"),
+])
+def test_bad_music_requests_are_refused_clearly(client, kwargs, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(**{"model": "folk_gpt", "seed": 0, **kwargs}, api_name="/generate_music")

@@ -9,7 +9,7 @@ from tests.conftest import ARTIFACTS
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--no-first-run", "--disable-dev-shm-usage"]
-TABS = ["Text", "Image", "Audio", "Arena", "Evaluation", "Metrics"]
+TABS = ["Text", "Image", "Audio", "Music", "Arena", "Evaluation", "Metrics"]
 
 
 @pytest.fixture(scope="module")
@@ -127,6 +127,25 @@ def test_speak_digits_in_the_browser(page):
     page.screenshot(path=str(ARTIFACTS / "audio_generated.png"), full_page=True)
 
 
+def test_compose_a_tune_in_the_browser(page):
+    """The tune comes back as notation drawn by the vendored abcjs (an SVG in the page, no
+    network), audio, a piano roll and three downloads; beside it, a real tune."""
+    page.get_by_role("tab", name="Music").click()
+    page.locator("input[value='any']:visible").first.check()  # the fixture's collection names no tune types
+    page.locator("input[value='a real tune of the same kind']:visible").first.check()
+    page.get_by_role("button", name="Compose and compare").click()
+    page.locator("#music-notation svg").first.wait_for(timeout=60000)
+    page.locator("#music-beside-notation svg").first.wait_for(timeout=60000)
+    assert page.evaluate("() => typeof window.ABCJS") == "object"
+    page.locator(".js-plotly-plot:visible").first.wait_for(timeout=15000)  # the piano roll
+    page.locator("#music-beside-info").get_by_text("real tune").first.wait_for(timeout=30000)
+    body = page.inner_text("body")
+    assert "composed in" in page.inner_text("#music-info")
+    for suffix in (".abc", ".mid", ".wav"):
+        assert suffix in body, suffix
+    page.screenshot(path=str(ARTIFACTS / "music_composed.png"), full_page=True)
+
+
 def test_a_model_row_opens_the_model_in_its_tab(page):
     """Rows of the overview and of the Metrics tab's table open their model's tab with it picked."""
     import re
@@ -193,9 +212,9 @@ def test_every_tab_opens_on_a_bare_machine(browser, shipped_app_url):
         shown[tab] = page.inner_text("body")
     page.close()
     for tab, heading in (("Text", "Examples (English and Chinese)"), ("Image", "Latent interpolation"),
-                         ("Audio", "Voice variety"), ("Arena", "Blind arena"), ("Evaluation", "Shipped metrics"),
+                         ("Audio", "Voice variety"), ("Music", "Beside it"), ("Arena", "Blind arena"), ("Evaluation", "Shipped metrics"),
                          ("Metrics", "Humans beside the metrics")):
         assert heading in shown[tab], (tab, heading)
-    for tab, name in (("Text", "gpt"), ("Image", "dcgan"), ("Audio", "specgan")):
+    for tab, name in (("Text", "gpt"), ("Image", "dcgan"), ("Audio", "specgan"), ("Music", "Compose and compare")):
         assert name in shown[tab], name
     assert not errors and not any("Something went wrong" in t or "Traceback" in t for t in shown.values())
