@@ -33,7 +33,6 @@ from ..families.music import FOLK_GPT, KEYS, METERS, TUNE_TYPES, key_field
 from .base import Meta, Timer
 
 HEADER_PREFIXES = ("M:", "K:", "R:", "L:")
-MAX_BAR_TRIES = 30  # draws of one bar before it is kept as it is (10 left 9/8 tunes with a third of their bars wrong)
 
 
 @dataclass
@@ -49,6 +48,9 @@ class MusicOutput:
 
 class FolkPipeline:
     family, controls = FOLK_GPT.name, FOLK_GPT.controls
+    # draws of one bar before it is kept as it is (10 left 9/8 tunes with a third of their bars
+    # wrong); 0 samples freely, as the model alone writes (scripts/music_bars.py compares them)
+    bar_tries = 30
 
     def __init__(self, model, tokenizer, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
         self.model = model.to(device).eval()
@@ -109,7 +111,7 @@ class FolkPipeline:
         Bars are drawn again until they add up: when a bar line closes a bar whose notes do
         not last one bar of the meter (folk.bar_length; a pickup, or a bar beside a section
         line, may be shorter), the bar is dropped, the cache cut back to where it began, and
-        it is sampled afresh from there, up to MAX_BAR_TRIES times (then kept as it is). The
+        it is sampled afresh from there, up to `bar_tries` times (then kept as it is). The
         model alone writes about half its bars a note short or long."""
         header = self.prompt(params)
         ids = [self.eos_id] + [self.vocab[t] for t in header]
@@ -143,7 +145,7 @@ class FolkPipeline:
                 if token.startswith("L:"):
                     full_units = full / folk.unit_fraction(token[2:])
             else:
-                if token_id in self.bar_ids and bar_start is not None and tries < MAX_BAR_TRIES \
+                if token_id in self.bar_ids and bar_start is not None and tries < self.bar_tries \
                         and not self._bar_fits(body, bar_start[0], token, full_units):
                     tries += 1
                     del body[bar_start[0]:]
