@@ -149,6 +149,8 @@ def write_card(folder: str | Path) -> str:
                 lines.append(f"- {k}: {_fmt(v)}")
     else:
         lines.append("Not measured yet: run `python -m aigc_demo.evaluate --model " + folder.name + " --write`.")
+    if config.get("design"):
+        lines += ["", "## Design", "", config["design"]]
     lines += _corpus_section(config.get("corpus"))
     if (folder / ckpt.TRAIN_LOG_FILE).is_file():
         with open(folder / ckpt.TRAIN_LOG_FILE, newline="") as f:
@@ -163,13 +165,21 @@ def _music_sections(metrics: dict) -> list[str]:
     """A music model's n-gram baselines and its closeness to real tunes, feature by feature."""
     lines = []
     baselines = (metrics.get("baselines") or {}).get("nll_nats_per_token")
+    cells = (metrics.get("baselines") or {}).get("nll")
+    if cells:  # a chorale model: nats per hidden cell of the grid, two ways of hiding
+        g = metrics["generated"]
+        lines += ["", f"Held-out NLL, nats per hidden cell, beside count baselines on the same cells "
+                      f"({metrics['baselines']['note']}): orderless {_fmt(g['nll_orderless'])} (unigram "
+                      f"{_fmt(cells['unigram_orderless'])}); harmonising, alto, tenor and bass from the soprano, "
+                      f"{_fmt(g['nll_harmony'])} (unigram {_fmt(cells['unigram_harmony'])}, given the soprano "
+                      f"{_fmt(cells['given_soprano_harmony'])})."]
     if baselines:
         lines += ["", f"Held-out NLL beside n-gram baselines on the same test tunes ({metrics['baselines']['note']}): "
                       + ", ".join(f"{k} {_fmt(v)}" for k, v in baselines.items())
                       + f"; this model {_fmt(metrics['generated']['nll_nats_per_token'])} nats per token."]
     features = metrics.get("features")
     if features:
-        lines += ["", f"Closeness to real tunes (MGEval; {features['sets']['generated']} against "
+        lines += ["", f"Closeness to real music (MGEval; {features['sets']['generated']} against "
                       f"{features['sets']['real']}; reference: {features['sets']['real_reference']}):", "",
                   "| feature | overlapping area | KL | real: overlapping area | real: KL |", "|---|---|---|---|---|"]
         for name, g in features["generated"].items():
@@ -187,6 +197,17 @@ def _corpus_section(corpus: dict | None) -> list[str]:
     """The dataset card of a model trained on a corpus whose counts its config keeps."""
     if not corpus:
         return []
+    if "splits" in corpus:  # the chorales: one collection, counted in chorales and grid steps
+        lines = ["", "## Data", "", "| split | chorales | sixteenth-note steps |", "|---|---|---|"]
+        lines += [f"| {name} | {s['chorales']} | {s['steps']:,} |" for name, s in corpus["splits"].items()]
+        lines += ["", "Left out while reading: " + (", ".join(f"{k} {v}" for k, v in corpus.get("dropped", {}).items())
+                                                   or "none")
+                  + ". Meters: " + ", ".join(f"{k} ({v})" for k, v in corpus.get("meters", {}).items())
+                  + ". Voice ranges (MIDI): " + ", ".join(f"{k} {lo}-{hi}" for k, (lo, hi) in
+                                                          corpus.get("voice_ranges", {}).items()) + "."]
+        if corpus.get("source"):
+            lines += ["", corpus["source"]]
+        return lines + ["", corpus["licence"]] if corpus.get("licence") else lines
     lines = ["", "## Data", "", "| collection | train tunes | valid | test | train tokens |", "|---|---|---|---|---|"]
     for name, splits in corpus["collections"].items():
         lines.append(f"| {name} | {splits['train']['tunes']} | {splits['valid']['tunes']} | {splits['test']['tunes']} "

@@ -21,7 +21,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from . import checkpoint as ckpt
-from .evaluation.records import _command, _versions, audio_record, image_record, music_record, score_draws, poet_record, text_record, translation_record
+from .evaluation.records import _command, _versions, audio_record, chorale_record, image_record, music_record, score_draws, poet_record, text_record, translation_record
 from . import paths
 from .paths import CHECKPOINTS_DIR, tree_of
 
@@ -103,6 +103,8 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
         metrics = poet_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir, limit=limit, gpt=gpt)
     elif modality == "text":
         metrics = text_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir, limit=limit)
+    elif modality == "music" and entry.family == "bach_chorale":
+        metrics = chorale_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir)
     elif modality == "music":
         metrics = music_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir)
     elif modality == "audio":

@@ -118,7 +118,8 @@ class Studio:
 
     def _translator_entry(self, model, modality: str = "image") -> registry.ModelEntry:
         if not isinstance(model, str) or model.strip() not in self.translators(modality, usable_only=False):
-            kind = "an image translator" if modality == "image" else "a poet (a next-line model)"
+            kind = {"image": "an image translator", "text": "a poet (a next-line model)",
+                    "music": "a chorale model (a harmoniser)"}[modality]
             raise InputError(f"model must be {kind}: {', '.join(self.translators(modality)) or 'none is trained yet'}.")
         return self.entry(modality, model.strip())
 
@@ -287,6 +288,38 @@ class Studio:
                 raise ModelUnavailable(str(e)) from None
         return real_tune(self._real_tunes, meter=meter, key=key, tune_type=tune_type, seed=seed, program=program,
                          tempo=tempo)
+
+    # --- chorales: the music translators (a melody in, four voices out) ---------------------
+
+    def compose_chorale(self, model: str, seed: int | None = None, **params):
+        """A four-part chorale composed from nothing by a chorale model; params are its
+        controls (meter, length in bars, temperature, sweeps, program, tempo). A MusicOutput."""
+        return self._translator(model, "music")(seed=seed, **params)
+
+    def harmonize(self, model: str, melody: str, seed: int | None = None, **params):
+        """Alto, tenor and bass for a melody given in ABC (the soprano, kept as written; its
+        meter and length are the chorale's). A MusicOutput."""
+        if not isinstance(melody, str) or not melody.strip():
+            raise InputError("melody must be a tune in ABC, e.g. 'X:1\\nM:4/4\\nL:1/4\\nK:G\\nG A B c | d2 B2 |]', "
+                             "or one of the held-out chorale melodies (chorale_melody).")
+        return self._translator(model, "music")(seed=seed, melody=melody, **params)
+
+    def chorale_melodies(self, model: str) -> list[str]:
+        """The held-out chorales a chorale model ships, as "bwv269 (G major)": their soprano
+        lines can be harmonised, their own harmonisations heard. Read from the folder."""
+        from . import checkpoint as ckpt
+        from .data.chorales import HELD_OUT_FILE
+
+        path = self._translator_entry(model, "music").path / HELD_OUT_FILE
+        return [f"{c['name']} ({c['key']})" for c in ckpt.read_json(path)] if path.is_file() else []
+
+    def chorale_melody(self, model: str, name: str) -> str:
+        """The soprano line of a held-out chorale, as ABC."""
+        return self._translator(model, "music").melody(name)
+
+    def real_chorale(self, model: str, name: str, program: str = "Church Organ", tempo: int = 80):
+        """Bach's own harmonisation of a held-out chorale, rendered as the model's are."""
+        return self._translator(model, "music").bach(name, program=program, tempo=tempo)
 
     # --- measuring (aigc_demo/evaluation) ------------------------------------------------
 

@@ -22,6 +22,7 @@ FMNIST_FIXTURE = FIXTURES / "fashion-mnist"
 # tang300, ANSI colour codes kept), plus a duplicate, a binary .dat index and a .u8 link.
 FORTUNES_FIXTURE = FIXTURES / "fortunes"
 FOLK_FIXTURE = FIXTURES / "folk"  # 50 real tunes: every split gets some
+CHORALE_FIXTURE = FIXTURES / "chorales"  # 18 of music21's Bach chorales: 12 train, 3 valid, 3 test
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 # --- a brand-new user -----------------------------------------------------------------------
@@ -47,6 +48,7 @@ BARE_ENV = {
     "SPOKEN_DIGITS_DIR": EMPTY_DATA / "spoken-digits",
     "FASHION_MNIST_DIR": EMPTY_DATA / "fashion-mnist",
     "FOLK_DIR": EMPTY_DATA / "folk",  # else music21's own corpus, inside the installed package
+    "CHORALE_DIR": EMPTY_DATA / "chorales",  # likewise
 }
 
 
@@ -124,10 +126,12 @@ def train_tiny_text_models(root: Path, models=("gpt", "lstm", "seq2seq")) -> Pat
     return root
 
 
-def train_tiny_music_models(root: Path, models=("folk_gpt",)) -> Path:
-    """A dry-run-sized folk-tune GPT trained on the 50-tune fixture, under music/."""
+def train_tiny_music_models(root: Path, models=("folk_gpt", "bach_chorale")) -> Path:
+    """Dry-run-sized music models under music/: the folk-tune GPT on the 50-tune fixture,
+    the chorale model on the 18-chorale one."""
+    corpus = {"folk_gpt": ("--corpus-dir", str(FOLK_FIXTURE)), "bach_chorale": ("--chorale-dir", str(CHORALE_FIXTURE))}
     for m in models:
-        train("music", "--model", m, "--dry-run", "--corpus-dir", str(FOLK_FIXTURE),
+        train("music", "--model", m, "--dry-run", *corpus[m],
               "--run-dir", str(root.parent / "runs" / "music" / m), "--out", str(root / "music" / m))
     return root
 

@@ -53,6 +53,8 @@ def test_bench_puts_endpoints_beside_the_same_work_in_process(app_url, tiny_chec
 
 def test_bench_measures_every_music_model(tiny_checkpoints):
     rows = bench.bench_music(Studio(tiny_checkpoints), repeats=2)
-    assert [r["what"].split("`")[1] for r in rows] == ["folk_gpt", "folk_gpt"]  # composed; composed and rendered
+    # the folk model: composed; composed and rendered. The chorale model: composed; a melody harmonised
+    assert [r["what"].split("`")[1] for r in rows] == ["folk_gpt", "folk_gpt", "bach_chorale", "bach_chorale"]
     assert rows[1]["target"] == "< 1 s" and rows[1]["met"] in ("yes", "**no**")
     assert float(rows[0]["p50 (s)"]) <= float(rows[1]["p50 (s)"])
+    assert rows[2]["target"] == rows[3]["target"] == "< 3 s" and rows[2]["throughput"] == "8 bars"

@@ -12,14 +12,14 @@ def test_discovers_every_model_with_overview_fields(tiny_checkpoints):
                                                        ("image", "cyclegan"), ("image", "dcgan"),
                                                        ("image", "diffusion"), ("image", "vae"),
                                                        ("audio", "specgan"), ("audio", "wavenet"),
-                                                       ("music", "folk_gpt")]
+                                                       ("music", "bach_chorale"), ("music", "folk_gpt")]
     for e in entries:
         assert e.available, e.error
         row = e.overview_row()
         assert row["parameters"].endswith(" M") and row["hardware"] and row["training time"]
         headline = {"image": "FID-FMNIST", "text": "test-BLEU-4", "music": "validity", "specgan": "FD-digits (Griffin-Lim)",
                     "wavenet": "digit accuracy (copy synthesis)", "cyclegan": "target-class accuracy (both ways)",
-                    "seq2seq": "next-line BLEU-4 (beam 4; the GPT"}
+                    "seq2seq": "next-line BLEU-4 (beam 4; the GPT", "bach_chorale": "key_followed"}
         assert row["headline metric"].startswith(headline.get(e.family) or headline[e.modality])
         # the poet's comparison is the GPT, not real data: its headline says so and claims no "real data"
         assert ("real data" in row["headline metric"]) == (e.family != "seq2seq")

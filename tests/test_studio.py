@@ -92,7 +92,7 @@ def test_overview_rows(studio):
                                                          ("image", "cyclegan"), ("image", "dcgan"),
                                                          ("image", "diffusion"), ("image", "vae"),
                                                          ("audio", "specgan"), ("audio", "wavenet"),
-                                                       ("music", "folk_gpt")]
+                                                       ("music", "bach_chorale"), ("music", "folk_gpt")]
     assert all(r["status"] == "ready" for r in rows)
 
 

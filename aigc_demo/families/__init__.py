@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from ..controls import Control
 
 # A generator makes outputs from a request; a vocoder turns a generator's spectrograms into
-# sound; a translator turns one input into another (CycleGAN), so it is not listed among
-# the modality's generators.
+# sound; a translator turns one input into another (CycleGAN, the poet, the chorale model's
+# harmonising), so it is not listed among the modality's generators.
 GENERATOR, VOCODER, TRANSLATOR = "generator", "vocoder", "translator"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..controls import Control
-from . import Family
+from . import TRANSLATOR, Family
 
 # What a user asks for, in words; the model reads them as its conditioning tokens (data/folk.py).
 METERS = ("6/8", "2/2", "2/4", "3/4", "9/8", "4/4", "3/8", "12/8")
@@ -27,7 +27,21 @@ FOLK_CONTROLS = (
 )
 FOLK_GPT = Family("folk_gpt", "music", "aigc_demo.pipelines.music:FolkPipeline", controls=FOLK_CONTROLS,
                   summary="a GPT-2-architecture transformer over ABC tokens (folk-rnn's tokens)")
-FAMILIES = (FOLK_GPT,)
+CHORALE_METERS = ("4/4", "3/4")  # data/chorales.METERS: the meters Bach's chorales here are in
+CHORALE_CONTROLS = (
+    Control("meter", "4/4", choices=CHORALE_METERS, label="Meter", help="composing only: a melody brings its own"),
+    Control("length", 8, 2, 16, 1, "Length (bars)", "composing only: a melody brings its own"),
+    Control("temperature", 0.8, 0.1, 2.0, 0.05, "Temperature", "below 1: plainer harmony; above: stranger"),
+    Control("sweeps", 100, 10, 400, 1, "Gibbs rounds",
+            "rounds of redrawing part of the chorale given the rest: more rounds, more coherent, slower"),
+    Control("program", "Church Organ", choices=INSTRUMENTS, label="Instrument (General MIDI)"),
+    Control("tempo", 80, 40, 200, 1, "Tempo (quarter notes a minute)"),
+)
+BACH_CHORALE = Family("bach_chorale", "music", "aigc_demo.pipelines.chorale:ChoralePipeline", controls=CHORALE_CONTROLS,
+                      role=TRANSLATOR,  # a melody in, a chorale out (it composes from nothing too)
+                      summary="a Coconet-style masked model of four voices on a sixteenth-note grid, sampled by "
+                              "Gibbs sampling: composes, or harmonises a melody")
+FAMILIES = (FOLK_GPT, BACH_CHORALE)
 
 
 def key_field(key: str) -> str:

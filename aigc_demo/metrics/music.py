@@ -122,6 +122,8 @@ def overlap(intra: np.ndarray, inter: np.ndarray, grid_points: int = 1000) -> tu
     grid = np.linspace(lo - pad, hi + pad, grid_points)
 
     def density(x):
+        if len(x) < 2:  # one distance (two items): a narrow bump there
+            x = np.repeat(x, 2)
         if np.ptp(x) < 1e-12:  # a single value: a narrow bump there
             x = x + np.random.default_rng(0).normal(0, 1e-3 * (hi - lo), len(x))
         return gaussian_kde(x)(grid)

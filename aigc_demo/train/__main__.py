@@ -11,7 +11,7 @@ def main(argv=None) -> None:
     image.add_arguments(sub.add_parser("image", help="Fashion-MNIST models (classifier, dcgan, vae, diffusion)"))
     text.add_arguments(sub.add_parser("text", help="fortunes language models (gpt, lstm)"))
     audio.add_arguments(sub.add_parser("audio", help="spoken-digit models (classifier)"))
-    music.add_arguments(sub.add_parser("music", help="folk-tune language model (folk_gpt)"))
+    music.add_arguments(sub.add_parser("music", help="folk-tune language model (folk_gpt), chorale model (bach_chorale)"))
     args = parser.parse_args(argv)
     {"image": image.main, "text": text.main, "audio": audio.main, "music": music.main}[args.modality](args)
 

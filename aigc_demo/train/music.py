@@ -1,6 +1,7 @@
 """Train the music models.
 
     python -m aigc_demo.train music --model folk_gpt [options]
+    python -m aigc_demo.train music --model bach_chorale [options]   (train/chorale.py)
 
 The folk-tune model is a GPT-2-architecture language model (transformers) over ABC tokens,
 trained by the same loop as the text models (train/text.py's `train_lm`): each tune is one
@@ -22,10 +23,10 @@ import torch
 from .. import checkpoint as ckpt
 from ..data import folk
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR
-from . import text
+from . import chorale, text
 from .common import Run, add_common_arguments, copy_log_and_samples, fill_defaults, measure_or_card, training_block
 
-MODELS = ("folk_gpt",)
+MODELS = ("folk_gpt", "bach_chorale")
 EOS, UNK = text.EOS, "<unk>"
 DEFAULTS = {
     # 4 layers x 192 wide (1.9 M parameters): folk-rnn's LSTM had 5.5 M for 23.6k tunes; ours
@@ -49,11 +50,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_common_arguments(p, "music", MODELS, save_every=100)
     text.add_lm_arguments(p, "tunes")
     p.add_argument("--corpus-dir", help=f"folder of ABC collections (default ${folk.ENV_VAR} or music21's corpus)")
+    chorale.add_arguments(p)
 
 
 def resolve(args: argparse.Namespace) -> argparse.Namespace:
-    fill_defaults(args, {**DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})})
-    args.arch = "gpt"  # train/text.py's build_model
+    if args.model in DEFAULTS:
+        fill_defaults(args, {**DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})})
+        args.arch = "gpt"  # train/text.py's build_model
     args.run_dir = Path(args.run_dir or RUNS_DIR / "music" / args.model)
     args.out = Path(args.out or CHECKPOINTS_DIR / "music" / args.model)
     return args
@@ -122,6 +125,8 @@ def _cli_args(args) -> list[str]:
 
 def main(args: argparse.Namespace) -> None:
     args = resolve(args)
+    if args.model == "bach_chorale":
+        return chorale.main(args)
     print("config:", json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, indent=1))
     texts = folk.splits(args.corpus_dir, args.limit)
     folder = args.run_dir / "tokenizer"

@@ -122,9 +122,9 @@ def _comparison(studio, demo: gr.Blocks, tabs, pickers: dict) -> None:
         # drawn on page load, as the other figures: plotly's first figure costs a quarter second
         demo.load(lambda: plots.quality_diversity(measured), None, curve, api_visibility="private")
     if any(e.metrics.get("features") for e in measured):
-        gr.Markdown("### Music: closeness to real tunes\nMGEval's overlapping area of each per-tune feature: how "
-                    "far a model's tunes are from held-out real tunes, against how far real tunes are from each other "
-                    "(black: a second real set, the ceiling).")
+        gr.Markdown("### Music: closeness to real music\nMGEval's overlapping area of each per-piece feature: how "
+                    "far a model's tunes or chorales are from held-out real ones, against how far real ones are from "
+                    "each other (grey: a second real set, each model's ceiling).")
         closeness = gr.Plot()
         demo.load(lambda: plots.music_closeness(measured), None, closeness, api_visibility="private")
 

@@ -262,3 +262,36 @@ def test_compare_music_with_a_real_tune(client):
 def test_bad_music_requests_are_refused_clearly(client, kwargs, message):
     with pytest.raises(AppError, match=message):
         client.predict(**{"model": "folk_gpt", "seed": 0, **kwargs}, api_name="/generate_music")
+
+
+def test_generate_chorale_and_harmonize_through_the_api(client):
+    wav, abc, midi, meta = client.predict(model="bach_chorale", seed=2, length=2, sweeps=10, api_name="/generate_chorale")
+    assert abc.startswith("X:1") and abc.count("V:") == 4 and meta["params"]["task"] == "compose" and midi.endswith(".mid")
+    melody = "X:1\nM:4/4\nL:1/4\nK:G\nB A G A | B B B2 |]"
+    wav, abc, midi, meta = client.predict(melody=melody, model="bach_chorale", seed=2, sweeps=10, api_name="/harmonize")
+    assert meta["params"]["task"] == "harmonise" and meta["params"]["length"] == 2
+    again = client.predict(melody=melody, model="bach_chorale", seed=2, sweeps=10, api_name="/harmonize")
+    assert again[3]["grid"] == meta["grid"]  # seeded
+
+
+def test_a_held_out_melody_and_bach_beside_it(client):
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert {"/generate_chorale", "/harmonize", "/chorale_melody", "/compare_chorale"} <= set(api)
+    name = "bwv248.53-5"  # a test-split chorale of the fixture, shipped in the tiny model's held_out.json
+    melody = client.predict(name=name, model="bach_chorale", api_name="/chorale_melody")
+    assert melody.startswith("X:1") and melody.count("V:") == 1
+    wav, abc, midi, meta = client.predict(melody=melody, model="bach_chorale", seed=0, against="Bach's own harmonisation",
+                                          picked=name, api_name="/compare_chorale")
+    assert meta["model"] == "Bach" and abc.count("V:") == 4
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(melody=""), "melody must be a tune in ABC"),
+    (dict(melody="X:1\nM:6/8\nL:1/8\nK:G\nGAB cde|"), "meters 4/4 and 3/4"),
+    (dict(melody="X:1\nM:4/4\nK:G\n((("), "cannot be read|cannot be harmonised|no notes"),
+    (dict(melody="X:1\nM:4/4\nL:1/4\nK:G\nG A B c|", model="folk_gpt"), "must be a chorale model"),
+    (dict(melody="X:1\nM:4/4\nL:1/4\nK:G\nG A B c|", sweeps=0), "minimum value 10"),
+])
+def test_bad_harmonize_requests_are_refused_clearly(client, kwargs, message):
+    with pytest.raises(AppError, match=message):
+        client.predict(**{"model": "bach_chorale", "seed": 0, **kwargs}, api_name="/harmonize")

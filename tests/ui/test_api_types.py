@@ -9,7 +9,8 @@ from PIL import Image
 GENERIC = ("upstream Gradio app has raised an exception", "Something went wrong")
 WRONG = {"number": ["5; rm -rf", {"x": 1}, [1, 2]], "text": [{"x": 1}, 12345], "other": [42, "not a file", {"x": 1}]}
 # values that make every other parameter of a call valid, where its default is empty
-VALID = {"prompt": "Hi", "text": "7", "hypotheses": "a b c", "references": "a b c", "files": []}
+VALID = {"prompt": "Hi", "text": "7", "hypotheses": "a b c", "references": "a b c", "files": [],
+         "melody": "X:1\nM:4/4\nL:1/4\nK:G\nG A B c |]"}
 SLOW_N = {"/measure_image": 10, "/measure_audio": 10, "/measure_text": 10}
 
 

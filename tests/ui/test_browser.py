@@ -146,6 +146,18 @@ def test_compose_a_tune_in_the_browser(page):
     page.screenshot(path=str(ARTIFACTS / "music_composed.png"), full_page=True)
 
 
+def test_harmonise_a_held_out_melody_beside_bach_in_the_browser(page):
+    """The chorale section's defaults: the first held-out melody harmonised, Bach's own
+    harmonisation beside it, both drawn as four-staff notation."""
+    page.get_by_role("tab", name="Music").click()
+    page.get_by_role("button", name="Write and compare").click()
+    page.locator("#chorale-notation svg").first.wait_for(timeout=90000)
+    page.locator("#chorale-beside-notation svg").first.wait_for(timeout=90000)
+    page.locator("#chorale-beside-info").get_by_text("Bach").first.wait_for(timeout=30000)
+    assert "composed in" in page.inner_text("#chorale-info")
+    page.screenshot(path=str(ARTIFACTS / "chorale_harmonised.png"), full_page=True)
+
+
 def test_a_model_row_opens_the_model_in_its_tab(page):
     """Rows of the overview and of the Metrics tab's table open their model's tab with it picked."""
     import re
