@@ -46,7 +46,9 @@ def write_card(folder: str | Path) -> str:
     if gen:
         lines += [
             f"Measured on {metrics.get('n')} samples (seed {metrics.get('seed')}) with "
-            f"`{metrics.get('command', '?')}`, sampling controls {json.dumps(metrics.get('sampling_controls', {}))}.",
+            f"`{metrics.get('command', '?')}`, "
+            + (f"sampling controls {json.dumps(metrics['sampling_controls'])}." if metrics.get("sampling_controls")
+               else "at the family's default sampling controls (see its declaration in aigc_demo/families/)."),
             "",
             "| metric | this model | real data (reference) |",
             "|---|---|---|",

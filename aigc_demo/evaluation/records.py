@@ -423,6 +423,8 @@ def music_record(pipe, entry, *, n: int, seed: int, corpus_dir=None) -> dict:
         "pitch_class_entropy": round(float(np.mean([mm.pitch_class_entropy(r["notes"]) for _, r in rows if r.get("notes")])), 4)}
     gen_summary, real_summary = mm.summary([r for _, r in generated]), mm.summary([r for _, r in test_read])
     record = {
+        "sampling_controls": {"temperature": next(c.default for c in pipe.controls if c.name == "temperature"),
+                              "length": 64, "bar_tries": pipe.bar_tries},
         "headline": {"name": "validity", "value": gen_summary["validity"], "reference": real_summary["validity"]},
         "n": n, "seed": seed,
         "generated": {
@@ -508,6 +510,7 @@ def chorale_record(pipe, entry, *, n: int, seed: int, corpus_dir=None) -> dict:
     gen_summary, harm_summary, real_summary = (mc.summary(rows) for rows in
                                                ([r for _, r in composed], harmonised, real_rows))
     record = {
+        "sampling_controls": {c.name: c.default for c in pipe.controls if c.name in ("temperature", "sweeps")},
         "headline": {"name": "key_followed", "value": round(float(np.mean(key_gen)), 4),
                      "reference": round(float(np.mean(key_real)), 4)},
         "n": n, "seed": seed,
