@@ -151,8 +151,8 @@ def notes(score) -> list[Note]:
 def bars_fit(score, meter: str | None = None) -> dict:
     """Do the bars add up to the meter? Every measure must last exactly one bar of `meter`
     (default: the score's own time signature) but the first and the last, those beside a
-    section line (double bar, repeat: a section's pickup and the bar that completes it) and
-    those of a first or second ending."""
+    section line on either side (double bar, repeat: a section's pickup and the bar that
+    completes it) and those of a first or second ending."""
     from music21 import meter as m21meter, spanner, stream
 
     part = score.parts[0] if score.parts else score
@@ -166,8 +166,11 @@ def bars_fit(score, meter: str | None = None) -> dict:
     for rb in part.recurse().getElementsByClass(spanner.RepeatBracket):
         in_ending |= {id(m) for m in rb.getSpannedElements()}
     checked = wrong = 0
+    special = lambda b: b is not None and b.type != "regular"  # noqa: E731
     for i, m in enumerate(measures):
-        section = any(b is not None and b.type != "regular" for b in (m.leftBarline, m.rightBarline))
+        # music21 puts a repeat's end (:|) on the bar before the line only: the bar after it
+        # (often the next section's pickup) is beside the line all the same
+        section = special(m.leftBarline) or special(m.rightBarline) or (i > 0 and special(measures[i - 1].rightBarline))
         if i in (0, len(measures) - 1) or section or id(m) in in_ending:
             continue
         checked += 1

@@ -48,7 +48,10 @@ def test_one_time_signature_in_two_measures_still_writes_midi():
 
 
 @pytest.mark.parametrize("body, fits", [("A|dfa agf|edc d2A|dfa agf|e3 d2|]", True),  # pickup, then full bars
-                                        ("A|dfa agf|edc d2|dfa agf|e3 d2|]", False)])  # an inner bar short
+                                        ("A|dfa agf|edc d2|dfa agf|e3 d2|]", False),  # an inner bar short
+                                        # a pickup after a repeat's end (music21 marks only the bar before)
+                                        ("A|dfa agf|edc d2A:|A|dfa agf|e3 d2|]", True),
+                                        ("A|dfa agf|edc d2A|A|dfa agf|e3 d2|]", False)])  # the same, no repeat
 def test_bars_must_add_up_to_the_meter(body, fits):
     score = music.parse(music.abc_document(body, meter="6/8", key="D", unit="1/8"))
     assert music.bars_fit(score)["fits"] is fits

@@ -168,15 +168,22 @@ class FolkPipeline:
 
     @staticmethod
     def _bar_fits(body: list[str], start: int, closer: str, full_units) -> bool:
-        """Does the bar body[start:], closed by `closer`, last one bar (in units of L:)? The
-        first bar and a bar beside a section line may be shorter; a bar this count cannot
-        follow passes."""
+        """Does the bar body[start:], closed by `closer`, last one bar (in units of L:)? A bar
+        may be shorter where validity's check (music.bars_fit) lets it be: the first bar, and
+        a bar beside a section line (||, |], :|, |: ...). An ending's number does not make a
+        line a section line there ("|1" is a plain bar line with a bracket after it), so it
+        does not here. A bar this count cannot follow (a tuplet of 5, a broken rhythm across
+        the bar line) is drawn again too: music21 reads such bars as too long or too short."""
+        if full_units is None:
+            return True
         length = folk.bar_length(body[start:])
-        if length is None or full_units is None or length == full_units:
+        if length is None:
+            return False
+        if length == full_units:
             return True
         opener = body[start - 1] if start > 0 else None
-        beside_section = closer != "|" or (opener is not None and opener != "|")
-        return (opener is None or beside_section) and length < full_units
+        section = lambda line: line.rstrip("0123456789") not in ("|", "[")  # noqa: E731
+        return (opener is None or section(closer) or section(opener)) and length < full_units
 
     def __call__(self, seed: int | None = None, **params) -> MusicOutput:
         params = self.check_inputs(params)

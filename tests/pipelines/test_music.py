@@ -85,4 +85,7 @@ def test_a_bar_is_drawn_again_unless_it_adds_up():
     assert not fits(["|", "d", "f", "a", "a", "g", "f", "e"], 1, "|", full)  # a note long
     assert fits(["A"], 0, "|", full)  # the first bar: a pickup
     assert fits(["|", "d", "f", "a", "a", "g"], 1, ":|", full)  # closing a section: completes the pickup
-    assert fits(["|", "(7", "A"], 1, "|", full)  # what the count cannot follow passes
+    assert not fits(["|", "(7", "A"], 1, "|", full)  # what the count cannot follow is drawn again
+    assert not fits(["|", "d", "f", "a", "a", "g", "f>"], 1, "|", full)  # a broken rhythm across the line
+    assert not fits(["|", "d", "f", "a"], 1, "|1", full)  # an ending's number is not a section line
+    assert fits(["|:", "d", "f"], 1, "|", full) and fits(["||", "d", "f"], 1, "|", full)  # a section opens
