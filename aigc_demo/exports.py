@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import tempfile
 import time
 import zipfile
@@ -77,7 +78,9 @@ def save_music(output) -> dict[str, Path]:
     %%aigc lines), the MIDI file (in a text event) and the WAV (in its comment field). Only
     the ABC when the tune could not be read (nothing to play)."""
     meta = output.meta
-    name = f"{meta['model']}_seed{meta['seed']}_"
+    # "Bach_bwv269_", "folk_gpt_seed7_": what made it, in a file name without spaces
+    what = meta["seed"] if meta.get("seed") is not None else meta.get("title", "")
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", f"{meta['model']}_{'seed' if meta.get('seed') is not None else ''}{what}") + "_"
     files = {"abc": new_output_file(name, ".abc")}
     files["abc"].write_text(output.abc, encoding="utf-8")
     if output.midi is not None:

@@ -54,7 +54,8 @@ def _info(out) -> str:
     timing = (f"composed in **{m['compose_seconds']:.2f} s**, rendered in {m['render_seconds']:.2f} s"
               if "compose_seconds" in m else f"rendered in {m['render_seconds']:.2f} s")
     notes = "".join(f"\n\n> {n}" for n in m.get("notices", []))
-    return f"{who} · {fit} · {timing} · seed **{m['seed']}**{notes}"
+    seed = f" · seed **{m['seed']}**" if m.get("seed") is not None else ""
+    return f"{who} · {fit} · {timing}{seed}{notes}"
 
 
 def _shown(out) -> dict:

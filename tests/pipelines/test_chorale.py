@@ -85,3 +85,7 @@ def test_bach_is_rendered_as_the_model_is(pipe):
     assert pipe(seed=0, melody=pipe.melody(name), sweeps=10).meta["grid"][0] == held.grid[:, 0].tolist()
     with pytest.raises(InputError, match="No held-out chorale"):
         pipe.bach("bwv0")
+    from aigc_demo import exports
+
+    names = [p.name for p in exports.save_music(out).values()]  # named by the chorale, no "seedNone"
+    assert len(names) == 3 and all(n.startswith(f"Bach_{held.name}_") and " " not in n for n in names)
