@@ -11,7 +11,6 @@
 
 import argparse
 import sys
-from fractions import Fraction
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -27,22 +26,8 @@ REQUESTS = [("6/8", "D major", "jig"), ("2/2", "G major", "reel"), ("2/4", "A ma
 
 
 def real_bars() -> tuple[int, int]:
-    fits = total = 0
-    for t in folk.read_tunes()[0]:
-        meter = (folk.meter_token(t.headers.get("M")) or "M:4/4")[2:]
-        full = Fraction(*map(int, meter.split("/"))) / folk.unit_fraction(folk.unit_token(t.headers)[2:])
-        bars, current = [], []
-        for token in t.tokens:
-            if folk.is_bar_line(token):
-                bars.append((current, token))
-                current = []
-            else:
-                current.append(token)
-        for (bar, closer), (_, before) in zip(bars[1:], bars):
-            if closer == before == "|":
-                total += 1
-                fits += folk.bar_length(bar) == full
-    return fits, total
+    counts = [folk.plain_bars_fitting(t) for t in folk.read_tunes()[0]]
+    return sum(f for f, _ in counts), sum(n for _, n in counts)
 
 
 def main() -> None:

@@ -320,12 +320,13 @@ def bars(grid: np.ndarray, meter: str, bar_offset: int) -> list[list[list[tuple[
 
 
 def to_abc(grid: np.ndarray, *, meter: str, bar_offset: int, title: str = "", tempo: int | None = None,
-           comments: dict | None = None) -> str:
+           comments: dict | None = None, key=None) -> str:
     """The grid as a four-voice ABC tune (L:1/16, a staff a voice, four bars a line), its key
     signature music21's analysis of the notes, notes across bar lines tied. Accidentals are
     written wherever the note differs from the key signature, and again on every later note
-    of that letter in the bar (ABC readers differ on whether one carries across octaves)."""
-    key = key_of(grid)
+    of that letter in the bar (ABC readers differ on whether one carries across octaves).
+    `key`: key_of(grid), where the caller has it already."""
+    key = key or key_of(grid)
     spell = _spelling(key)
     signature = {p.step: int(p.alter) for p in key.alteredPitches}
     voices = []
@@ -361,14 +362,17 @@ def melody_abc(column: np.ndarray, *, meter: str, bar_offset: int, title: str = 
     return to_abc(column[:, None], meter=meter, bar_offset=bar_offset, title=title)
 
 
-def to_score(grid: np.ndarray, *, meter: str, bar_offset: int):
+def to_score(grid: np.ndarray, *, meter: str, bar_offset: int, key=None):
     """The grid as a music21 Score: a Part a voice, a Measure a bar (the first a pickup where
-    bar_offset says so), notes tied across bar lines; for MIDI, the piano roll and checks."""
+    bar_offset says so), notes tied across bar lines; for MIDI, the piano roll and checks.
+    `key` as to_abc's."""
+    import copy
+
     from music21 import clef, meter as m21meter, note, stream, tie
 
     score = stream.Score()
     clefs = (clef.TrebleClef, clef.TrebleClef, clef.Treble8vbClef, clef.BassClef)
-    key = key_of(grid)
+    key = key or key_of(grid)
     for v, voice in enumerate(bars(grid, meter, bar_offset)):
         part = stream.Part(id=VOICES[v])
         part.partName = VOICES[v].capitalize()
@@ -376,7 +380,8 @@ def to_score(grid: np.ndarray, *, meter: str, bar_offset: int):
         for i, bar in enumerate(voice):
             m = stream.Measure(number=i + (0 if bar_offset else 1))
             if i == 0:
-                m.append([clefs[v](), key.asKey() if hasattr(key, "asKey") else key, m21meter.TimeSignature(meter)])
+                # each part its own Key object: music21 objects shared between streams break its MIDI writer
+                m.append([clefs[v](), copy.deepcopy(key), m21meter.TimeSignature(meter)])
                 if bar_offset:
                     m.paddingLeft = bar_offset / 4
             for pitch, n, tied in bar:

@@ -289,6 +289,34 @@ def unit_fraction(unit: str) -> Fraction:
     return Fraction(int(num), int(den))
 
 
+def full_bar(meter: str, unit: str) -> Fraction:
+    """One bar of `meter` ("6/8") in units of the L: value `unit` ("1/8"): 6."""
+    return Fraction(*map(int, meter.split("/"))) / unit_fraction(unit)
+
+
+def bars(tokens) -> list[tuple[list[str], str]]:
+    """A body cut at its bar lines: each bar's tokens with the line that closes it (tokens
+    after the last line are left out)."""
+    out, current = [], []
+    for token in tokens:
+        if is_bar_line(token):
+            out.append((current, token))
+            current = []
+        else:
+            current.append(token)
+    return out
+
+
+def plain_bars_fitting(tune: Tune) -> tuple[int, int]:
+    """(how many, of how many) of a tune's inner bars between two plain bar lines last one
+    bar of its meter by bar_length: how far the count the folk pipeline checks bars with
+    agrees with real tunes."""
+    full = full_bar((meter_token(tune.headers.get("M")) or "M:4/4")[2:], unit_token(tune.headers)[2:])
+    cut = bars(tune.tokens)
+    inner = [bar for (bar, closer), (_, before) in zip(cut[1:], cut) if closer == before == "|"]
+    return sum(bar_length(bar) == full for bar in inner), len(inner)
+
+
 def bar_length(tokens) -> Fraction | None:
     """How long the notes of one bar's tokens (no bar lines among them) last, in units of the
     tune's L: field: notes and rests one unit each, times a duration token after them, broken

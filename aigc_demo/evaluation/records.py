@@ -491,10 +491,10 @@ def chorale_record(pipe, entry, *, n: int, seed: int, corpus_dir=None) -> dict:
         harmonised.append(mc.read(out.abc, grid, c.meter, c.bar_offset))
         key_gen.append(data.key_name(data.key_of(grid)) == c.key)
 
-    def bach(cs, crop=True):
+    def bach(cs):  # Bach's own, first MAX_BARS bars: what the composed ones are compared with
         rows = []
         for c in cs:
-            grid = mc.cropped(c) if crop else c.grid
+            grid = mc.cropped(c)
             rows.append(mc.read(data.to_abc(grid, meter=c.meter, bar_offset=c.bar_offset), grid, c.meter, c.bar_offset))
         return rows
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..controls import Control
+from ..data import chorales
 from . import TRANSLATOR, Family
 
 # What a user asks for, in words; the model reads them as its conditioning tokens (data/folk.py).
@@ -27,7 +28,7 @@ FOLK_CONTROLS = (
 )
 FOLK_GPT = Family("folk_gpt", "music", "aigc_demo.pipelines.music:FolkPipeline", controls=FOLK_CONTROLS,
                   summary="a GPT-2-architecture transformer over ABC tokens (folk-rnn's tokens)")
-CHORALE_METERS = ("4/4", "3/4")  # data/chorales.METERS: the meters Bach's chorales here are in
+CHORALE_METERS = tuple(chorales.METERS)  # the meters Bach's chorales here are in
 CHORALE_CONTROLS = (
     Control("meter", "4/4", choices=CHORALE_METERS, label="Meter", help="composing only: a melody brings its own"),
     Control("length", 8, 2, 16, 1, "Length (bars)", "composing only: a melody brings its own"),

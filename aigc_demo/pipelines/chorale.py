@@ -188,8 +188,9 @@ def render_grid(grid: np.ndarray, *, meter: str, bar_offset: int, meta: dict, ti
     """A grid written as ABC (for notation and download) and as a music21 score, which is
     checked bar by bar, written to MIDI (`meta` in a text event) and played."""
     with Timer() as t:
-        abc = data.to_abc(grid, meter=meter, bar_offset=bar_offset, title=title, tempo=tempo, comments=comments)
-        score = data.to_score(grid, meter=meter, bar_offset=bar_offset)
+        key = data.key_of(grid)  # once for both writings
+        abc = data.to_abc(grid, meter=meter, bar_offset=bar_offset, title=title, tempo=tempo, comments=comments, key=key)
+        score = data.to_score(grid, meter=meter, bar_offset=bar_offset, key=key)
         fit = music.bars_fit(score, meter)
         midi = music.midi_bytes(score, program=music.PROGRAMS[program], tempo=tempo, text=json.dumps(meta))
         audio, notes = music.synthesize(midi), music.notes(score)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -117,7 +116,6 @@ class FolkPipeline:
         ids = [self.eos_id] + [self.vocab[t] for t in header]
         gen = torch.Generator().manual_seed(seed)
         limit = self.model.config.n_positions - len(ids)
-        full = Fraction(*map(int, params["meter"].split("/")))
         body, bars, tries, full_units = [], 0, 0, None
         out = self.model(input_ids=torch.tensor([ids], device=self.device), use_cache=True)
         past, logits = out.past_key_values, out.logits[0, -1].float().cpu()
@@ -143,7 +141,7 @@ class FolkPipeline:
             if token.startswith(HEADER_PREFIXES):
                 header.append(token)
                 if token.startswith("L:"):
-                    full_units = full / folk.unit_fraction(token[2:])
+                    full_units = folk.full_bar(params["meter"], token[2:])
             else:
                 if token_id in self.bar_ids and bar_start is not None and tries < self.bar_tries \
                         and not self._bar_fits(body, bar_start[0], token, full_units):

@@ -83,22 +83,9 @@ def test_a_bar_the_count_cannot_follow_is_unknown():
 
 
 def test_real_bars_add_up_by_this_count():
-    from fractions import Fraction
-
     tunes, _ = folk.read_tunes(FIXTURES / "folk")
-    fits = total = 0
-    for t in tunes:
-        meter = (folk.meter_token(t.headers.get("M")) or "M:4/4")[2:]
-        full = Fraction(*map(int, meter.split("/"))) / folk.unit_fraction(folk.unit_token(t.headers)[2:])
-        bars, current = [], []
-        for token in t.tokens:
-            if folk.is_bar_line(token):
-                bars.append((current, token))
-                current = []
-            else:
-                current.append(token)
-        for (bar, closer), (_, before) in zip(bars[1:], bars):  # inner bars between plain bar lines
-            if closer == before == "|":
-                total += 1
-                fits += folk.bar_length(bar) == full
+    counts = [folk.plain_bars_fitting(t) for t in tunes]
+    fits, total = sum(f for f, _ in counts), sum(n for _, n in counts)
     assert total > 300 and fits / total > 0.95
+    assert folk.full_bar("6/8", "1/8") == 6 and folk.full_bar("2/4", "1/16") == 8
+    assert folk.bars(["A", "|", "d", "f", "||", "g"]) == [(["A"], "|"), (["d", "f"], "||")]
