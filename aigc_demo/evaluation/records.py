@@ -370,6 +370,22 @@ def _baseline_metrics(entry) -> dict | None:
     return None
 
 
+def folk_requests(pipe, tunes) -> list[dict]:
+    """The requests a folk model is measured on: each tune's own meter, key and type, where
+    the controls can name them (the same mix as the real set)."""
+    from ..data import folk
+    from ..families.music import KEYS, key_field
+
+    key_names = {key_field(k): k for k in KEYS}
+    requests = []
+    for t in tunes:
+        meter, key = folk.meter_token(t.headers.get("M")), folk.key_token(t.headers.get("K"))
+        kind = folk.type_token(t.headers.get("R"))
+        if meter and key and key[2:] in key_names and f"M:{meter[2:]}" in pipe.vocab and key in pipe.vocab:
+            requests.append(dict(meter=meter[2:], key=key_names[key[2:]], tune_type=kind[2:] if kind else "any"))
+    return requests
+
+
 def music_record(pipe, entry, *, n: int, seed: int, corpus_dir=None) -> dict:
     """What metrics.json holds for a folk-tune model: held-out NLL beside n-gram baselines;
     n tunes composed for the test tunes' own requests (meter, key, type: the same mix as the
@@ -379,7 +395,7 @@ def music_record(pipe, entry, *, n: int, seed: int, corpus_dir=None) -> dict:
     import time
 
     from ..data import folk
-    from ..families.music import KEYS, key_field
+    from ..families.music import key_field
     from ..metrics import music as mm
 
     tunes, _ = folk.read_tunes(corpus_dir)
@@ -390,14 +406,7 @@ def music_record(pipe, entry, *, n: int, seed: int, corpus_dir=None) -> dict:
     baselines = {f"{order}-gram": round(mm.ngram_nll(train_tokens, [t.split(" ") for t in test_texts], order), 4)
                  for order in (1, 3)}
 
-    # the requests: the test tunes' own meter, key and type, where the controls name them
-    key_names = {key_field(k): k for k in KEYS}
-    requests = []
-    for t in by_split["test"]:
-        meter, key = folk.meter_token(t.headers.get("M")), folk.key_token(t.headers.get("K"))
-        kind = folk.type_token(t.headers.get("R"))
-        if meter and key and key[2:] in key_names and f"M:{meter[2:]}" in pipe.vocab and key in pipe.vocab:
-            requests.append(dict(meter=meter[2:], key=key_names[key[2:]], tune_type=kind[2:] if kind else "any"))
+    requests = folk_requests(pipe, by_split["test"])
     generated, asked, started = [], [], time.perf_counter()
     for i in tqdm(range(n), desc="tunes", leave=False):
         req = requests[i % len(requests)]

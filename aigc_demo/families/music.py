@@ -22,7 +22,9 @@ FOLK_CONTROLS = (
     Control("tune_type", "jig", choices=TUNE_TYPES, label="Tune type",
             help="only Ryan's collection names its tunes' types; 'any' leaves it to the model"),
     Control("length", 16, 4, 64, 1, "Length (bars)", "the tune stops at its own end or after this many bars"),
-    Control("temperature", 1.0, 0.1, 2.0, 0.05, "Temperature", "below 1: safer, more repetitive tunes; above: wilder"),
+    # 0.8, chosen on the validation tunes' requests (scripts/folk_keys.py --split valid): it keeps the
+    # asked key in 0.90 of tunes against 0.85 at 1.0, with the same closeness to real tunes
+    Control("temperature", 0.8, 0.1, 2.0, 0.05, "Temperature", "below 1: safer, more repetitive tunes; above: wilder"),
     Control("program", "Fiddle", choices=INSTRUMENTS, label="Instrument (General MIDI)"),
     Control("tempo", 120, 40, 240, 1, "Tempo (quarter notes a minute)"),
 )
