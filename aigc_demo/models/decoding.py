@@ -14,7 +14,7 @@ The decoder holds only weights; each request's cache lives in its own `state`, s
 decoder serves concurrent requests.
 
 The maths is the model's own (GPT-2: pre-LN blocks, tanh-approximated GELU, tied head; the
-LSTM: its own nn.LSTM), so logits agree with the model's forward to float rounding
+LSTM: its own cells), so logits agree with the model's forward to float rounding
 (tests/models/test_decoding.py).
 """
 
@@ -85,22 +85,45 @@ def _causal(t: int, past: int, device) -> torch.Tensor:
 
 
 class LSTMDecoder:
-    """The project's LSTM language model (models/lstm_lm.py): its (h, c) state is the cache."""
+    """The project's LSTM language model (models/lstm_lm.py): its (h, c) state is the cache.
+
+    A prompt goes through the model's own nn.LSTM (all its positions in one call); each new
+    token then through the same cells written out, one matrix product a layer over the input
+    and the state side by side: for a single step, nn.LSTM's CPU path costs several times
+    the arithmetic, and unevenly (1-6 ms a step on the shipped model here, against about
+    1 ms for the cells and the head: scripts/profile_sampling.py --lstm)."""
 
     def __init__(self, model):
         self.model = model
         self.context = int(model.config.n_positions)
+        lstm = model.lstm
+        # gates = [x, h] @ [W_ih, W_hh]^T + (b_ih + b_hh), in nn.LSTM's order: input, forget, cell, output
+        self.cells = [(torch.cat([getattr(lstm, f"weight_ih_l{i}"), getattr(lstm, f"weight_hh_l{i}")], 1).t(),
+                       getattr(lstm, f"bias_ih_l{i}") + getattr(lstm, f"bias_hh_l{i}"))
+                      for i in range(lstm.num_layers)]
 
     @torch.inference_mode()
     def start(self, ids: torch.Tensor) -> tuple[dict, torch.Tensor]:
-        state = {"hc": None}
-        return state, self.step(state, ids)
+        m = self.model
+        out, state = m.lstm(m.embed(ids))
+        return {"hc": state}, m.lm_head(m.proj(out[:, -1]))
 
     @torch.inference_mode()
     def step(self, state: dict, ids: torch.Tensor) -> torch.Tensor:
         m = self.model
-        out, state["hc"] = m.lstm(m.embed(ids), state["hc"])
-        return m.lm_head(m.proj(out[:, -1]))
+        if ids.shape[1] != 1:
+            out, state["hc"] = m.lstm(m.embed(ids), state["hc"])
+            return m.lm_head(m.proj(out[:, -1]))
+        x, (h, c) = m.embed(ids[:, 0]), state["hc"]
+        hs, cs = [], []
+        for layer, (weight, bias) in enumerate(self.cells):
+            gates = torch.addmm(bias, torch.cat([x, h[layer]], 1), weight)
+            i, f, g, o = gates.chunk(4, 1)
+            cs.append(torch.sigmoid(f) * c[layer] + torch.sigmoid(i) * torch.tanh(g))
+            hs.append(torch.sigmoid(o) * torch.tanh(cs[-1]))
+            x = hs[-1]
+        state["hc"] = (torch.stack(hs), torch.stack(cs))
+        return m.lm_head(m.proj(x))
 
 
 def decoder_for(model):

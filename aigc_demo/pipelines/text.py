@@ -56,23 +56,51 @@ class TextOutput:
 
 class SeededSampling:
     """Logits processor that samples the next token with a private torch.Generator (see the
-    module docstring) and masks every other token, so generate()'s greedy step picks it."""
+    module docstring) and masks every other token, so generate()'s greedy step picks it.
+
+    With top-k on, only the k highest scores can be drawn, so the draw works on those k alone
+    (transformers' top-p rule applied to them, then a multinomial over k probabilities)
+    instead of warping, normalising and drawing over the whole vocabulary: the same
+    distribution for a fraction of the time (scripts/profile_sampling.py). It is not the
+    same random stream as a draw over the vocabulary, so seeded texts with top-k differ from
+    those of versions before this one; with top-k off (the metrics' protocol) nothing
+    changed. Exact ties at the k-th score keep k tokens here, all of them in transformers'
+    TopKLogitsWarper."""
 
     def __init__(self, seed: int, temperature: float, top_k: int, top_p: float, device="cpu"):
-        from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+        from transformers import TemperatureLogitsWarper, TopPLogitsWarper
 
-        self.warpers = [TemperatureLogitsWarper(temperature)]
-        if top_k:
-            self.warpers.append(TopKLogitsWarper(top_k))
-        if top_p < 1.0:
-            self.warpers.append(TopPLogitsWarper(top_p))
+        self.temperature = TemperatureLogitsWarper(temperature)
+        self.top_k, self.top_p = top_k, top_p
+        self.top_p_warper = TopPLogitsWarper(top_p) if top_p < 1.0 else None
         self.generator = torch.Generator(device=device).manual_seed(seed)
 
+    def distribution(self, input_ids: torch.LongTensor, scores: torch.FloatTensor):
+        """(probabilities, ids): the tokens that can be drawn from (B, vocab) scores and their
+        probabilities, (B, k) each with top-k on; with it off, (B, vocab) and None."""
+        scores = self.temperature(input_ids, scores).float()
+        if not self.top_k:
+            if self.top_p_warper is not None:
+                scores = self.top_p_warper(input_ids, scores)
+            return torch.softmax(scores, dim=-1), None
+        values, ids = torch.topk(scores, min(self.top_k, scores.shape[-1]))  # sorted, highest first
+        if self.top_p < 1.0:
+            # TopPLogitsWarper's rule on the survivors in its ascending order: drop those whose
+            # cumulative probability stays within 1 - top_p, always keeping the most likely
+            cumulative = values.flip(-1).softmax(dim=-1).cumsum(dim=-1)
+            drop = cumulative <= 1 - self.top_p
+            drop[..., -1] = False
+            values = values.masked_fill(drop.flip(-1), float("-inf"))
+        return torch.softmax(values, dim=-1), ids
+
+    def choose(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.LongTensor:
+        """(B, 1) ids of the tokens drawn from (B, vocab) scores."""
+        probs, ids = self.distribution(input_ids, scores)
+        pick = torch.multinomial(probs, 1, generator=self.generator)
+        return pick if ids is None else ids.gather(1, pick)
+
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        for warp in self.warpers:
-            scores = warp(input_ids, scores)
-        probs = torch.softmax(scores.float(), dim=-1)
-        chosen = torch.multinomial(probs, 1, generator=self.generator)
+        chosen = self.choose(input_ids, scores)
         out = torch.full_like(scores, float("-inf"))
         return out.scatter_(1, chosen, 0.0)
 
@@ -227,6 +255,8 @@ class TextPipeline:
         if kwargs.get("repetition_penalty", 1.0) != 1.0:
             processors.append(RepetitionPenaltyLogitsProcessor(kwargs["repetition_penalty"]))
         processors += list(kwargs.get("logits_processor") or [])
+        # the seeded sampler last, as in generate(); here it hands over its token directly
+        sampler = processors.pop() if processors and isinstance(processors[-1], SeededSampling) else None
         max_new, eos = kwargs["max_new_tokens"], kwargs.get("eos_token_id")
         prompt_len = input_ids.shape[1]
         ids = torch.empty(1, prompt_len + max_new, dtype=torch.long, device=input_ids.device)
@@ -236,7 +266,7 @@ class TextPipeline:
             scores = logits.float()
             for processor in processors:
                 scores = processor(ids[:, :prompt_len + i], scores)
-            token = scores.argmax(-1)
+            token = sampler.choose(ids[:, :prompt_len + i], scores)[:, 0] if sampler else scores.argmax(-1)
             ids[0, prompt_len + i] = token[0]
             token_id = int(token[0])
             yield token_id

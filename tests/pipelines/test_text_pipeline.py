@@ -97,3 +97,32 @@ def test_sampling_can_continue_a_seeds_stream(pipe):
     # the metrics' top-up draws more texts of the same stream: no text twice, none changed
     whole = pipe.sample(6, seed=3, max_new_tokens=8, batch_size=2, temperature=0.9)
     assert pipe.sample(2, seed=3, max_new_tokens=8, batch_size=2, temperature=0.9, start=4) == whole[4:]
+
+
+@pytest.mark.parametrize("temperature,top_k,top_p", [(0.8, 50, 0.95), (1.0, 3, 1.0), (1.3, 200, 0.5), (0.7, 50, 0.999)])
+def test_the_top_k_draw_has_transformers_distribution(temperature, top_k, top_p):
+    """The seeded sampler draws over the top-k survivors only: the probabilities it draws from
+    are those transformers' warpers (temperature, top-k, top-p) and a softmax over the whole
+    vocabulary give, and its draws follow them."""
+    import torch
+    from transformers import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+
+    from aigc_demo.pipelines.text import SeededSampling
+
+    g = torch.Generator().manual_seed(0)
+    ids, scores = torch.zeros(3, 1, dtype=torch.long), torch.randn(3, 8192, generator=g) * 3
+    reference = scores
+    for warp in (TemperatureLogitsWarper(temperature), TopKLogitsWarper(top_k), TopPLogitsWarper(top_p)):
+        reference = warp(ids, reference)
+    reference = torch.softmax(reference, dim=-1)
+    sampler = SeededSampling(1, temperature, top_k, top_p)
+    probs, survivors = sampler.distribution(ids, scores)
+    ours = torch.zeros_like(reference).scatter_(1, survivors, probs)
+    assert torch.allclose(ours, reference, atol=1e-6)
+    assert ((reference > 0).sum(1) == (ours > 0).sum(1)).all()
+    # 4,000 seeded draws of the first row: each token's frequency within 4.5 standard errors
+    draws = torch.cat([sampler.choose(ids[:1], scores[:1]) for _ in range(4000)])[:, 0]
+    freq = torch.bincount(draws, minlength=scores.shape[1]).double() / len(draws)
+    p = reference[0].double()
+    assert (freq[p == 0] == 0).all()
+    assert ((freq - p).abs() <= 4.5 * (p * (1 - p) / len(draws)).sqrt() + 1e-3).all()
