@@ -60,6 +60,16 @@ def generate_image(studio, model: str = "", label: str = ALL_CLASSES, n: int = N
     return _gallery(out), _info(out), out.meta, str(exports.save_zip(out))
 
 
+def generate_image_zip(studio, model: str = "", label: str = ALL_CLASSES, n: int = N.default, seed: int = -1,
+                       **controls):
+    """The images /generate_image makes for the same arguments, as one ZIP (each 28x28 PNG
+    with its parameters in its metadata, and metadata.json), with the summary and the
+    metadata: one file for a client to fetch whatever n, where the gallery is one a picture
+    (gradio_client fetches those one after another)."""
+    out = studio.generate_image(model, label=label, n=n, seed=seed, **_own(studio, model, controls))
+    return str(exports.save_zip(out)), _info(out), out.meta
+
+
 def interpolate_image(studio, model: str, label: str, seed_a: int, seed_b: int, steps: int, **controls):
     out = studio.interpolate_image(model, label=label, seed_a=seed_a, seed_b=seed_b, steps=steps,
                                    **_own(studio, model, controls))
@@ -110,11 +120,14 @@ def build(studio) -> gr.Dropdown | None:
     controls = studio.controls("image")  # every declared image family's controls, each once
     generate = bind(generate_image, studio, controls=controls,
                     defaults={"model": names[0]} if names else None)
+    generate_zip = bind(generate_image_zip, studio, controls=controls,
+                        defaults={"model": names[0]} if names else None)
     notice = not_trained("image", studio)
     if notice:
         gr.Markdown(notice)
-        # The endpoint exists all the same, so scripts get a clear error rather than a 404.
+        # The endpoints exist all the same, so scripts get a clear error rather than a 404.
         gr.api(generate, api_name="generate_image", concurrency_limit=2)
+        gr.api(generate_zip, api_name="generate_image_zip", concurrency_limit=2)
         return None
     if note := disabled_note("image", studio):
         gr.Markdown(note)
@@ -206,6 +219,9 @@ def build(studio) -> gr.Dropdown | None:
     model.change(lambda m: show_controls(studio, m, list(widgets)), model, list(widgets.values()), api_visibility="private")
     go.click(generate, [model, label, n, seed, *widgets.values()], [gallery, info, meta, zip_file],
              api_name="generate_image", concurrency_limit=2)
+    # the same pictures in one file, for API clients (a button the page does not show)
+    gr.Button(visible=False).click(generate_zip, [model, label, n, seed, *widgets.values()], [zip_file, info, meta],
+                                   api_name="generate_image_zip", concurrency_limit=2)
     interp_go.click(bind(interpolate_image, studio, controls=walk_controls),
                     [model, interp_label, seed_a, seed_b, interp_steps, *(widgets[c.name] for c in walk_controls)],
                     [path, interp_info], api_name="interpolate_image", concurrency_limit=2)

@@ -31,6 +31,25 @@ def test_generate_image_with_defaults_and_reproducibly(client):
     assert params["seed"] == 9 and params["index"] == 0 and params["model"] == "dcgan"
 
 
+def test_generate_image_zip_holds_the_gallerys_pictures_in_one_file(client):
+    import zipfile
+
+    gallery = client.predict(n=3, seed=5, api_name="/generate_image")[0]
+    zip_path, info, meta = client.predict(n=3, seed=5, api_name="/generate_image_zip")
+    assert "effective seed **5**" in info and meta["params"]["n"] == 3
+    with zipfile.ZipFile(zip_path) as zf:
+        pngs = sorted(name for name in zf.namelist() if name.endswith(".png"))
+        assert len(pngs) == 3 and "metadata.json" in zf.namelist()
+        for name, item in zip(pngs, gallery):
+            picture = Image.open(zf.open(name))
+            assert list(picture.getdata()) == list(Image.open(item["image"]).getdata())
+            assert json.loads(picture.info["parameters"])["seed"] == 5
+    with pytest.raises(AppError, match="maximum value 64"):
+        client.predict(n=100, api_name="/generate_image_zip")
+    with pytest.raises(AppError, match="Unknown image model 'nope'"):
+        client.predict(model="nope", api_name="/generate_image_zip")
+
+
 @pytest.mark.parametrize("kwargs, message", [
     (dict(model="nope"), "Unknown image model 'nope'"),
     (dict(label="Hat"), "Unknown class 'Hat'"),

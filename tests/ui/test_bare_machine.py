@@ -45,7 +45,8 @@ def test_every_endpoint_with_its_defaults_works_or_says_what_is_missing(shipped_
         assert "cannot be reached" in outcomes[name] or outcomes[name] == "ok", f"{name}: {outcomes[name]}"
     # nothing else depends on a dataset: the generators, copy checks of images and the
     # uploads' verdicts run on what ships in checkpoints/
-    for name in ("/generate_image", "/generate_audio", "/generate_music", "/compare_music", "/compare_image_models",
+    for name in ("/generate_image", "/generate_image_zip", "/generate_audio", "/generate_music", "/compare_music",
+                 "/compare_image_models",
                  "/interpolate_image",
                  "/nearest_training_images", "/measure_image", "/measure_audio",
                  "/arena_pair", "/arena_ranking", "/arena_votes", "/showcase"):  # the votes database is made on first use
