@@ -14,9 +14,10 @@ Seeds: transformers' `generate()` samples from torch's global RNG (it takes no g
 which any other thread may draw from or reseed at any moment (loading a model initialises
 weights from it; the KID metric reseeds it). Serialising generate() calls behind a lock
 would not stop those. So sampling never touches the global RNG here: generate() runs in
-greedy mode, and the last logits processor, `SeededSampling`, applies transformers' own
-temperature / top-k / top-p warpers, draws the next token from the request's own
-torch.Generator, and leaves only that token standing for the greedy pick. The same seed
+greedy mode, and the last logits processor, `SeededSampling`, applies temperature, top-k and
+top-p (transformers' own warpers and rules; with top-k, over the k survivors only), draws the
+next token from the request's own torch.Generator, and leaves only that token standing for
+the greedy pick. The same seed
 and settings give the same text whatever else the server is doing, with no lock.
 """
 
