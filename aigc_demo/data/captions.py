@@ -140,6 +140,76 @@ def write(label: int, words: dict[str, str]) -> Caption:
     return Caption(label, dict(words), en, zh)
 
 
+# --- reading ------------------------------------------------------------------------------
+
+# what a reader of English captions takes for each class (the captions' own nouns and plurals)
+NOUN_FORMS_EN = {0: ("t-shirt", "t-shirts", "top", "tee"), 1: ("trousers", "trouser", "pants"),
+                 2: ("pullover", "pullovers", "sweater", "jumper"), 3: ("dress", "dresses"), 4: ("coat", "coats"),
+                 5: ("sandal", "sandals"), 6: ("shirt", "shirts"), 7: ("sneaker", "sneakers"), 8: ("bag", "bags"),
+                 9: ("ankle boot", "ankle boots", "boot", "boots")}
+FILLER_EN = {"a", "an", "the", "of", "pair", "picture", "on", "black", "photo", "and"}
+FILLER_ZH = ("这是", "一", "的", "、", "，", "件", "条", "双", "个")
+
+
+def words_of(language: str) -> set[str]:
+    """Every word a reader of this language's captions knows: nouns, attribute words, filler."""
+    if language == "en":
+        return {w for forms in NOUN_FORMS_EN.values() for f in forms for w in f.split()} \
+            | {w for pair in WORDS.values() for w in pair} | FILLER_EN
+    return {noun for _, noun in CLASSES_ZH} | set(WORDS_ZH.values()) | set(FILLER_ZH)
+
+
+def read(text: str, language: str) -> tuple[int | None, dict[str, str], list[str]]:
+    """(class, {attribute: word}, unknown words) of a caption or prompt: the class its noun
+    names (None if none or several do), the attribute words it uses, and what it holds that
+    no caption does (for a notice; a model never saw those)."""
+    words, unknown, classes = {}, [], set()
+    if language == "en":
+        tokens = [t.strip(".,;:!?\"'()") for t in text.lower().split()]
+        tokens = [t for t in tokens if t]
+        i = 0
+        while i < len(tokens):
+            two = " ".join(tokens[i:i + 2])
+            hit = next((c for c, forms in NOUN_FORMS_EN.items() if two in forms), None)
+            if hit is not None:
+                classes.add(hit)
+                i += 2
+                continue
+            t = tokens[i]
+            hit = next((c for c, forms in NOUN_FORMS_EN.items() if t in forms), None)
+            attribute = next((a for a, pair in WORDS.items() if t in pair), None)
+            if hit is not None:
+                classes.add(hit)
+            elif attribute is not None:
+                words[attribute] = t
+            elif t not in FILLER_EN:
+                unknown.append(t)
+            i += 1
+    else:  # longest match over the known Chinese words, character by character
+        known = sorted({noun for _, noun in CLASSES_ZH} | set(WORDS_ZH.values()) | set(FILLER_ZH), key=len,
+                       reverse=True)
+        zh_words = {v: k for k, v in WORDS_ZH.items()}
+        nouns = {noun: c for c, (_, noun) in enumerate(CLASSES_ZH)}
+        i, unknown_end, text = 0, -1, "".join(text.split())
+        while i < len(text):
+            hit = next((k for k in known if text.startswith(k, i)), None)
+            if hit is None:  # a run of unknown characters is one unknown word
+                if unknown and unknown_end == i:
+                    unknown[-1] += text[i]
+                else:
+                    unknown.append(text[i])
+                i += 1
+                unknown_end = i
+                continue
+            if hit in nouns:
+                classes.add(nouns[hit])
+            elif hit in zh_words:
+                word = zh_words[hit]
+                words[next(a for a, pair in WORDS.items() if word in pair)] = word
+            i += len(hit)
+    return (classes.pop() if len(classes) == 1 else None), words, unknown
+
+
 def held_out(label: int, words: dict[str, str]) -> bool:
     return any(label == c and w in words.values() for c, w in HELD_OUT)
 
