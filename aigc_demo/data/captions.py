@@ -140,6 +140,17 @@ def write(label: int, words: dict[str, str]) -> Caption:
     return Caption(label, dict(words), en, zh)
 
 
+def every_caption():
+    """Every caption there can be: each class with each choice of its attribute words (the
+    closed vocabulary a captioner writes from, and a reader's test set)."""
+    import itertools
+
+    for label in range(len(CLASSES)):
+        names = [a for a in ATTRIBUTES if applies(a, label)]
+        for combo in itertools.product(*[(None, *WORDS[a]) for a in names]):
+            yield write(label, {a: w for a, w in zip(names, combo) if w})
+
+
 # --- reading ------------------------------------------------------------------------------
 
 # what a reader of English captions takes for each class (the captions' own nouns and plurals)

@@ -74,17 +74,18 @@ class Encoder(nn.Module):
 
 
 class Attention(nn.Module):
-    """Additive attention: e_j = v^T tanh(W s + U h_j), masked at padding."""
+    """Additive attention: e_j = v^T tanh(W s + U h_j), masked at padding (also the
+    captioner's, over the regions of a picture: models/captioner.py)."""
 
-    def __init__(self, c: Seq2SeqConfig):
+    def __init__(self, state_dim: int, annotation_dim: int, attention_dim: int):
         super().__init__()
-        self.W = nn.Linear(c.hidden, c.attention_dim, bias=False)
-        self.U = nn.Linear(2 * c.hidden, c.attention_dim, bias=False)
-        self.v = nn.Linear(c.attention_dim, 1, bias=False)
+        self.W = nn.Linear(state_dim, attention_dim, bias=False)
+        self.U = nn.Linear(annotation_dim, attention_dim, bias=False)
+        self.v = nn.Linear(attention_dim, 1, bias=False)
 
     def forward(self, state, annotations, keys, mask):
-        """state (B, H), annotations (B, T, 2H), keys = U(annotations) precomputed, mask (B, T)
-        -> context (B, 2H), weights (B, T)."""
+        """state (B, H), annotations (B, T, A), keys = U(annotations) precomputed, mask (B, T)
+        -> context (B, A), weights (B, T)."""
         scores = self.v(torch.tanh(self.W(state).unsqueeze(1) + keys)).squeeze(-1)
         weights = scores.masked_fill(~mask, float("-inf")).softmax(-1)
         return torch.bmm(weights.unsqueeze(1), annotations).squeeze(1), weights
@@ -95,7 +96,7 @@ class Seq2Seq(nn.Module):
         super().__init__()
         c = self.config = config
         self.encoder = Encoder(c)
-        self.attention = Attention(c)
+        self.attention = Attention(c.hidden, 2 * c.hidden, c.attention_dim)
         self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=PAD)
         self.remaining = nn.Embedding(c.max_output + 2, c.length_dim)  # 0 .. max_output + 1 characters to go
         self.rnn = nn.GRUCell(c.embed_dim + 2 * c.hidden + c.length_dim, c.hidden)

@@ -1,0 +1,163 @@
+"""An image captioner after "Show, Attend and Tell" (Xu et al. 2015): a small CNN turns a
+28x28 picture into 7x7 region vectors, and a GRU decoder writes the caption a token at a
+time, attending over the regions at every step (the seq2seq poet's additive attention,
+models/seq2seq.py). One model writes both languages: the first input token says which
+(English words, Chinese characters; the vocabulary is every token the synthetic captions of
+data/captions.py can hold, so it is closed and known before training).
+
+- Encoder: four 3x3 convolutions (two of stride 2: 28 -> 14 -> 7) with GELU, plus a learned
+  embedding of each region's position, so attention can tell a shoe's toe from its shaft.
+  The decoder starts from a projection of the regions' mean.
+- Decoder: s_i = GRU([embed(y_{i-1}); c_i], s_{i-1}), c_i the attention-weighted regions,
+  then a readout of [s_i; c_i; embed(y_{i-1})] over the tokens. Teacher forcing and
+  cross-entropy in training; greedy or beam search in use.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from .seq2seq import Attention
+
+PAD, EOS, UNK = 0, 1, 2
+STARTS = {"en": 3, "zh": 4}  # the first input token names the language
+SPECIALS = ("<pad>", "</s>", "<unk>", "<en>", "<zh>")
+
+
+@dataclass
+class CaptionerConfig:
+    vocab_size: int = 64
+    channels: int = 64
+    embed_dim: int = 64
+    hidden: int = 192
+    attention_dim: int = 96
+    dropout: float = 0.1
+    max_output: int = 24  # tokens: longer than any caption (the longest has 13)
+
+
+class Encoder(nn.Module):
+    def __init__(self, c: CaptionerConfig):
+        super().__init__()
+        ch = c.channels
+        self.net = nn.Sequential(
+            nn.Conv2d(1, ch // 2, 3, padding=1), nn.GELU(),
+            nn.Conv2d(ch // 2, ch, 3, stride=2, padding=1), nn.GELU(),  # 14 x 14
+            nn.Conv2d(ch, ch, 3, padding=1), nn.GELU(),
+            nn.Conv2d(ch, ch, 3, stride=2, padding=1), nn.GELU(),  # 7 x 7
+        )
+        self.position = nn.Parameter(torch.zeros(49, ch))
+        self.start = nn.Linear(ch, c.hidden)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 1, 28, 28) in [-1, 1] -> regions (B, 49, C), initial decoder state (B, H)."""
+        regions = self.net(images).flatten(2).transpose(1, 2) + self.position
+        return regions, torch.tanh(self.start(regions.mean(1)))
+
+
+class Captioner(nn.Module):
+    def __init__(self, config: CaptionerConfig):
+        super().__init__()
+        c = self.config = config
+        self.encoder = Encoder(c)
+        self.attention = Attention(c.hidden, c.channels, c.attention_dim)
+        self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=PAD)
+        self.rnn = nn.GRUCell(c.embed_dim + c.channels, c.hidden)
+        self.readout = nn.Linear(c.hidden + c.channels + c.embed_dim, c.vocab_size)
+        self.drop = nn.Dropout(c.dropout)
+
+    def encode(self, images):
+        regions, state = self.encoder(images)
+        mask = torch.ones(regions.shape[:2], dtype=torch.bool, device=regions.device)
+        return regions, self.attention.U(regions), mask, state
+
+    def step(self, prev, state, regions, keys, mask):
+        """One token: prev (B,) -> logits (B, V), new state, attention weights (B, 49)."""
+        e = self.drop(self.embed(prev))
+        context, weights = self.attention(state, regions, keys, mask)
+        state = self.rnn(torch.cat([e, context], -1), state)
+        return self.readout(self.drop(torch.cat([state, context, e], -1))), state, weights
+
+    def forward(self, images: torch.Tensor, tokens_in: torch.Tensor) -> torch.Tensor:
+        """Teacher forcing: (B, 1, 28, 28), (B, S) inputs (the language token first) -> (B, S, V)."""
+        regions, keys, mask, state = self.encode(images)
+        logits = []
+        for i in range(tokens_in.shape[1]):
+            out, state, _ = self.step(tokens_in[:, i], state, regions, keys, mask)
+            logits.append(out)
+        return torch.stack(logits, 1)
+
+    def loss(self, images: torch.Tensor, targets: torch.Tensor, language_tokens: torch.Tensor) -> torch.Tensor:
+        """targets (B, S): the caption's tokens, EOS, then PAD; language_tokens (B,)."""
+        tokens_in = torch.cat([language_tokens[:, None], targets[:, :-1]], 1)
+        logits = self(images, tokens_in)
+        return F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=PAD)
+
+    @torch.no_grad()
+    def beam_search(self, image: torch.Tensor, language: str, num_beams: int = 1) -> tuple[list[int], torch.Tensor]:
+        """One picture (1, 1, 28, 28) -> (tokens without the end token, attention weights
+        (len, 49)). num_beams 1 is greedy. Beams are ranked by log-probability per token."""
+        regions, keys, mask, state = self.encode(image)
+        beams = [(0.0, [STARTS[language]], state, [])]  # (log-prob, tokens, state, weights per step)
+        done = []
+        for step in range(self.config.max_output + 1):
+            n = len(beams)
+            prev = torch.tensor([b[1][-1] for b in beams], device=image.device)
+            logits, states, weights = self.step(prev, torch.cat([b[2] for b in beams]), regions.expand(n, -1, -1),
+                                                keys.expand(n, -1, -1), mask.expand(n, -1))
+            logp = logits.float().log_softmax(-1)
+            logp[:, PAD] = logp[:, UNK] = float("-inf")
+            logp[:, STARTS["en"]] = logp[:, STARTS["zh"]] = float("-inf")
+            if step == self.config.max_output:  # the longest caption allowed: it ends here
+                logp[:, :EOS] = logp[:, EOS + 1:] = float("-inf")
+            candidates = []
+            for k, (score, tokens, _, ws) in enumerate(beams):
+                top = logp[k].topk(num_beams)
+                candidates += [(score + v, tokens + [t], states[k:k + 1], ws + [weights[k]])
+                               for v, t in zip(top.values.tolist(), top.indices.tolist()) if v > float("-inf")]
+            candidates.sort(key=lambda c: -c[0])
+            beams = [c for c in candidates if c[1][-1] != EOS][:num_beams]
+            done += [c for c in candidates[:num_beams] if c[1][-1] == EOS]
+            if not beams:
+                break
+        best = max(done, key=lambda c: c[0] / max(1, len(c[1]) - 1))
+        tokens = [t for t in best[1][1:] if t != EOS]
+        return tokens, torch.stack(best[3][:len(tokens)]) if tokens else torch.zeros(0, 49)
+
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+
+class CaptionVocab:
+    """Tokens <-> ids: English words and commas, Chinese characters; ids 0-4 are the special
+    tokens (saved as the checkpoint's vocab.json)."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = list(SPECIALS) + [t for t in tokens if t not in SPECIALS]
+        self.index = {t: i for i, t in enumerate(self.tokens)}
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    @staticmethod
+    def split(text: str, language: str) -> list[str]:
+        return list(text) if language == "zh" else re.findall(r"[\w-]+|,", text)
+
+    def encode(self, text: str, language: str) -> list[int]:
+        return [self.index.get(t, UNK) for t in self.split(text, language)] + [EOS]
+
+    def decode(self, ids: list[int], language: str) -> str:
+        words = [self.tokens[i] for i in ids if i >= len(SPECIALS)]
+        return "".join(words) if language == "zh" else " ".join(words).replace(" ,", ",")
+
+    def batch(self, texts: list[str], languages: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+        """(targets (B, S) padded, language tokens (B,))."""
+        rows = [self.encode(t, lang) for t, lang in zip(texts, languages)]
+        out = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
+        for i, r in enumerate(rows):
+            out[i, :len(r)] = torch.tensor(r)
+        return out, torch.tensor([STARTS[lang] for lang in languages])

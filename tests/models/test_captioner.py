@@ -1,0 +1,82 @@
+"""models/captioner.py: a tiny captioner really trained for a few steps on the fixture's
+pictures and their synthetic captions; save/reload and seeded training reproduce it."""
+
+import random
+
+import pytest
+import torch
+
+from aigc_demo import checkpoint as ckpt
+from aigc_demo.data import captions as cap
+from aigc_demo.data import fashion_mnist
+from aigc_demo.models.captioner import Captioner, CaptionerConfig, CaptionVocab
+from tests.conftest import FMNIST_FIXTURE
+
+
+def vocabulary() -> CaptionVocab:
+    tokens = {}
+    for written in cap.every_caption():
+        for language, texts in (("en", written.en), ("zh", written.zh)):
+            for text in texts:
+                tokens.update(dict.fromkeys(CaptionVocab.split(text, language)))
+    return CaptionVocab(list(tokens))
+
+
+@pytest.fixture(scope="module")
+def data():
+    images, labels = fashion_mnist.load("train", FMNIST_FIXTURE)
+    truth = cap.caption_split(images, labels, cap.fit_thresholds(images, labels))
+    x = torch.tensor(images[:, None], dtype=torch.float32) / 127.5 - 1
+    return x, truth, vocabulary()
+
+
+def train(data, steps: int, seed: int = 0) -> tuple[Captioner, list[float]]:
+    x, truth, vocab = data
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    model = Captioner(CaptionerConfig(vocab_size=len(vocab), channels=16, embed_dim=16, hidden=32, attention_dim=16))
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    losses = []
+    for _ in range(steps):
+        idx = rng.sample(range(len(truth)), 32)
+        languages = [rng.choice(("en", "zh")) for _ in idx]
+        targets, starts = vocab.batch([cap.pick(truth[i], rng, lang) for i, lang in zip(idx, languages)], languages)
+        loss = model.loss(x[idx], targets, starts)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return model.eval(), losses
+
+
+def test_the_vocabulary_holds_every_caption_token(data):
+    *_, vocab = data
+    for written in cap.every_caption():
+        assert 2 not in vocab.encode(written.en[2], "en") and 2 not in vocab.encode(written.zh[2], "zh")  # no UNK
+        assert vocab.decode(vocab.encode(written.en[0], "en"), "en") == written.en[0]
+        assert vocab.decode(vocab.encode(written.zh[0], "zh"), "zh") == written.zh[0]
+
+
+def test_a_training_step_lowers_the_loss_and_decoding_writes_tokens(data):
+    model, losses = train(data, 40)
+    assert sum(losses[-5:]) / 5 < sum(losses[:5]) / 5
+    x, _, vocab = data
+    for language in ("en", "zh"):
+        greedy, weights = model.beam_search(x[:1], language)
+        beam, _ = model.beam_search(x[:1], language, num_beams=3)
+        assert 0 < len(greedy) <= model.config.max_output and weights.shape == (len(greedy), 49)
+        assert torch.allclose(weights.sum(-1), torch.ones(len(greedy)))
+        assert isinstance(vocab.decode(beam, language), str)
+
+
+def test_seeded_training_and_a_saved_model_reproduce(data, tmp_path):
+    a, _ = train(data, 5, seed=1)
+    b, _ = train(data, 5, seed=1)
+    x = data[0][:4]
+    tokens = torch.full((4, 3), 5)
+    assert torch.equal(a(x, tokens), b(x, tokens))
+    ckpt.save_model_weights(tmp_path, a.state_dict())
+    c = Captioner(a.config).eval()
+    c.load_state_dict(ckpt.load_model_weights(tmp_path))
+    assert torch.equal(a(x, tokens), c(x, tokens))
+    assert a.beam_search(x[:1], "en", num_beams=2)[0] == c.beam_search(x[:1], "en", num_beams=2)[0]
