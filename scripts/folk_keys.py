@@ -42,15 +42,9 @@ def main() -> None:
     pipe = FolkPipeline.from_checkpoint(CHECKPOINTS_DIR / "music" / "folk_gpt")
     requests = folk_requests(pipe, test)
 
-    def real_rows(ts):
-        return [mm.read(mm.real_abc(t), (folk.meter_token(t.headers.get("M")) or "M:4/4")[2:]) for t in ts]
-
-    def feats(rows):
-        return [mm.features(r["notes"]) for r in rows if "notes" in r and len(r["notes"]) > 1]
-
-    test_rows = real_rows(test)
-    real_feats = feats(test_rows)
-    ceiling = mm.closeness(real_feats, feats(real_rows(valid)))["mean"]["overlapping_area"]
+    test_rows = [mm.read_real(t) for t in test]
+    real_feats = mm.feature_rows(test_rows)
+    ceiling = mm.closeness(real_feats, mm.feature_rows([mm.read_real(t) for t in valid]))["mean"]["overlapping_area"]
     real_keys = [("score" in r) and mm.key_followed(r["score"], t.headers["K"]) for t, r in zip(test, test_rows)]
     print(f"real {args.split} tunes: key kept {np.mean(real_keys):.3f} (n {len(test)}); "
           f"{len(requests)} requests, modes asked: {dict(Counter(q['key'].split()[1] for q in requests))}")
@@ -70,7 +64,7 @@ def main() -> None:
             kept.append(ok)
             by_mode[q["key"].split()[1]].append(ok)
             rows.append(row)
-        ratio = mm.closeness(real_feats, feats(rows))["mean"]["overlapping_area"] / ceiling
+        ratio = mm.closeness(real_feats, mm.feature_rows(rows))["mean"]["overlapping_area"] / ceiling
         cells = " | ".join(f"{np.mean(by_mode[m]):.2f} ({len(by_mode[m])})" if by_mode[m] else "-" for m in modes)
         print(f"| {temperature} | {np.mean(kept):.3f} | {cells} | {mm.summary(rows)['validity']:.3f} | {ratio:.3f} |",
               flush=True)

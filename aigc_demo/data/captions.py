@@ -71,8 +71,8 @@ def measure(image: np.ndarray) -> dict[str, float]:
     # a 4-neighbour Laplacian, zero padded; only inside the garment (its outline is not texture)
     padded = np.pad(x, 1)
     lap = 4 * x - padded[:-2, 1:-1] - padded[2:, 1:-1] - padded[1:-1, :-2] - padded[1:-1, 2:]
-    inner = ink & np.pad(ink, 1)[:-2, 1:-1] & np.pad(ink, 1)[2:, 1:-1] & np.pad(ink, 1)[1:-1, :-2] \
-        & np.pad(ink, 1)[1:-1, 2:]
+    around = np.pad(ink, 1)
+    inner = ink & around[:-2, 1:-1] & around[2:, 1:-1] & around[1:-1, :-2] & around[1:-1, 2:]
     mass = np.where(ink, x, 0.0)
     rows, cols = np.indices(x.shape)
 

@@ -230,14 +230,18 @@ def type_token(value: str) -> str | None:
     return f"R:{TUNE_TYPES[value]}" if value in TUNE_TYPES else None
 
 
+def meter_of(headers: dict) -> str:
+    """"6/8" ...: a tune's meter as the pipeline writes it (4/4 where the tune names none)."""
+    return (meter_token(headers.get("M")) or "M:4/4")[2:]
+
+
 def unit_token(headers: dict) -> str:
     """"L:1/8" ...: the unit note length every duration in the body multiplies; without an L:
     field, ABC's default (1/16 below a meter of 3/4, else 1/8)."""
     value = (headers.get("L") or "").replace(" ", "")
     if re.fullmatch(r"1/\d+", value):
         return f"L:{value}"
-    meter = (meter_token(headers.get("M")) or "M:4/4")[2:]
-    num, den = (int(v) for v in meter.split("/"))
+    num, den = (int(v) for v in meter_of(headers).split("/"))
     return "L:1/16" if num / den < 0.75 else "L:1/8"
 
 
@@ -311,7 +315,7 @@ def plain_bars_fitting(tune: Tune) -> tuple[int, int]:
     """(how many, of how many) of a tune's inner bars between two plain bar lines last one
     bar of its meter by bar_length: how far the count the folk pipeline checks bars with
     agrees with real tunes."""
-    full = full_bar((meter_token(tune.headers.get("M")) or "M:4/4")[2:], unit_token(tune.headers)[2:])
+    full = full_bar(meter_of(tune.headers), unit_token(tune.headers)[2:])
     cut = bars(tune.tokens)
     inner = [bar for (bar, closer), (_, before) in zip(cut[1:], cut) if closer == before == "|"]
     return sum(bar_length(bar) == full for bar in inner), len(inner)

@@ -415,11 +415,8 @@ def music_record(pipe, entry, *, n: int, seed: int, corpus_dir=None) -> dict:
         asked.append(req)
     seconds_per_tune = (time.perf_counter() - started) / n
 
-    def real_read(ts):
-        return [(t, mm.read(mm.real_abc(t), (folk.meter_token(t.headers.get("M")) or "M:4/4")[2:])) for t in ts]
-
-    test_read, valid_read = real_read(by_split["test"]), real_read(by_split["valid"])
-    feats = lambda rows: [mm.features(r["notes"]) for _, r in rows if "notes" in r and len(r["notes"]) > 1]  # noqa: E731
+    test_read, valid_read = ([(t, mm.read_real(t)) for t in by_split[s]] for s in ("test", "valid"))
+    feats = lambda rows: mm.feature_rows([r for _, r in rows])  # noqa: E731
     real_feats, gen_feats = feats(test_read), feats(generated)
     oa_gen, oa_real = mm.closeness(real_feats, gen_feats), mm.closeness(real_feats, feats(valid_read))
     overlap = mm.TuneOverlap([t.tokens for t in by_split["train"]])

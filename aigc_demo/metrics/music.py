@@ -78,8 +78,18 @@ def read(abc: str, meter: str) -> dict:
 
 def real_abc(tune: folk.Tune) -> str:
     """A real tune as the pipeline writes a generated one (the same fields and body layout)."""
-    meter = (folk.meter_token(tune.headers.get("M")) or "M:4/4")[2:]
-    return music.abc_document(tune.body, meter=meter, key=tune.headers["K"], unit=folk.unit_token(tune.headers)[2:])
+    return music.abc_document(tune.body, meter=folk.meter_of(tune.headers), key=tune.headers["K"],
+                              unit=folk.unit_token(tune.headers)[2:])
+
+
+def read_real(tune: folk.Tune) -> dict:
+    """read() of a real tune, written as the pipeline writes a generated one, against its own meter."""
+    return read(real_abc(tune), folk.meter_of(tune.headers))
+
+
+def feature_rows(rows: list[dict]) -> list[dict]:
+    """features() of each read() result with notes to measure (at least two)."""
+    return [features(r["notes"]) for r in rows if "notes" in r and len(r["notes"]) > 1]
 
 
 # --- per-tune features (MGEval's, on music21's notes) ---------------------------------------------

@@ -140,6 +140,11 @@ class CaptionVocab:
         self.tokens = list(SPECIALS) + [t for t in tokens if t not in SPECIALS]
         self.index = {t: i for i, t in enumerate(self.tokens)}
 
+    @classmethod
+    def from_texts(cls, texts) -> "CaptionVocab":
+        """From (text, language) pairs: every token they hold, in order of first use."""
+        return cls(list(dict.fromkeys(t for text, language in texts for t in cls.split(text, language))))
+
     def __len__(self) -> int:
         return len(self.tokens)
 

@@ -18,7 +18,7 @@ def tunes():
 
 @pytest.fixture(scope="module")
 def read(tunes):
-    return [(t, mm.read(mm.real_abc(t), (folk.meter_token(t.headers.get("M")) or "M:4/4")[2:])) for t in tunes]
+    return [(t, mm.read_real(t)) for t in tunes]
 
 
 def scrambled(notes, seed=0):

@@ -14,12 +14,8 @@ from tests.conftest import FMNIST_FIXTURE
 
 
 def vocabulary() -> CaptionVocab:
-    tokens = {}
-    for written in cap.every_caption():
-        for language, texts in (("en", written.en), ("zh", written.zh)):
-            for text in texts:
-                tokens.update(dict.fromkeys(CaptionVocab.split(text, language)))
-    return CaptionVocab(list(tokens))
+    return CaptionVocab.from_texts((text, language) for written in cap.every_caption()
+                                   for language, texts in (("en", written.en), ("zh", written.zh)) for text in texts)
 
 
 @pytest.fixture(scope="module")
