@@ -103,7 +103,8 @@ def write_card(folder: str | Path) -> str:
     elif metrics.get("systems"):
         systems = metrics["systems"]
         keys = list(next(iter(systems.values())))
-        lines += [f"Measured on {metrics.get('n')} held-out line pairs (the test poems) with `{metrics.get('command', '?')}`.",
+        what = "test pictures" if config.get("family") == "captioner" else "held-out line pairs (the test poems)"
+        lines += [f"Measured on {metrics.get('n')} {what} with `{metrics.get('command', '?')}`.",
                   "", "| system | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
         for name, figs in systems.items():
             lines.append(f"| {name} | " + " | ".join(_fmt(figs.get(k, "")) for k in keys) + " |")
@@ -112,7 +113,13 @@ def write_card(folder: str | Path) -> str:
             for t in metrics["targets"]:
                 lines.append(f"| {t['metric']} ({t['decoding']}) | {t['target']} | {_fmt(t['value'])} | "
                              f"{'yes' if t['met'] else '**no**'} |")
-        if metrics.get("examples"):
+        if isinstance(metrics.get("examples"), dict):  # the captioner's, per language
+            for language, rows in metrics["examples"].items():
+                names = [k for k in rows[0] if k != "real"] if rows else []
+                lines += ["", f"Examples ({language}, the first test pictures):", "",
+                          "| real caption | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+                lines += [f"| {e['real']} | " + " | ".join(e[k] or "(empty)" for k in names) + " |" for e in rows]
+        elif metrics.get("examples"):
             names = [k for k in metrics["examples"][0] if k not in ("line", "real")]
             lines += ["", "Examples (held-out poems):", "", "| line | real next line | " + " | ".join(names) + " |",
                       "|---|---|" + "---|" * len(names)]
@@ -154,6 +161,7 @@ def write_card(folder: str | Path) -> str:
     if config.get("design"):
         lines += ["", "## Design", "", config["design"]]
     lines += _corpus_section(config.get("corpus"))
+    lines += _captions_section(config.get("captions"))
     if (folder / ckpt.TRAIN_LOG_FILE).is_file():
         with open(folder / ckpt.TRAIN_LOG_FILE, newline="") as f:
             n_rows = sum(1 for _ in csv.DictReader(f))
@@ -219,6 +227,38 @@ def _corpus_section(corpus: dict | None) -> list[str]:
               + "; keys: " + ", ".join(f"{k} ({v})" for k, v in corpus.get("keys", {}).items()) + "."]
     if corpus.get("licence"):
         lines += ["", corpus["licence"]]
+    return lines
+
+
+def _captions_section(captions: dict | None) -> list[str]:
+    """The dataset card of a model trained on the synthetic captions (data/captions.py):
+    what each attribute measures, its thresholds and how often each word occurs, per class."""
+    if not captions:
+        return []
+    from .data.captions import ATTRIBUTES, WORDS, applies
+    from .data.fashion_mnist import CLASSES
+
+    card = captions.get("card", {})
+    lines = ["", "## Captions", "", captions["note"], "",
+             *[f"- **{a}**: {d}" for a, d in card.get("attributes", {}).items()], "",
+             "A word is said for the lower or upper third of the attribute's values within the class (thresholds "
+             "fitted on the training split), nothing for the middle third. Thresholds (lower, upper) and how often "
+             "each word occurs in the training captions:", "",
+             "| class | " + " | ".join(ATTRIBUTES) + " |", "|---|" + "---|" * len(ATTRIBUTES)]
+    frequency = card.get("frequency", {})
+    for c, name in enumerate(CLASSES):
+        cells = []
+        for a in ATTRIBUTES:
+            t = captions["thresholds"].get(str(c), {}).get(a)
+            if not applies(a, c) or t is None:
+                cells.append("-")
+                continue
+            lo, hi = WORDS[a]
+            f = frequency.get(name, {})
+            cells.append(f"{t[0]:.3f} / {t[1]:.3f}: {lo} {f.get(lo, 0):.2f}, {hi} {f.get(hi, 0):.2f}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "Held out of training (measured apart): " + ", ".join(
+        f"{CLASSES[c]} + {w}" for c, w in captions.get("held_out", [])) + "."]
     return lines
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from . import checkpoint as ckpt
-from .evaluation.records import _command, _versions, audio_record, chorale_record, image_record, music_record, score_draws, poet_record, text_record, translation_record
+from .evaluation.records import (_command, _versions, audio_record, caption_record, chorale_record, image_record,
+                                 music_record, poet_record, score_draws, text_record, translation_record)
 from . import paths
 from .paths import CHECKPOINTS_DIR, tree_of
 
@@ -122,6 +123,8 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
                     vocoders[e.name] = load_pipeline(e)
         metrics = audio_record(pipe, entry, n=n, seed=seed, evaluator=evaluator, vocoders=vocoders,
                                corpus_dir=corpus_dir, draws=draws)
+    elif entry.is_describer:  # the captioner: its captions of the test pictures
+        metrics = caption_record(pipe, entry, n=n, seed=seed, corpus_dir=corpus_dir)
     elif entry.is_translator:
         from .metrics.image import FMNISTEvaluator
 
@@ -174,7 +177,7 @@ def compare_with_shipped(shipped: dict, fresh: dict) -> list[dict]:
         for part in ("translated", "untranslated", "real_reference"):
             sides.append((f"{direction} {part}", figures.get(part, {}),
                           fresh.get("directions", {}).get(direction, {}).get(part, {})))
-    for name, figures in shipped.get("systems", {}).items():  # the poet, its decodings and the GPT beside it
+    for name, figures in shipped.get("systems", {}).items():  # the poet (and the GPT beside it), the captioner
         sides.append((f"system {name}", figures, fresh.get("systems", {}).get(name, {})))
     rows = []
     for side, old, new in sides:

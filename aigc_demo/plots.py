@@ -92,6 +92,9 @@ def metrics_table(entries: list[ModelEntry]) -> pd.DataFrame:
         for name, figures in systems.items():
             if name.startswith(("seq2seq", "gpt")):
                 rows += [_row(e, f"{k} ({name})", v, systems.get("real_next_line", {}).get(k), m) for k, v in figures.items()]
+            elif e.family == "captioner" and name.split()[1] in ("greedy", "beam3"):  # language, decoding, pictures
+                real = systems.get(f"{name.split()[0]} real_caption all", {})
+                rows += [_row(e, f"{k} ({name})", v, real.get(k), m) for k, v in figures.items() if k != "n"]
         inception = m.get("fid_inceptionv3") or {}
         if inception.get("available"):  # standard FID, measured only where its weights were at hand
             rows.append({"model": e.name, "modality": e.modality, "metric": "fid_inceptionv3",
@@ -278,6 +281,27 @@ def attention_heatmap(line: str, output: str, weights: list[list[float]]) -> go.
                      ticktext=list(line))
     fig.update_layout(height=120 + 40 * max(1, len(output)), margin=dict(l=40, r=10, t=60, b=10))
     return fig
+
+
+def attention_overlays(picture: Image.Image, words: list[str], weights: list[list[float]], scale: int = 4
+                       ) -> list[tuple[Image.Image, str]]:
+    """Where each word of a caption looked ("Show, Attend and Tell"'s figure): the picture,
+    enlarged, with that word's attention over the 7x7 regions laid over it in orange
+    (each map scaled to its own maximum), one image per word."""
+    import numpy as np
+
+    size = picture.width * scale
+    base = np.asarray(picture.convert("L").resize((size, size), Image.NEAREST), dtype=np.float32) / 255
+    out = []
+    for word, w in zip(words, weights):
+        side = int(round(len(w) ** 0.5))
+        heat = np.asarray(w, dtype=np.float32).reshape(side, side)
+        heat = heat / max(float(heat.max()), 1e-8)
+        heat = np.asarray(Image.fromarray((heat * 255).astype(np.uint8)).resize((size, size), Image.BILINEAR),
+                          dtype=np.float32) / 255
+        rgb = np.stack([base * 0.6 + heat * 0.4, base * 0.6 + heat * 0.25, base * 0.6], -1)
+        out.append((Image.fromarray((rgb.clip(0, 1) * 255).astype(np.uint8), mode="RGB"), word))
+    return out
 
 
 def piano_roll(notes: list, title: str = "") -> go.Figure:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import checkpoint as ckpt
-from .families import TRANSLATOR, VOCODER, Family, all_families
+from .families import DESCRIBER, TRANSLATOR, VOCODER, Family, all_families
 from .paths import CHECKPOINTS_DIR
 
 # The families themselves are declared in aigc_demo/families/ (torch-free): which pipeline
@@ -53,6 +53,10 @@ class ModelEntry:
     @property
     def is_translator(self) -> bool:
         return self.spec is not None and self.spec.role == TRANSLATOR
+
+    @property
+    def is_describer(self) -> bool:
+        return self.spec is not None and self.spec.role == DESCRIBER
 
     @property
     def training(self) -> dict:

@@ -46,13 +46,17 @@ class Studio:
         """The models of a modality that make outputs (and the audio vocoders), translators
         aside (see `translators`)."""
         return [n for n in self.cache.names(modality, usable_only=usable_only)
-                if not self.cache.entry(modality, n).is_translator]
+                if not (self.cache.entry(modality, n).is_translator or self.cache.entry(modality, n).is_describer)]
 
     def translators(self, modality: str = "image", *, usable_only: bool = True) -> list[str]:
         """The models that turn one input into another: image translators (CycleGAN: a
         picture of one class in, the other out), and for text the poet (a line in, the next
         line out)."""
         return [n for n in self.cache.names(modality, usable_only=usable_only) if self.cache.entry(modality, n).is_translator]
+
+    def describers(self, modality: str = "image", *, usable_only: bool = True) -> list[str]:
+        """The models that put an input into words: the image captioners."""
+        return [n for n in self.cache.names(modality, usable_only=usable_only) if self.cache.entry(modality, n).is_describer]
 
     def overview(self) -> list[dict]:
         """One row per registered model, read from the checkpoint folders."""
@@ -160,6 +164,36 @@ class Studio:
         out = pipe.translate(x, direction, note={"classifier_sees": CLASSES[seen], "inverted": inverted})
         translated = self.image_evaluator().predict(picture_to_tensor(out.images[1])[0])[0]
         out.meta["params"]["classifier_sees_translation"] = CLASSES[int(translated.argmax())]
+        return out
+
+    def _describer_entry(self, model) -> registry.ModelEntry:
+        if not isinstance(model, str) or model.strip() not in self.describers(usable_only=False):
+            raise InputError(f"model must be an image captioner: {', '.join(self.describers()) or 'none is trained yet'}.")
+        return self.entry("image", model.strip())
+
+    def caption_examples(self, model: str) -> list:
+        """Held-out test pictures shipped with a captioner, as (PIL image, real English caption);
+        read from its folder, so the page shows them before any model loads."""
+        from PIL import Image
+
+        from .data.captions import load_examples
+
+        return [(Image.fromarray(a, mode="L"), en) for a, en, _ in load_examples(self._describer_entry(model).path
+                                                                                 / "examples.npz")]
+
+    def caption_image(self, model: str, image, language: str = "both", num_beams: int | None = None):
+        """Captions of a picture (CaptionOutput: greedy and beam search, in English, Chinese or
+        both, with the attention of each word and the attributes measured on the picture);
+        the project's classifier's verdict on the picture is added beside them."""
+        entry = self._describer_entry(model)
+        pipe = self.cache.get("image", entry.name)
+        out = pipe(image, language=language, **({} if num_beams is None else {"num_beams": num_beams}))
+        import numpy as np
+
+        from .images import from_uint8
+
+        probs = self.image_evaluator().predict(from_uint8(np.asarray(out.image)[None]))[0]  # the picture as the model saw it
+        out.meta["params"]["classifier_sees"] = CLASSES[int(probs.argmax())]
         return out
 
     def compare_images(self, label="all classes", n: int = 10, seed: int | None = None) -> list:

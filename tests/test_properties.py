@@ -121,6 +121,21 @@ def test_translate_image_never_crashes(studio, model, direction, image):
     answered(studio.translate_image, model, picture, direction)
 
 
+@SETTINGS
+@given(model=st.one_of(st.just("captioner"), anything), language=st.one_of(st.sampled_from(["en", "zh", "both"]), anything),
+       num_beams=st.one_of(st.integers(-1, 10), anything),
+       image=st.one_of(st.none(), anything, st.sampled_from(["array", "rgb", "tiny"])))
+def test_caption_image_never_crashes(studio, model, language, num_beams, image):
+    import numpy as np
+    from PIL import Image
+
+    picture = {"array": np.zeros((28, 28), dtype=np.uint8), "rgb": Image.new("RGB", (300, 200), "white"),
+               "tiny": Image.new("L", (1, 1))}.get(image, image) if isinstance(image, str) else image
+    out = answered(studio.caption_image, model, picture, language, num_beams)
+    if out is not None:
+        assert set(out.captions) <= {"en", "zh"} and all(len(w) == len(out.words[k]) for k, w in out.attention.items())
+
+
 @pytest.fixture(scope="module")
 def arena(studio, tmp_path_factory):
     from aigc_demo.arena import Arena, VoteStore

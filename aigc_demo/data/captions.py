@@ -259,3 +259,21 @@ def card(captions: list[Caption], thresholds: dict) -> dict:
                            for c, th in thresholds.items()},
             "frequency": freq,
             "held_out": [f"{CLASSES[c]} + {w}" for c, w in HELD_OUT]}
+
+
+# --- examples shipped with a model ------------------------------------------------------------
+
+def save_examples(path, images: np.ndarray, truth: list[Caption]) -> None:
+    """Pictures (N, 28, 28) uint8 with their captions' first phrasings, as a compressed .npz."""
+    np.savez_compressed(path, images=images, captions=np.array([t.en[0] for t in truth]),
+                        captions_zh=np.array([t.zh[0] for t in truth]))
+
+
+def load_examples(path) -> list[tuple[np.ndarray, str, str]]:
+    """(picture, English caption, Chinese caption) of a save_examples file; [] if absent."""
+    from pathlib import Path
+
+    if not Path(path).is_file():
+        return []
+    with np.load(path, allow_pickle=False) as z:
+        return [(a, str(en), str(zh)) for a, en, zh in zip(z["images"], z["captions"], z["captions_zh"])]

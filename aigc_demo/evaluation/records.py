@@ -333,6 +333,66 @@ def _copy_synthesis(pipe, held_out, n: int, seed: int):
     return torch.cat([pipe.vocode(mels[i:i + 500], g) for i in range(0, len(mels), 500)]), labels
 
 
+CAPTION_BEAMS, CAPTION_BEAM_N = 3, 1000  # beam search runs picture by picture: on the first 1,000 test pictures
+
+
+def caption_record(pipe, entry, *, n: int, seed: int, corpus_dir=None) -> dict:
+    """What metrics.json holds for a captioner: its captions of the first n test pictures
+    (greedy, and beam search on the first CAPTION_BEAM_N), scored in each language against
+    every phrasing of each picture's synthetic caption (metrics/captions.py), on all pictures
+    and apart on those whose caption holds a held-out class-attribute combination (never in
+    training) and the rest; beside the real-caption reference and two negative controls.
+    Needs Fashion-MNIST (the thresholds are the model's own, from its config)."""
+    from ..data import captions as cap
+    from ..data import fashion_mnist
+    from ..metrics.captions import DEFINITIONS, check_targets, controls, figures, phrasings, real_caption_reference
+
+    images, labels = fashion_mnist.load("test", corpus_dir)
+    images, labels = images[:n], labels[:n]
+    truth = cap.caption_split(images, labels, pipe.thresholds)
+    held = np.array([cap.held_out(t.label, t.words) for t in truth])
+    parts = {"all": np.ones(len(truth), dtype=bool), "seen": ~held, "held_out": held}
+    systems, examples = {}, {}
+    for language in ("en", "zh"):
+        refs = [list(phrasings(t, language)) for t in truth]
+        written = {"greedy": pipe.captions_for(images, language)}
+        k = min(CAPTION_BEAM_N, len(truth))
+        written[f"beam{CAPTION_BEAMS}"] = pipe.captions_for(images[:k], language, num_beams=CAPTION_BEAMS)
+        for decoding, hyps in written.items():
+            for part, mask in parts.items():
+                idx = np.flatnonzero(mask[:len(hyps)])
+                if len(idx):
+                    systems[f"{language} {decoding} {part}"] = {
+                        "n": len(idx), **figures([hyps[i] for i in idx], [refs[i] for i in idx], [truth[i] for i in idx],
+                                                 language)}
+        systems[f"{language} real_caption all"] = {"n": len(truth), **real_caption_reference(truth, language, seed)}
+        for name, f in controls(truth, language, seed).items():
+            systems[f"{language} control_{name} all"] = {"n": len(truth), **f}
+        examples[language] = [{"real": phrasings(truth[i], language)[0], "greedy": written["greedy"][i],
+                               f"beam{CAPTION_BEAMS}": written[f"beam{CAPTION_BEAMS}"][i]} for i in range(min(12, k))]
+    headline = systems["en greedy all"]
+    return _finite({
+        "headline": {"name": "CIDEr-D (English, greedy)", "value": headline["cider_d"],
+                     "reference": systems["en real_caption all"]["cider_d"]},
+        "n": len(truth), "seed": seed,
+        "held_out_pictures": int(held.sum()), "held_out_combinations": [f"{fashion_mnist.CLASSES[c]} + {w}"
+                                                                         for c, w in cap.HELD_OUT],
+        "systems": systems,
+        "examples": examples,
+        "targets": check_targets(systems, ("en greedy all", "zh greedy all")),
+        "definitions": {**DEFINITIONS, "systems": "'<language> <decoding> <pictures>': greedy or beam search (width "
+                        f"{CAPTION_BEAMS}, on the first {CAPTION_BEAM_N} pictures) over all test pictures, those whose "
+                        "caption holds a held-out class-attribute combination (held_out: never in training) and the "
+                        "rest (seen); CIDEr-D takes its IDF from each set's own references. real_caption: one phrasing "
+                        "of the true caption against its others (the ceiling); control_label_only: the class alone; "
+                        "control_shuffled: another picture's caption (negative controls).",
+                        "note": cap.CAPTION_NOTE},
+        "checkpoint_sha256": pipe.checkpoint_sha256,
+        "versions": _versions(),
+        "command": _command(entry.name, n, seed),
+    })
+
+
 def _command(name: str, n: int, seed: int, draws: int = 1) -> str:
     return f"python -m aigc_demo.evaluate --model {name} --n {n} --seed {seed}" + (f" --draws {draws}" if draws > 1 else "")
 

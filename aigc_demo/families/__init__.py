@@ -21,8 +21,9 @@ from ..controls import Control
 
 # A generator makes outputs from a request; a vocoder turns a generator's spectrograms into
 # sound; a translator turns one input into another (CycleGAN, the poet, the chorale model's
-# harmonising), so it is not listed among the modality's generators.
-GENERATOR, VOCODER, TRANSLATOR = "generator", "vocoder", "translator"
+# harmonising), so it is not listed among the modality's generators; a describer puts a
+# modality's input into words (the image captioner), listed apart too.
+GENERATOR, VOCODER, TRANSLATOR, DESCRIBER = "generator", "vocoder", "translator", "describer"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ pipeline shares. The pipelines themselves are in pipelines/image.py."""
 
 from ..controls import Control
 from ..data.fashion_mnist import CLASSES
-from . import TRANSLATOR, Family, RankingMetric
+from . import DESCRIBER, TRANSLATOR, Family, RankingMetric
 
 ALL_CLASSES = "all classes"  # the mixed grid: images cycle through the ten classes
 MAX_IMAGES = 64
@@ -51,7 +51,18 @@ def direction_labels(domain_a: int, domain_b: int) -> dict[str, str]:
 CYCLEGAN = Family(
     "cyclegan", "image", "aigc_demo.pipelines.image:CycleGANPipeline", controls=(DIRECTION,), role=TRANSLATOR,
     abilities=frozenset({"translate"}), summary="a CycleGAN (two generators trained on unpaired pictures of two classes)")
-FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP, CYCLEGAN)
+# Image -> words: a caption of a picture in English, Chinese or both (the synthetic captions'
+# language: data/captions.py), by greedy decoding and by beam search.
+CAPTION_LANGUAGES = {"both": "English and Chinese", "en": "English", "zh": "Chinese"}
+CAPTION_LANGUAGE = Control("language", "both", choices=tuple(CAPTION_LANGUAGES), label="Language",
+                           help="en, zh, or both")
+CAPTION_BEAMS = Control("num_beams", 3, 1, 8, 1, "Beams (1 = greedy only)",
+                        "the beam search's width; the greedy caption is always written beside it")
+CAPTIONER = Family(
+    "captioner", "image", "aigc_demo.pipelines.captioner:CaptionerPipeline", controls=(CAPTION_LANGUAGE, CAPTION_BEAMS),
+    role=DESCRIBER, abilities=frozenset({"describe"}),
+    summary="a Show-Attend-and-Tell captioner (a CNN encoder and an attention GRU decoder), English and Chinese")
+FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP, CYCLEGAN, CAPTIONER)
 
 # The arena shows humans' ranking of the image models beside this one (metrics/image.py).
 RANKED_BY = RankingMetric("fid_fmnist", "FID-FMNIST", higher_is_better=False)

@@ -94,3 +94,18 @@ def controls(truth: list[cap.Caption], language: str, seed: int = 0) -> dict[str
     shuffled = [phrasings(truth[j], language)[0] for j in order]
     return {"label_only": figures(label_only, refs, truth, language),
             "shuffled": figures(shuffled, refs, truth, language)}
+
+
+# The bar for a shipped captioner: greedy captions name the picture's class this often,
+# in each language, on the whole test split.
+TARGETS = (("class_accuracy", ">=", 0.85),)
+
+
+def check_targets(systems: dict[str, dict], which: tuple[str, ...]) -> list[dict]:
+    out = []
+    for name in which:
+        for metric, kind, bound in TARGETS:
+            v = systems[name][metric]
+            out.append({"metric": metric, "target": f"{kind} {bound}", "value": v,
+                        "met": v >= bound if kind == ">=" else v <= bound, "decoding": name})
+    return out

@@ -93,9 +93,7 @@ class Captioner(nn.Module):
 
     def loss(self, images: torch.Tensor, targets: torch.Tensor, language_tokens: torch.Tensor) -> torch.Tensor:
         """targets (B, S): the caption's tokens, EOS, then PAD; language_tokens (B,)."""
-        tokens_in = torch.cat([language_tokens[:, None], targets[:, :-1]], 1)
-        logits = self(images, tokens_in)
-        return F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=PAD)
+        return caption_loss(self(images, teacher_inputs(targets, language_tokens)), targets)
 
     @torch.no_grad()
     def beam_search(self, image: torch.Tensor, language: str, num_beams: int = 1) -> tuple[list[int], torch.Tensor]:
@@ -128,8 +126,39 @@ class Captioner(nn.Module):
         tokens = [t for t in best[1][1:] if t != EOS]
         return tokens, torch.stack(best[3][:len(tokens)]) if tokens else torch.zeros(0, 49)
 
+    @torch.no_grad()
+    def greedy(self, images: torch.Tensor, language: str) -> list[list[int]]:
+        """Many pictures at once (the metrics): (B, 1, 28, 28) -> B token lists, each the most
+        likely token at every step under the same rules as beam_search with one beam."""
+        regions, keys, mask, state = self.encode(images)
+        prev = torch.full((len(images),), STARTS[language], device=images.device)
+        out, finished = [], torch.zeros(len(images), dtype=torch.bool, device=images.device)
+        for step in range(self.config.max_output + 1):
+            logits, state, _ = self.step(prev, state, regions, keys, mask)
+            logits = logits.float()
+            logits[:, [PAD, UNK, STARTS["en"], STARTS["zh"]]] = float("-inf")
+            if step == self.config.max_output:
+                logits[:, :EOS] = logits[:, EOS + 1:] = float("-inf")
+            prev = logits.argmax(-1)
+            out.append(torch.where(finished, torch.full_like(prev, EOS), prev))
+            finished |= prev == EOS
+            if finished.all():
+                break
+        rows = torch.stack(out, 1).tolist()
+        return [r[:r.index(EOS)] if EOS in r else r for r in rows]
+
     def config_dict(self) -> dict:
         return asdict(self.config)
+
+
+def teacher_inputs(targets: torch.Tensor, language_tokens: torch.Tensor) -> torch.Tensor:
+    """The decoder's inputs under teacher forcing: the language token, then the caption shifted right."""
+    return torch.cat([language_tokens[:, None], targets[:, :-1]], 1)
+
+
+def caption_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy per token over the caption and its end token (padding ignored)."""
+    return F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=PAD)
 
 
 class CaptionVocab:

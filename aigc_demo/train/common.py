@@ -165,6 +165,9 @@ class Run:
             self.accelerator.unwrap_model(m).load_state_dict(self.state["modules"][k])
         for k, o in optimizers.items():
             o.load_state_dict(self.state["optimizers"][k])
+        # again: building the modules drew from the generator (their initial weights), and the
+        # resumed steps must draw (dropout, noise) what they would have drawn in one run
+        torch.set_rng_state(self.state["rng"])
 
     def save(self, modules: dict, optimizers: dict, extra: dict | None = None) -> None:
         """extra: plain numbers a loop keeps across resumes (read back as run.extra)."""

@@ -1,6 +1,6 @@
 """Train the image models on Fashion-MNIST.
 
-    python -m aigc_demo.train image --model {classifier,dcgan,vae,diffusion} [options]
+    python -m aigc_demo.train image --model {classifier,dcgan,vae,diffusion,wgan_gp,cyclegan,captioner} [options]
 
 Train the classifier first: every other model is measured in its features at each epoch.
 A run keeps resumable state in runs/image/<model>/ (rerun the same command after an
@@ -27,10 +27,11 @@ from ..metrics.image import REFERENCE_FILE, REFERENCE_IMAGES_FILE, FMNISTEvaluat
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR, evaluator_dir, tree_of
 from .common import (Run, add_common_arguments, cli_args, copy_log_and_samples, fill_defaults, measure_or_card,
                      train_classifier_epochs, train_gan_epochs)
+from .captioner import train_captioner
 from .common import end_epoch as close_epoch
 from .common import training_block as common_training_block
 
-MODELS = ("classifier", "dcgan", "vae", "diffusion", "wgan_gp", "cyclegan")
+MODELS = ("classifier", "dcgan", "vae", "diffusion", "wgan_gp", "cyclegan", "captioner")
 # Per-model defaults; any of them can be overridden on the command line.
 DEFAULTS = {
     "classifier": dict(epochs=12, lr=1e-3, width=32, batch_size=128),
@@ -43,6 +44,8 @@ DEFAULTS = {
     # half of the epochs, then decaying linearly to zero; batch 1 there, 16 here, and 16 base
     # channels (50 s an epoch of 6,000 pairs on 2 CPU cores; 32 channels take 120 s)
     "cyclegan": dict(epochs=20, lr=2e-4, width=16, batch_size=16),
+    # image -> caption (train/captioner.py); width: the encoder's channels (the GRU has 3x)
+    "captioner": dict(epochs=10, lr=3e-3, width=64, batch_size=128),
 }
 DRY_RUN = dict(epochs=1, max_steps=3, width=8, limit=256, eval_n=20, final_eval_n=20, batch_size=32, log_every=1)
 # the CycleGAN trains on two classes only: a few dozen images each in the test fixture
@@ -322,34 +325,36 @@ def _evaluator(args) -> FMNISTEvaluator | None:
     return FMNISTEvaluator.load(args.evaluator)
 
 
-def end_epoch(run: Run, sample_fn, evaluator: FMNISTEvaluator | None) -> None:
-    """Close an epoch: count it, draw its sample grid, score eval_n samples into the log."""
+def end_epoch(run: Run, sample_fn, evaluator: FMNISTEvaluator | None, n_items: int | None = None) -> None:
+    """Close an epoch of n_items pictures (default: the training split, or --limit): count
+    it, draw its sample grid, score eval_n samples into the log."""
     args = run.args
 
     def score() -> dict:
         s = generate_and_score(sample_fn, evaluator, args.eval_n, seed=0)["generated"]
         return {"fid_fmnist": s["fid_fmnist"], "class_accuracy": s["class_accuracy"]}
 
-    close_epoch(run, _batches_per_epoch(args), lambda path: epoch_grid(sample_fn, path),
+    close_epoch(run, _batches_per_epoch(args, n_items), lambda path: epoch_grid(sample_fn, path),
                 score if evaluator is not None and args.eval_n else None)
 
 
-def _batches_per_epoch(args) -> int:
-    n = args.limit or 60000
-    return n // args.batch_size
+def _batches_per_epoch(args, n_items: int | None = None) -> int:
+    return (n_items or args.limit or 60000) // args.batch_size
 
 
 def export_generative(args, run: Run, *, config_dict: dict, family: str, weights: dict,
-                      extra_training: dict | None = None) -> None:
+                      extra_training: dict | None = None, extra_config: dict | None = None,
+                      data_note: str = DATA_NOTE) -> None:
     """Write the checkpoint folder, then measure it through the same code as the evaluate
     command (which also proves the exported folder loads). extra_training: figures of the
-    run itself for config.json's training block (and so the card)."""
+    run itself for config.json's training block (and so the card); extra_config: more
+    top-level blocks of config.json (the text-to-image model's caption thresholds)."""
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     ckpt.save_model_weights(out, weights)
     ckpt.write_json(out / ckpt.CONFIG_FILE, {
-        "modality": "image", "family": family, "model": config_dict, "data": DATA_NOTE,
-        "training": {**training_block(args, run), **(extra_training or {})},
+        "modality": "image", "family": family, "model": config_dict, "data": data_note,
+        **(extra_config or {}), "training": {**training_block(args, run), **(extra_training or {})},
     })
     copy_log_and_samples(run, out)
     # the preview comes from the exported folder through the app's own pipeline, defaults and all
@@ -420,32 +425,39 @@ def train_diffusion(args) -> None:
     from ..models.unet import UNetConfig
 
     run = Run(args, ["loss", "lr", "fid_fmnist", "class_accuracy"])
-    acc = run.accelerator
     x, y = load_data(args)
-    evaluator = _evaluator(args)
     config = DiffusionConfig(unet=UNetConfig(width=args.width))
     model = ConditionalDiffusion(config)
-    # An exponential moving average of the weights samples far better than the raw weights
-    # after few steps; it is what gets evaluated and shipped.
+    ema = diffusion_epochs(run, model, len(x), lambda idx: (x[idx], y[idx]),
+                           lambda m, labels, generator: m.sample(labels, generator, steps=args.eval_steps, guidance=2.0))
+    if run.accelerator.is_main_process:
+        export_generative(args, run, config_dict=asdict(config), family="diffusion", weights=ema.module.state_dict())
+
+
+def diffusion_epochs(run: Run, model, n_items: int, get_batch, sample_fn):
+    """The loop both diffusion models train with: AdamW under a one-cycle schedule, gradients
+    clipped at 1, an exponential moving average of the weights (it samples far better than
+    the raw weights after few steps; it is what gets evaluated and shipped), the epoch's
+    figures from sample_fn(ema model, labels, generator). get_batch(indices) -> (pictures,
+    condition): forward(pictures, condition) is the loss. Returns the average. (Written to
+    be shared with the text-to-image model of #19, still to come.)"""
+    args, acc = run.args, run.accelerator
+    evaluator = _evaluator(args)
     ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(0.999))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
-    total_steps = args.max_steps or args.epochs * _batches_per_epoch(args)
+    total_steps = args.max_steps or args.epochs * _batches_per_epoch(args, n_items)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(total_steps, 1), pct_start=0.05)
     run.restore({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
     net, opt = acc.prepare(model, opt)
     ema.to(run.device)
 
-    def sample_fn(labels, generator):
-        # a short, fixed sampler for the per-epoch figures; metrics.json uses the defaults
-        return ema.module.sample(labels.to(run.device), generator, steps=args.eval_steps, guidance=2.0)
-
     while not run.finished():
-        bar = tqdm(run.batches(len(x)), total=_batches_per_epoch(args), initial=run.batch_in_epoch,
+        bar = tqdm(run.batches(n_items), total=_batches_per_epoch(args, n_items), initial=run.batch_in_epoch,
                    desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
         for b, idx in bar:
-            xb, yb = x[idx].to(run.device), y[idx].to(run.device)
+            xb, cond = get_batch(idx)
             with acc.autocast():
-                loss = net(xb, yb)  # forward() is the loss, so DDP (several GPUs) sees the call
+                loss = net(xb.to(run.device), cond.to(run.device))  # forward() is the loss, so DDP sees the call
             opt.zero_grad(set_to_none=True)
             acc.backward(loss)
             acc.clip_grad_norm_(net.parameters(), 1.0)
@@ -461,12 +473,10 @@ def train_diffusion(args) -> None:
                 run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
             if run.finished():
                 break
-        end_epoch(run, sample_fn, evaluator)
+        end_epoch(run, lambda labels, generator: sample_fn(ema.module, labels.to(run.device), generator), evaluator,
+                  n_items)
         run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
-
-    if acc.is_main_process:
-        cfg = asdict(config)
-        export_generative(args, run, config_dict=cfg, family="diffusion", weights=ema.module.state_dict())
+    return ema
 
 
 def train_cyclegan(args) -> None:
@@ -617,7 +627,7 @@ def export_translator(args, run: Run, config, g_ab, g_ba, a_test, b_test, draw_g
 
 
 TRAINERS = {"classifier": train_classifier, "dcgan": train_dcgan, "vae": train_vae, "diffusion": train_diffusion,
-            "wgan_gp": train_wgan_gp, "cyclegan": train_cyclegan}
+            "wgan_gp": train_wgan_gp, "cyclegan": train_cyclegan, "captioner": train_captioner}
 
 
 def main(args: argparse.Namespace) -> None:

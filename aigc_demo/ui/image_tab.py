@@ -1,4 +1,5 @@
-"""The Image tab: class-conditional generation, interpolation, reconstruction, comparison.
+"""The Image tab: class-conditional generation, interpolation, reconstruction, translation,
+captions of a picture, comparison.
 
 Built from declarations: the models the registry found, and for each its family's controls
 (aigc_demo/families/). A control shows while a model whose family declares it is picked;
@@ -13,7 +14,8 @@ import gradio as gr
 
 from .. import exports, plots
 from ..controls import MAX_SEED
-from ..families.image import ALL_CLASSES, DIRECTION, INTERPOLATION_STEPS, LABEL, N
+from ..families.image import (ALL_CLASSES, CAPTION_BEAMS, CAPTION_LANGUAGE, CAPTION_LANGUAGES, DIRECTION,
+                              INTERPOLATION_STEPS, LABEL, N)
 from ..studio import InputError, ModelUnavailable
 from .common import bind, disabled_note, not_trained, seed_row, widget
 
@@ -102,6 +104,34 @@ def translate_image(studio, model: str = "", image: str | None = None, direction
             f"classifier sees the input as **{p['classifier_sees']}**{inverted} and the translation as "
             f"**{p['classifier_sees_translation']}**")
     return _gallery(out), info
+
+
+def caption_image(studio, model: str = "", image: str | None = None, language: str = CAPTION_LANGUAGE.default,
+                  num_beams: int = CAPTION_BEAMS.default):
+    """Describe a picture in words with an image captioner: the greedy caption and the beam
+    search's (num_beams wide; 1: greedy only), in English (en), Chinese (zh) or both. The
+    captions are synthetic-style: the class plus measured attributes (tone, width, texture,
+    shoe height), as the model was trained on. Returns the captions and checks as Markdown,
+    where each word of the beam caption looked (a gallery: the picture with that word's
+    attention over its 7x7 regions), and the metadata (with the captions)."""
+    if image is None:
+        raise InputError("Upload a picture (PNG or JPEG), or pick one of the examples.")
+    out = studio.caption_image(model, image, language, num_beams)
+    p = out.meta["params"]
+    rows = ["| | greedy | beam search (" + str(p["num_beams"]) + ") |", "|---|---|---|"]
+    rows += [f"| {CAPTION_LANGUAGES[lang]} | {c['greedy'] or '(empty)'} | {c['beam'] or '(empty)'} |"
+             for lang, c in out.captions.items()]
+    m = out.measured
+    said = ", ".join(m["said"].values()) or "no attribute words"
+    measured = ", ".join(m["words"].values()) or "none outside the class's middle thirds"
+    check = (f"The caption names **{m['class'] or 'no single class'}** with {said}; measured on the picture for that "
+             f"class: {measured}." if m["class"] else "The caption names no single class.")
+    inverted = " It was a dark object on a light ground, so it was inverted first." if p.get("inverted") else ""
+    info = "\n".join(rows) + (f"\n\n{check} The project's classifier sees **{p['classifier_sees']}**.{inverted}\n\n"
+                               f"*{out.meta['note']}* (`{out.meta['model']}`, {out.meta['seconds']:.3f} s)")
+    first = next(iter(out.words))
+    return info, plots.attention_overlays(out.image, out.words[first], out.attention[first]), \
+        {**out.meta, "captions": out.captions, "measured": out.measured}
 
 
 def show_controls(studio, model: str, names: list[str]):
@@ -207,6 +237,49 @@ def build(studio) -> gr.Dropdown | None:
                     concurrency_limit=2)
     else:
         gr.api(translate, api_name="translate_image")
+
+    describers = studio.describers()
+    describe = bind(caption_image, studio, defaults={"model": describers[0]} if describers else None)
+    if describers:
+        cap_examples = studio.caption_examples(describers[0])
+        with gr.Accordion(f"Describe an image ({', '.join(describers)})", open=False):
+            gr.Markdown(f"Captions by {studio.entry('image', describers[0]).spec.summary}. It learnt from *synthetic* "
+                        "captions: the Fashion-MNIST class plus attributes measured from the pixels (tone, width, "
+                        "texture, shoe height), so that is what it writes. Upload a picture, pick a held-out test "
+                        "picture, or click one of the generated samples above.")
+            with gr.Row():
+                with gr.Column(scale=1, min_width=260):
+                    cap_model = gr.Dropdown(describers, value=describers[0], label="Model", allow_custom_value=True)
+                    cap_image = gr.Image(type="pil", label="Picture (turned into 28x28 grayscale)", image_mode="L",
+                                         sources=["upload", "clipboard"], height=200, elem_id="caption-input")
+                    cap_language = gr.Radio([(label, code) for code, label in CAPTION_LANGUAGES.items()],
+                                            value=CAPTION_LANGUAGE.default, label=CAPTION_LANGUAGE.label)
+                    cap_beams = widget(CAPTION_BEAMS)
+                    cap_go = gr.Button("Describe", variant="primary")
+                with gr.Column(scale=2):
+                    cap_gallery = gr.Gallery(cap_examples, label="Held-out test pictures, with their real captions "
+                                             "(pick one)", columns=10, height="auto", format="png", object_fit="contain",
+                                             allow_preview=False)
+                    cap_info = gr.Markdown(elem_id="caption-output")
+                    cap_attention = gr.Gallery(label="Where each word of the beam caption looked", columns=8,
+                                               height="auto", format="png", object_fit="contain")
+                    with gr.Accordion("Metadata", open=False):
+                        cap_meta = gr.JSON()
+
+        def pick_example(evt: gr.SelectData):
+            return cap_examples[evt.index][0] if isinstance(evt.index, int) else gr.skip()
+
+        def pick_sample(evt: gr.SelectData):  # a generated picture, from the gallery's own value
+            value = evt.value or {}
+            picture = value.get("image", {}) if isinstance(value, dict) else {}
+            return picture.get("path") if isinstance(picture, dict) and picture.get("path") else gr.skip()
+
+        cap_gallery.select(pick_example, None, cap_image, api_visibility="private")
+        gallery.select(pick_sample, None, cap_image, api_visibility="private")
+        cap_go.click(describe, [cap_model, cap_image, cap_language, cap_beams], [cap_info, cap_attention, cap_meta],
+                     api_name="caption_image", concurrency_limit=2)
+    else:
+        gr.api(describe, api_name="caption_image")
 
     with gr.Accordion("All models side by side", open=False):
         with gr.Row():

@@ -76,3 +76,10 @@ def test_seeded_training_and_a_saved_model_reproduce(data, tmp_path):
     c.load_state_dict(ckpt.load_model_weights(tmp_path))
     assert torch.equal(a(x, tokens), c(x, tokens))
     assert a.beam_search(x[:1], "en", num_beams=2)[0] == c.beam_search(x[:1], "en", num_beams=2)[0]
+
+
+def test_batched_greedy_decoding_writes_what_one_beam_writes(data):
+    model, _ = train(data, 40)
+    x = data[0][:6]
+    for language in ("en", "zh"):
+        assert model.greedy(x, language) == [model.beam_search(x[i:i + 1], language)[0] for i in range(len(x))]

@@ -228,3 +228,63 @@ def test_cyclegan_dry_run_exports_a_translator_the_studio_serves(tiny_image_chec
                          (dict(image="not a picture"), "must be a picture")):
         with pytest.raises(InputError, match=message):
             studio.translate_image(**{"model": "cyclegan", "image": examples[0][0], "direction": "auto", **bad})
+
+
+def test_captioner_dry_run_exports_a_describer_the_studio_serves(tiny_image_checkpoints):
+    from aigc_demo.studio import InputError, Studio
+
+    folder = tiny_image_checkpoints / "image" / "captioner"
+    for name in ("config.json", "model.safetensors", "vocab.json", "examples.npz", "train_log.csv", "metrics.json",
+                 "README.md", "preview.txt"):
+        assert (folder / name).is_file(), name
+    assert list((folder / "samples").glob("epoch_*.txt"))
+    config = ckpt.read_json(folder / "config.json")
+    assert config["family"] == "captioner" and config["training"]["steps"] == 3
+    assert set(config["captions"]["thresholds"]) == {str(c) for c in range(10)}  # the thresholds travel with the model
+    assert "Synthetic captions" in config["captions"]["note"]
+    metrics = ckpt.read_json(folder / "metrics.json")
+    systems = metrics["systems"]
+    for language in ("en", "zh"):
+        assert {f"{language} greedy all", f"{language} greedy seen", f"{language} beam3 all",
+                f"{language} real_caption all", f"{language} control_shuffled all"} <= set(systems)
+        assert systems[f"{language} real_caption all"]["class_accuracy"] == 1.0
+    assert systems["en greedy seen"]["n"] + systems.get("en greedy held_out", {"n": 0})["n"] == metrics["n"] == 20
+    assert [t["decoding"] for t in metrics["targets"]] == ["en greedy all", "zh greedy all"]
+    card = (folder / "README.md").read_text()
+    assert "## Captions" in card and "Trouser + wide" in card and "Synthetic captions" in card
+    with open(folder / "train_log.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert any(r["valid_loss"] for r in rows) and any(r["valid_class_accuracy"] for r in rows)
+
+    studio = Studio(tiny_image_checkpoints)
+    assert "captioner" not in studio.models("image") and studio.describers() == ["captioner"]
+    assert "captioner" not in studio.translators()
+    examples = studio.caption_examples("captioner")
+    assert len(examples) >= 10  # two per class and one per held-out combination, as far as the fixture's test split has them
+    picture, real = examples[0]
+    assert picture.size == (28, 28) and real.startswith(("a ", "an "))
+    a = studio.caption_image("captioner", picture, "both", 2)
+    b = studio.caption_image("captioner", picture, "both", 2)
+    assert set(a.captions) == {"en", "zh"} and a.captions == b.captions  # no randomness: the same captions again
+    assert all(len(a.attention[k]) == len(a.words[k]) for k in a.words)
+    assert a.meta["params"]["classifier_sees"] and "Synthetic captions" in a.meta["note"]
+    assert set(studio.caption_image("captioner", picture, "zh", 1).captions) == {"zh"}
+    for bad, message in ((dict(model="dcgan"), "must be an image captioner"), (dict(language="fr"), "language"),
+                         (dict(num_beams=0), "num_beams"), (dict(image="not a picture"), "must be a picture")):
+        with pytest.raises(InputError, match=message):
+            studio.caption_image(**{"model": "captioner", "image": picture, "language": "en", "num_beams": 2, **bad})
+
+
+def test_captioner_training_resumes_where_it_stopped(tmp_path):
+    """Two steps, stop, two more: the same weights as four steps in one go (the phrasings and
+    languages are drawn from (seed, step), the batches from (seed, epoch))."""
+    common = ["image", "--model", "captioner", "--dry-run", "--data-dir", str(FMNIST_FIXTURE), "--final-eval-n", "0"]
+    train(*common, "--max-steps", "4", "--run-dir", str(tmp_path / "once"), "--out", str(tmp_path / "once-out"))
+    train(*common, "--max-steps", "2", "--run-dir", str(tmp_path / "twice"), "--out", str(tmp_path / "twice-out"))
+    train(*common, "--max-steps", "4", "--run-dir", str(tmp_path / "twice"), "--out", str(tmp_path / "twice-out"))
+    from aigc_demo.train.common import load_state
+
+    a, b = (load_state(tmp_path / run / "state.pt") for run in ("once", "twice"))
+    assert a["step"] == b["step"] == 4
+    a, b = a["modules"]["model"], b["modules"]["model"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

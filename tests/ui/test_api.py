@@ -250,6 +250,34 @@ def test_next_line_of_a_poem_with_its_attention(client):
             client.predict(line=line, model="seq2seq", num_beams=1, seed=1, api_name="/next_line")
 
 
+def test_caption_image_in_both_languages_with_where_each_word_looked(client, tmp_path):
+    from gradio_client import handle_file
+
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert [p["parameter_name"] for p in api["/caption_image"]["parameters"]] == ["model", "image", "language", "num_beams"]
+    path = tmp_path / "bag.png"
+    Image.fromarray(np.pad(np.full((12, 16), 200, dtype=np.uint8), ((8, 8), (6, 6)))).resize((84, 84)).save(path)
+    info, attention, meta = client.predict(model="captioner", image=handle_file(str(path)), language="both", num_beams=2,
+                                           api_name="/caption_image")
+    assert "| English |" in info and "| Chinese |" in info and "synthetic" in info.lower()
+    assert set(meta["captions"]) == {"en", "zh"} and meta["params"]["num_beams"] == 2
+    assert len(attention) == len(meta["captions"]["en"]["beam"].replace(",", " ,").split())  # a map per word
+    again = client.predict(model="captioner", image=handle_file(str(path)), language="both", num_beams=2,
+                           api_name="/caption_image")[2]
+    assert again["captions"] == meta["captions"]
+    text = tmp_path / "not-a-picture.png"
+    text.write_text("hello")
+    for kwargs, message in ((dict(language="fr"), "language"), (dict(num_beams=9), "maximum value 8"),
+                            (dict(model="dcgan"), "must be an image captioner"), (dict(image=None), "Upload a picture")):
+        with pytest.raises(AppError, match=message):
+            client.predict(**{"model": "captioner", "image": handle_file(str(path)), "language": "en", "num_beams": 1,
+                              **kwargs}, api_name="/caption_image")
+    with pytest.raises(AppError):  # an unreadable upload: refused, not a crash
+        client.predict(model="captioner", image=handle_file(str(text)), language="en", num_beams=1,
+                       api_name="/caption_image")
+    assert client.predict(n=1, seed=1, api_name="/generate_image")[0]  # and the app still serves
+
+
 # --- music ------------------------------------------------------------------------------------
 
 def test_generate_music_returns_audio_abc_midi_and_metadata(client):
