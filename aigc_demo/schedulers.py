@@ -57,22 +57,3 @@ class DDPMSchedule:
             noise = torch.randn(x_t.shape, generator=generator).to(x_t.device)
             x_prev = x_prev + sigma * noise
         return x_prev
-
-
-SAMPLERS = {"ddim": 0.0, "ancestral": 1.0}  # eta: 0 deterministic DDIM, 1 the ancestral (DDPM) sampler
-
-
-def sample_loop(eps_fn, shape: tuple[int, ...], schedule: DDPMSchedule, *, steps: int, sampler: str = "ddim",
-                generator: torch.Generator | None = None, device="cpu") -> torch.Tensor:
-    """The reverse process every diffusion model here samples with: x_T ~ N(0, I), drawn on
-    the CPU by `generator` for portability, then `steps` steps of DDPMSchedule.step, each
-    with the noise eps_fn(x_t, t (B,)) predicts (classifier-free guidance is eps_fn's
-    business). Returns x_0 clamped to [-1, 1]."""
-    eta = SAMPLERS[sampler]
-    x = torch.randn(shape, generator=generator).to(device)
-    ts = schedule.timesteps(steps)
-    for i, t in enumerate(ts):
-        t_prev = ts[i + 1] if i + 1 < len(ts) else -1
-        t_batch = torch.full((shape[0],), t, device=device, dtype=torch.long)
-        x = schedule.step(eps_fn(x, t_batch).float(), t, t_prev, x.float(), eta=eta, generator=generator)
-    return x.clamp(-1, 1)

@@ -22,7 +22,7 @@ def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_cop
     with open(checkpoints_copy / "results.csv") as f:
         rows = list(csv.DictReader(f))
     assert {r["model"] for r in rows} == {"gpt", "lstm", "dcgan", "diffusion", "vae", "specgan", "wavenet", "cyclegan",
-                                          "seq2seq", "folk_gpt", "bach_chorale"}
+                                          "seq2seq", "folk_gpt", "bach_chorale", "captioner"}
     # the translators' comparisons are not real data; the music model's NLL, ratios and timing
     # have no real analogue (its validity, closeness and copying do)
     assert next(r for r in rows if r["model"] == "folk_gpt" and r["metric"] == "validity")["real data"]

@@ -24,7 +24,7 @@ def test_ema_smoothing():
 
 def test_metrics_table_has_reference_beside_each_value(tiny_checkpoints):
     table = plots.metrics_table(registry.discover(tiny_checkpoints))
-    assert set(table["model"]) == {"gpt", "lstm", "dcgan", "vae", "diffusion", "specgan", "wavenet", "cyclegan", "seq2seq",
+    assert set(table["model"]) == {"gpt", "lstm", "dcgan", "vae", "diffusion", "specgan", "wavenet", "cyclegan", "seq2seq", "captioner",
                                     "folk_gpt", "bach_chorale"}
     # translators compare with other things than real data; the music model has its own test
     generators = table[~table["model"].isin(["cyclegan", "seq2seq", "folk_gpt", "bach_chorale"])]
@@ -35,6 +35,9 @@ def test_metrics_table_has_reference_beside_each_value(tiny_checkpoints):
     # a translator's figures per direction, the poet's per decoding and the GPT's beside them
     assert "target_accuracy (Sneaker → Ankle boot)" in set(table[table["model"] == "cyclegan"]["metric"])
     assert {"bleu_4 (seq2seq_beam4)", "bleu_4 (gpt (gpt))"} <= set(table[table["model"] == "seq2seq"]["metric"])
+    # the captioner's per language, decoding and pictures, beside the real-caption ceiling
+    captions = table[table["model"] == "captioner"].set_index("metric")
+    assert captions.loc["class_accuracy (en greedy all)", "real data"] == 1.0
 
 
 def test_epoch_grids_are_listed_in_order(tiny_checkpoints):

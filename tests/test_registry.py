@@ -9,7 +9,7 @@ from aigc_demo.registry import ModelCache, ModelUnavailable
 def test_discovers_every_model_with_overview_fields(tiny_checkpoints):
     entries = registry.discover(tiny_checkpoints)
     assert [(e.modality, e.name) for e in entries] == [("text", "gpt"), ("text", "lstm"), ("text", "seq2seq"),
-                                                       ("image", "cyclegan"), ("image", "dcgan"),
+                                                       ("image", "captioner"), ("image", "cyclegan"), ("image", "dcgan"),
                                                        ("image", "diffusion"), ("image", "vae"),
                                                        ("audio", "specgan"), ("audio", "wavenet"),
                                                        ("music", "bach_chorale"), ("music", "folk_gpt")]
@@ -19,7 +19,8 @@ def test_discovers_every_model_with_overview_fields(tiny_checkpoints):
         assert row["parameters"].endswith(" M") and row["hardware"] and row["training time"]
         headline = {"image": "FID-FMNIST", "text": "test-BLEU-4", "music": "validity", "specgan": "FD-digits (Griffin-Lim)",
                     "wavenet": "digit accuracy (copy synthesis)", "cyclegan": "target-class accuracy (both ways)",
-                    "seq2seq": "next-line BLEU-4 (beam 4; the GPT", "bach_chorale": "key_followed"}
+                    "seq2seq": "next-line BLEU-4 (beam 4; the GPT", "bach_chorale": "key_followed",
+                    "captioner": "CIDEr-D (English, greedy)"}
         assert row["headline metric"].startswith(headline.get(e.family) or headline[e.modality])
         # the poet's comparison is the GPT, not real data: its headline says so and claims no "real data"
         assert ("real data" in row["headline metric"]) == (e.family != "seq2seq")
@@ -85,7 +86,7 @@ def test_broken_config_is_explained(checkpoints_copy, content, expected):
 
 def test_unknown_model_lists_the_available_ones(tiny_checkpoints, tmp_path):
     cache = ModelCache(registry.discover(tiny_checkpoints))
-    with pytest.raises(ModelUnavailable, match="Available: cyclegan, dcgan, diffusion, vae"):
+    with pytest.raises(ModelUnavailable, match="Available: captioner, cyclegan, dcgan, diffusion, vae"):
         cache.get("image", "gan")
     with pytest.raises(ModelUnavailable, match="Available: gpt, lstm"):
         cache.get("text", "gtp")

@@ -89,7 +89,7 @@ def test_audio_without_models_says_so(tmp_path):
 def test_overview_rows(studio):
     rows = studio.overview()
     assert [(r["modality"], r["model"]) for r in rows] == [("text", "gpt"), ("text", "lstm"), ("text", "seq2seq"),
-                                                         ("image", "cyclegan"), ("image", "dcgan"),
+                                                         ("image", "captioner"), ("image", "cyclegan"), ("image", "dcgan"),
                                                          ("image", "diffusion"), ("image", "vae"),
                                                          ("audio", "specgan"), ("audio", "wavenet"),
                                                        ("music", "bach_chorale"), ("music", "folk_gpt")]

@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ..schedulers import DDPMSchedule, sample_loop
+from ..schedulers import DDPMSchedule
 from .unet import UNet, UNetConfig
 
 
@@ -60,17 +60,22 @@ class ConditionalDiffusion(nn.Module):
         unconditional prediction: eps = eps(x) + w (eps(x|y) - eps(x)); w = 1 is plain
         conditional sampling, larger w trades variety for class fidelity.
         """
+        eta = {"ddim": 0.0, "ancestral": 1.0}[sampler]
         device = next(self.unet.parameters()).device
+        b = len(labels)
         labels = labels.to(device)
-        null = torch.full_like(labels, self.null_class)
-
-        def eps_fn(x, t_batch):
+        x = torch.randn(b, 1, 28, 28, generator=generator).to(device)  # x_T, drawn on the CPU for portability
+        ts = self.schedule.timesteps(steps)
+        for i, t in enumerate(ts):
+            t_prev = ts[i + 1] if i + 1 < len(ts) else -1
+            t_batch = torch.full((b,), t, device=device, dtype=torch.long)
             if guidance == 1.0:
-                return self.unet(x, t_batch, labels)
-            # one batched pass for both predictions
-            eps_cond, eps_uncond = self.unet(torch.cat([x, x]), torch.cat([t_batch, t_batch]),
-                                             torch.cat([labels, null])).chunk(2)
-            return eps_uncond + guidance * (eps_cond - eps_uncond)
-
-        return sample_loop(eps_fn, (len(labels), 1, 28, 28), self.schedule, steps=steps, sampler=sampler,
-                           generator=generator, device=device)
+                eps = self.unet(x, t_batch, labels)
+            else:  # one batched pass for both predictions
+                eps_cond, eps_uncond = self.unet(
+                    torch.cat([x, x]), torch.cat([t_batch, t_batch]),
+                    torch.cat([labels, torch.full_like(labels, self.null_class)]),
+                ).chunk(2)
+                eps = eps_uncond + guidance * (eps_cond - eps_uncond)
+            x = self.schedule.step(eps.float(), t, t_prev, x.float(), eta=eta, generator=generator)
+        return x.clamp(-1, 1)

@@ -77,8 +77,8 @@ class CaptionerPipeline:
         captions, words, attention = {}, {}, {}
         with Timer() as t:
             for language in self.languages(params["language"]):
-                greedy, _ = self.model.beam_search(x.to(self.device), language, num_beams=1)
                 beam, weights = self.model.beam_search(x.to(self.device), language, num_beams=params["num_beams"])
+                greedy = beam if params["num_beams"] == 1 else self.model.beam_search(x.to(self.device), language)[0]
                 captions[language] = {"greedy": self.vocab.decode(greedy, language),
                                       "beam": self.vocab.decode(beam, language)}
                 words[language] = [self.vocab.tokens[i] for i in beam]

@@ -325,36 +325,34 @@ def _evaluator(args) -> FMNISTEvaluator | None:
     return FMNISTEvaluator.load(args.evaluator)
 
 
-def end_epoch(run: Run, sample_fn, evaluator: FMNISTEvaluator | None, n_items: int | None = None) -> None:
-    """Close an epoch of n_items pictures (default: the training split, or --limit): count
-    it, draw its sample grid, score eval_n samples into the log."""
+def end_epoch(run: Run, sample_fn, evaluator: FMNISTEvaluator | None) -> None:
+    """Close an epoch: count it, draw its sample grid, score eval_n samples into the log."""
     args = run.args
 
     def score() -> dict:
         s = generate_and_score(sample_fn, evaluator, args.eval_n, seed=0)["generated"]
         return {"fid_fmnist": s["fid_fmnist"], "class_accuracy": s["class_accuracy"]}
 
-    close_epoch(run, _batches_per_epoch(args, n_items), lambda path: epoch_grid(sample_fn, path),
+    close_epoch(run, _batches_per_epoch(args), lambda path: epoch_grid(sample_fn, path),
                 score if evaluator is not None and args.eval_n else None)
 
 
-def _batches_per_epoch(args, n_items: int | None = None) -> int:
-    return (n_items or args.limit or 60000) // args.batch_size
+def _batches_per_epoch(args) -> int:
+    n = args.limit or 60000
+    return n // args.batch_size
 
 
 def export_generative(args, run: Run, *, config_dict: dict, family: str, weights: dict,
-                      extra_training: dict | None = None, extra_config: dict | None = None,
-                      data_note: str = DATA_NOTE) -> None:
+                      extra_training: dict | None = None) -> None:
     """Write the checkpoint folder, then measure it through the same code as the evaluate
     command (which also proves the exported folder loads). extra_training: figures of the
-    run itself for config.json's training block (and so the card); extra_config: more
-    top-level blocks of config.json (the text-to-image model's caption thresholds)."""
+    run itself for config.json's training block (and so the card)."""
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     ckpt.save_model_weights(out, weights)
     ckpt.write_json(out / ckpt.CONFIG_FILE, {
-        "modality": "image", "family": family, "model": config_dict, "data": data_note,
-        **(extra_config or {}), "training": {**training_block(args, run), **(extra_training or {})},
+        "modality": "image", "family": family, "model": config_dict, "data": DATA_NOTE,
+        "training": {**training_block(args, run), **(extra_training or {})},
     })
     copy_log_and_samples(run, out)
     # the preview comes from the exported folder through the app's own pipeline, defaults and all
@@ -425,39 +423,32 @@ def train_diffusion(args) -> None:
     from ..models.unet import UNetConfig
 
     run = Run(args, ["loss", "lr", "fid_fmnist", "class_accuracy"])
+    acc = run.accelerator
     x, y = load_data(args)
+    evaluator = _evaluator(args)
     config = DiffusionConfig(unet=UNetConfig(width=args.width))
     model = ConditionalDiffusion(config)
-    ema = diffusion_epochs(run, model, len(x), lambda idx: (x[idx], y[idx]),
-                           lambda m, labels, generator: m.sample(labels, generator, steps=args.eval_steps, guidance=2.0))
-    if run.accelerator.is_main_process:
-        export_generative(args, run, config_dict=asdict(config), family="diffusion", weights=ema.module.state_dict())
-
-
-def diffusion_epochs(run: Run, model, n_items: int, get_batch, sample_fn):
-    """The loop both diffusion models train with: AdamW under a one-cycle schedule, gradients
-    clipped at 1, an exponential moving average of the weights (it samples far better than
-    the raw weights after few steps; it is what gets evaluated and shipped), the epoch's
-    figures from sample_fn(ema model, labels, generator). get_batch(indices) -> (pictures,
-    condition): forward(pictures, condition) is the loss. Returns the average. (Written to
-    be shared with the text-to-image model of #19, still to come.)"""
-    args, acc = run.args, run.accelerator
-    evaluator = _evaluator(args)
+    # An exponential moving average of the weights samples far better than the raw weights
+    # after few steps; it is what gets evaluated and shipped.
     ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(0.999))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
-    total_steps = args.max_steps or args.epochs * _batches_per_epoch(args, n_items)
+    total_steps = args.max_steps or args.epochs * _batches_per_epoch(args)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(total_steps, 1), pct_start=0.05)
     run.restore({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
     net, opt = acc.prepare(model, opt)
     ema.to(run.device)
 
+    def sample_fn(labels, generator):
+        # a short, fixed sampler for the per-epoch figures; metrics.json uses the defaults
+        return ema.module.sample(labels.to(run.device), generator, steps=args.eval_steps, guidance=2.0)
+
     while not run.finished():
-        bar = tqdm(run.batches(n_items), total=_batches_per_epoch(args, n_items), initial=run.batch_in_epoch,
+        bar = tqdm(run.batches(len(x)), total=_batches_per_epoch(args), initial=run.batch_in_epoch,
                    desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
         for b, idx in bar:
-            xb, cond = get_batch(idx)
+            xb, yb = x[idx].to(run.device), y[idx].to(run.device)
             with acc.autocast():
-                loss = net(xb.to(run.device), cond.to(run.device))  # forward() is the loss, so DDP sees the call
+                loss = net(xb, yb)  # forward() is the loss, so DDP (several GPUs) sees the call
             opt.zero_grad(set_to_none=True)
             acc.backward(loss)
             acc.clip_grad_norm_(net.parameters(), 1.0)
@@ -473,10 +464,12 @@ def diffusion_epochs(run: Run, model, n_items: int, get_batch, sample_fn):
                 run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
             if run.finished():
                 break
-        end_epoch(run, lambda labels, generator: sample_fn(ema.module, labels.to(run.device), generator), evaluator,
-                  n_items)
+        end_epoch(run, sample_fn, evaluator)
         run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
-    return ema
+
+    if acc.is_main_process:
+        cfg = asdict(config)
+        export_generative(args, run, config_dict=cfg, family="diffusion", weights=ema.module.state_dict())
 
 
 def train_cyclegan(args) -> None:

@@ -231,3 +231,12 @@ def guard_api_inputs(demo: gr.Blocks) -> None:
                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         for block, name in zip(fn.inputs, names):
             _guard(block, name)
+
+
+def example_picker(examples: list):
+    """A gallery's select handler that puts the picture of the clicked example (examples:
+    (picture, caption) pairs) into an input."""
+    def pick(evt: gr.SelectData):
+        return examples[evt.index][0] if isinstance(evt.index, int) and evt.index < len(examples) else gr.skip()
+
+    return pick

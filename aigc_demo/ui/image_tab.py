@@ -17,7 +17,7 @@ from ..controls import MAX_SEED
 from ..families.image import (ALL_CLASSES, CAPTION_BEAMS, CAPTION_LANGUAGE, CAPTION_LANGUAGES, DIRECTION,
                               INTERPOLATION_STEPS, LABEL, N)
 from ..studio import InputError, ModelUnavailable
-from .common import bind, disabled_note, not_trained, seed_row, widget
+from .common import bind, disabled_note, example_picker, not_trained, seed_row, widget
 
 CLASSES = [c for c in LABEL.choices if c != ALL_CLASSES]
 
@@ -108,7 +108,7 @@ def translate_image(studio, model: str = "", image: str | None = None, direction
 
 def caption_image(studio, model: str = "", image: str | None = None, language: str = CAPTION_LANGUAGE.default,
                   num_beams: int = CAPTION_BEAMS.default):
-    """Describe a picture in words with an image captioner: the greedy caption and the beam
+    """Describe a picture in words with a model that writes captions: the greedy caption and the beam
     search's (num_beams wide; 1: greedy only), in English (en), Chinese (zh) or both. The
     captions are synthetic-style: the class plus measured attributes (tone, width, texture,
     shoe height), as the model was trained on. Returns the captions and checks as Markdown,
@@ -229,10 +229,7 @@ def build(studio) -> gr.Dropdown | None:
                     tr_gallery = gr.Gallery(label="Input, translated, back", columns=3, height=240, format="png",
                                             object_fit="contain", elem_id="translate-output")
                     tr_info = gr.Markdown()
-        def pick(evt: gr.SelectData):
-            return examples[evt.index][0] if isinstance(evt.index, int) else gr.skip()
-
-        tr_examples.select(pick, None, tr_image, api_visibility="private")
+        tr_examples.select(example_picker(examples), None, tr_image, api_visibility="private")
         tr_go.click(translate, [tr_model, tr_image, tr_direction], [tr_gallery, tr_info], api_name="translate_image",
                     concurrency_limit=2)
     else:
@@ -266,16 +263,11 @@ def build(studio) -> gr.Dropdown | None:
                     with gr.Accordion("Metadata", open=False):
                         cap_meta = gr.JSON()
 
-        def pick_example(evt: gr.SelectData):
-            return cap_examples[evt.index][0] if isinstance(evt.index, int) else gr.skip()
+        def pick_sample(samples, evt: gr.SelectData):  # a generated picture: the gallery's value is (file, caption) pairs
+            return example_picker(samples or [])(evt)
 
-        def pick_sample(evt: gr.SelectData):  # a generated picture, from the gallery's own value
-            value = evt.value or {}
-            picture = value.get("image", {}) if isinstance(value, dict) else {}
-            return picture.get("path") if isinstance(picture, dict) and picture.get("path") else gr.skip()
-
-        cap_gallery.select(pick_example, None, cap_image, api_visibility="private")
-        gallery.select(pick_sample, None, cap_image, api_visibility="private")
+        cap_gallery.select(example_picker(cap_examples), None, cap_image, api_visibility="private")
+        gallery.select(pick_sample, gallery, cap_image, api_visibility="private")
         cap_go.click(describe, [cap_model, cap_image, cap_language, cap_beams], [cap_info, cap_attention, cap_meta],
                      api_name="caption_image", concurrency_limit=2)
     else:
