@@ -160,6 +160,7 @@ def write_card(folder: str | Path) -> str:
         lines.append("Not measured yet: run `python -m aigc_demo.evaluate --model " + folder.name + " --write`.")
     if config.get("design"):
         lines += ["", "## Design", "", config["design"]]
+    lines += _prompt_following_section(metrics)
     lines += _corpus_section(config.get("corpus"))
     lines += _captions_section(config.get("captions"))
     if (folder / ckpt.TRAIN_LOG_FILE).is_file():
@@ -169,6 +170,43 @@ def write_card(folder: str | Path) -> str:
     text = "\n".join(lines) + "\n"
     ckpt.atomic_write_text(folder / ckpt.CARD_FILE, text)
     return text
+
+
+def _prompt_following_section(metrics: dict) -> list[str]:
+    """A text-to-image model's prompt-following at each setting beside its controls, its
+    bars, FID per class and the copying check."""
+    pf = metrics.get("prompt_following")
+    if not pf:
+        return []
+    per = pf["pictures_per_request"]
+    lines = ["", "## Prompt-following", "",
+             f"{pf['requests']} requests (every class alone and with each attribute word; {per['seen']} pictures a "
+             f"seen request, {per['held_out']} a held-out one: {', '.join(pf['held_out_combinations'])}), "
+             f"{pf['steps']} DDIM steps.", "",
+             "| setting | part | n | class accuracy | attribute hit | attribute error |", "|---|---|---|---|---|---|"]
+    rows = list(pf["settings"].items()) + [(f"control: {k}" + (f" ({v['model']})" if "model" in v else ""), v)
+                                           for k, v in pf["controls"].items()]
+    for name, parts in rows:
+        for part in ("seen", "held_out"):
+            f = parts[part]
+            lines.append(f"| {name} | {part} | {f['n']} | {_fmt(f['class_accuracy'])} | {_fmt(f['attribute_hit'])} | "
+                         f"{_fmt(f['attribute_error'])} |")
+    lines += ["", f"Quality bars (at {pf['default_setting']}):", "", "| metric | bar | measured | met |",
+              "|---|---|---|---|"]
+    lines += [f"| {t['metric']} | {t['target']} | {_fmt(t['value'])} | {'yes' if t['met'] else '**no**'} |"
+              for t in pf["targets"]]
+    if metrics.get("per_class_fid"):
+        lines += ["", "FID-FMNIST per class (the class name as the prompt), beside real training pictures of the class:",
+                  "", "| class | n | FID-FMNIST | real reference |", "|---|---|---|---|"]
+        lines += [f"| {c} | {f['n']} | {_fmt(f['fid_fmnist'])} | {_fmt(f['real_reference'])} |"
+                  for c, f in metrics["per_class_fid"].items()]
+    if metrics.get("nearest_training"):
+        d = metrics["nearest_training"]
+        lines += ["", f"Copying: distance to the nearest of {d['pool']}, median (5th percentile): generated "
+                  f"{_fmt(d['generated_median'])} ({_fmt(d['generated_p05'])}), real test pictures "
+                  f"{_fmt(d['real_test_median'])} ({_fmt(d['real_test_p05'])}); copies would sit far below the real ones."]
+    lines += ["", "Definitions:", ""] + [f"- **{k}**: {v}" for k, v in pf["definitions"].items()]
+    return lines
 
 
 def _music_sections(metrics: dict) -> list[str]:

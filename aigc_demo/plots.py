@@ -95,6 +95,11 @@ def metrics_table(entries: list[ModelEntry]) -> pd.DataFrame:
             elif e.family == "captioner" and name.split()[1] in ("greedy", "beam3"):  # language, decoding, pictures
                 real = systems.get(f"{name.split()[0]} real_caption all", {})
                 rows += [_row(e, f"{k} ({name})", v, real.get(k), m) for k, v in figures.items() if k != "n"]
+        pf = m.get("prompt_following") or {}  # a text-to-image model's, beside real pictures of the same caption
+        for setting, parts in pf.get("settings", {}).items():
+            for part in ("seen", "held_out"):
+                real = pf["controls"]["real_pictures"][part]
+                rows += [_row(e, f"{k} ({setting}, {part})", v, real.get(k), m) for k, v in parts[part].items() if k != "n"]
         inception = m.get("fid_inceptionv3") or {}
         if inception.get("available"):  # standard FID, measured only where its weights were at hand
             rows.append({"model": e.name, "modality": e.modality, "metric": "fid_inceptionv3",

@@ -57,3 +57,16 @@ class DDPMSchedule:
             noise = torch.randn(x_t.shape, generator=generator).to(x_t.device)
             x_prev = x_prev + sigma * noise
         return x_prev
+
+    def sample(self, predict, x: torch.Tensor, num_steps: int, *, eta: float = 0.0,
+               generator: torch.Generator | None = None) -> torch.Tensor:
+        """The sampling loop from x_T: at each of num_steps strided steps, eps = predict(x_t,
+        t (B,)) and one `step`. Every conditional model (a class, a prompt) passes its own
+        predict, guidance included; returns x_0 in [-1, 1]."""
+        b, device = len(x), x.device
+        ts = self.timesteps(num_steps)
+        for i, t in enumerate(ts):
+            t_prev = ts[i + 1] if i + 1 < len(ts) else -1
+            eps = predict(x, torch.full((b,), t, device=device, dtype=torch.long))
+            x = self.step(eps.float(), t, t_prev, x.float(), eta=eta, generator=generator)
+        return x.clamp(-1, 1)

@@ -196,6 +196,34 @@ class Studio:
         out.meta["params"]["classifier_sees"] = CLASSES[int(probs.argmax())]
         return out
 
+    def prompt_models(self) -> list[str]:
+        """The image models that draw from a typed description (text-to-image)."""
+        return self.models_that_can("image", "from_text")
+
+    def generate_image_from_text(self, model: str, prompt: str, negative_prompt: str = "", n: int | None = None,
+                                 seed: int | None = None, **params):
+        """Pictures of a prompt in English or Chinese (TextImageOutput), with what the prompt
+        asks for and, per picture, the project's classifier's verdict and the attribute
+        words measured on it (for the class asked, else for the class the classifier sees):
+        out.verdicts[i] = {"class": ..., "p": ..., "words": {...}}."""
+        if not isinstance(model, str) or model.strip() not in self.prompt_models():
+            raise InputError(f"model must be a text-to-image model: {', '.join(self.prompt_models()) or 'none is trained yet'}.")
+        pipe = self._pipeline("image", model)
+        out = pipe.from_text(prompt, negative_prompt, **({} if n is None else {"n": n}), seed=seed, **params)
+        import numpy as np
+
+        from .images import from_uint8
+
+        x = from_uint8(np.stack([np.asarray(im) for im in out.images]))
+        probs = self.image_evaluator().predict(x)
+        verdicts = []
+        for i, p in enumerate(probs):
+            seen = int(p.argmax())
+            words = out.measured[i] if out.asked["class"] else pipe.measure(x[i:i + 1], seen)[0]
+            verdicts.append({"class": CLASSES[seen], "p": round(float(p[seen]), 3), "words": words})
+        out.verdicts = verdicts
+        return out
+
     def compare_images(self, label="all classes", n: int = 10, seed: int | None = None) -> list:
         """The same class and seed through every usable image model, default controls."""
         seed = resolve_seed(seed)

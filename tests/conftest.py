@@ -105,7 +105,8 @@ def train(*argv: str) -> None:
     main(list(argv))
 
 
-def train_tiny_image_models(root: Path, models=("dcgan", "vae", "diffusion", "cyclegan", "captioner")) -> Path:
+def train_tiny_image_models(root: Path, models=("dcgan", "vae", "diffusion", "cyclegan", "captioner",
+                                                "text_to_image")) -> Path:
     """A checkpoints tree like the shipped one, with dry-run-sized models: the classifier
     under evaluators/, the generators under image/."""
     evaluator = root / "evaluators" / "fmnist-classifier"

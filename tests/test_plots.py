@@ -25,12 +25,14 @@ def test_ema_smoothing():
 def test_metrics_table_has_reference_beside_each_value(tiny_checkpoints):
     table = plots.metrics_table(registry.discover(tiny_checkpoints))
     assert set(table["model"]) == {"gpt", "lstm", "dcgan", "vae", "diffusion", "specgan", "wavenet", "cyclegan", "seq2seq", "captioner",
-                                    "folk_gpt", "bach_chorale"}
+                                    "folk_gpt", "bach_chorale", "text_to_image"}
     # translators compare with other things than real data; the music model has its own test
     generators = table[~table["model"].isin(["cyclegan", "seq2seq", "folk_gpt", "bach_chorale"])]
     assert (generators["samples"] == 20).all()
     # every measured figure has its real-data reference; perplexity has no real-data analogue
-    measured = generators[generators["value"].notna() & (generators["metric"] != "test_perplexity")]
+    # (prompt-following of a request the fixture's test split has no real picture for has none)
+    measured = generators[generators["value"].notna() & (generators["metric"] != "test_perplexity")
+                          & ~generators["metric"].str.contains("guidance")]
     assert measured["real data"].notna().all() and len(measured) > 15
     # a translator's figures per direction, the poet's per decoding and the GPT's beside them
     assert "target_accuracy (Sneaker → Ankle boot)" in set(table[table["model"] == "cyclegan"]["metric"])
@@ -38,6 +40,9 @@ def test_metrics_table_has_reference_beside_each_value(tiny_checkpoints):
     # the captioner's per language, decoding and pictures, beside the real-caption ceiling
     captions = table[table["model"] == "captioner"].set_index("metric")
     assert captions.loc["class_accuracy (en greedy all)", "real data"] == 1.0
+    # the text-to-image model's prompt-following per setting, beside real pictures of the same caption
+    prompts = table[table["model"] == "text_to_image"].set_index("metric")
+    assert prompts.loc["attribute_hit (en guidance 2, seen)", "real data"] == 1.0
 
 
 def test_epoch_grids_are_listed_in_order(tiny_checkpoints):

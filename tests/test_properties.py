@@ -136,6 +136,17 @@ def test_caption_image_never_crashes(studio, model, language, num_beams, image):
         assert set(out.captions) <= {"en", "zh"} and all(len(w) == len(out.words[k]) for k, w in out.attention.items())
 
 
+@SETTINGS
+@given(model=st.one_of(st.just("text_to_image"), anything),
+       prompt=st.one_of(st.sampled_from(["a dark coat", "一件浅色的外套", "a red coat", "", "T恤"]), anything),
+       negative=st.one_of(st.just(""), anything), n=st.one_of(st.integers(-1, 3), anything),
+       guidance=st.one_of(st.floats(-1, 12), anything), steps=st.one_of(st.integers(-1, 3), anything))
+def test_generate_image_from_text_never_crashes(studio, model, prompt, negative, n, guidance, steps):
+    out = answered(studio.generate_image_from_text, model, prompt, negative, n=n, seed=0, guidance=guidance, steps=steps)
+    if out is not None:
+        assert len(out.images) == len(out.verdicts) == out.meta["params"]["n"]
+
+
 @pytest.fixture(scope="module")
 def arena(studio, tmp_path_factory):
     from aigc_demo.arena import Arena, VoteStore

@@ -10,7 +10,7 @@ def test_discovers_every_model_with_overview_fields(tiny_checkpoints):
     entries = registry.discover(tiny_checkpoints)
     assert [(e.modality, e.name) for e in entries] == [("text", "gpt"), ("text", "lstm"), ("text", "seq2seq"),
                                                        ("image", "captioner"), ("image", "cyclegan"), ("image", "dcgan"),
-                                                       ("image", "diffusion"), ("image", "vae"),
+                                                       ("image", "diffusion"), ("image", "text_to_image"), ("image", "vae"),
                                                        ("audio", "specgan"), ("audio", "wavenet"),
                                                        ("music", "bach_chorale"), ("music", "folk_gpt")]
     for e in entries:
@@ -86,7 +86,7 @@ def test_broken_config_is_explained(checkpoints_copy, content, expected):
 
 def test_unknown_model_lists_the_available_ones(tiny_checkpoints, tmp_path):
     cache = ModelCache(registry.discover(tiny_checkpoints))
-    with pytest.raises(ModelUnavailable, match="Available: captioner, cyclegan, dcgan, diffusion, vae"):
+    with pytest.raises(ModelUnavailable, match="Available: captioner, cyclegan, dcgan, diffusion, text_to_image, vae"):
         cache.get("image", "gan")
     with pytest.raises(ModelUnavailable, match="Available: gpt, lstm"):
         cache.get("text", "gtp")

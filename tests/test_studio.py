@@ -90,7 +90,7 @@ def test_overview_rows(studio):
     rows = studio.overview()
     assert [(r["modality"], r["model"]) for r in rows] == [("text", "gpt"), ("text", "lstm"), ("text", "seq2seq"),
                                                          ("image", "captioner"), ("image", "cyclegan"), ("image", "dcgan"),
-                                                         ("image", "diffusion"), ("image", "vae"),
+                                                         ("image", "diffusion"), ("image", "text_to_image"), ("image", "vae"),
                                                          ("audio", "specgan"), ("audio", "wavenet"),
                                                        ("music", "bach_chorale"), ("music", "folk_gpt")]
     assert all(r["status"] == "ready" for r in rows)

@@ -607,3 +607,168 @@ def chorale_record(pipe, entry, *, n: int, seed: int, corpus_dir=None) -> dict:
     }
     record["targets"] = mc.check_targets(entry.family, record)
     return _finite(record)
+
+
+# --- text to image ------------------------------------------------------------------------
+
+PROMPT_PICTURES, HELD_OUT_PICTURES = 8, 40  # pictures per seen / held-out request at each setting
+LABEL_ONLY_PICTURES = 40  # pictures per class of the label-only control
+DRAW_BATCH = 256
+
+
+def _scored_rows(pictures, predicted, requests_of, percentiles, thresholds, against=None) -> list[dict]:
+    """One row per picture: class right, attribute word hit and error, for its own request
+    (requests_of[i] = (class, attribute, word)) or for `against[i]` (the shuffled control)."""
+    from ..metrics.prompts import attribute_scores
+
+    rows = []
+    for i, (label, attribute, word) in enumerate(against or requests_of):
+        row = {"correct": bool(predicted[i] == label), "hit": None, "error": None}
+        if attribute:
+            hits, errors = attribute_scores(pictures[i:i + 1], label, attribute, word, thresholds, percentiles)
+            row.update(hit=hits[0], error=errors[0])
+        rows.append(row)
+    return rows
+
+
+def _parts(rows, requests_of) -> dict:
+    from ..metrics.prompts import is_held_out, summarise
+
+    held = [is_held_out(label, word) for label, _, word in requests_of]
+    return {"all": summarise(rows), "seen": summarise([r for r, h in zip(rows, held) if not h]),
+            "held_out": summarise([r for r, h in zip(rows, held) if h])}
+
+
+def prompt_following_record(pipe, *, evaluator, seed: int, corpus_dir=None, label_only=None,
+                            pictures: tuple[int, int] = (PROMPT_PICTURES, HELD_OUT_PICTURES)) -> dict:
+    """How well a text-to-image model draws what its prompt asks (metrics/prompts.py): every
+    class alone and with each attribute word, `pictures` = (per seen request, per held-out
+    request) pictures, in English at each of GUIDANCES and in
+    Chinese at the default guidance; beside real test pictures of the same caption, a
+    label-only model's pictures (`label_only`: a class-conditional pipeline) and shuffled
+    requests. Needs Fashion-MNIST's test split (the percentiles, the real control)."""
+    import torch
+
+    from ..data import captions as cap
+    from ..data import fashion_mnist
+    from ..images import to_uint8
+    from ..metrics import prompts as pm
+
+    per_seen, per_held = pictures
+    images, labels = fashion_mnist.load("test", corpus_dir)
+    percentiles = pm.Percentiles(images, labels)
+    default = pipe.check_params({})
+    requests = pm.requests()
+
+    def draw(prompt_of, counts, guidance):
+        prompts, requests_of = [], []
+        for request, k in zip(requests, counts):
+            prompts += [prompt_of(request)] * k
+            requests_of += [request] * k
+        g = torch.Generator().manual_seed(seed)
+        pictures = torch.cat([pipe.draw(prompts[i:i + DRAW_BATCH], g, steps=default["steps"], guidance=guidance)
+                              for i in tqdm(range(0, len(prompts), DRAW_BATCH), desc=f"prompts, guidance {guidance}")])
+        return to_uint8(pictures), evaluator.predict(pictures).argmax(-1).numpy(), requests_of
+
+    counts = [per_held if pm.is_held_out(c, w) else per_seen for c, _, w in requests]
+    settings, kept = {}, None
+    for language, guidance in [("en", g) for g in pm.GUIDANCES] + [("zh", default["guidance"])]:
+        pictures, predicted, requests_of = draw(
+            lambda r: pipe.read_prompt(pm.prompt_text(*r, language))[0], counts, guidance)
+        rows = _scored_rows(pictures, predicted, requests_of, percentiles, pipe.thresholds)
+        settings[f"{language} guidance {guidance:g}"] = _parts(rows, requests_of)
+        if language == "en" and guidance == default["guidance"]:
+            kept = pictures, predicted, requests_of
+    default_setting = f"en guidance {default['guidance']:g}"
+
+    # controls: real pictures of each request's caption; another request's pictures; a label-only model
+    truth = cap.caption_split(images, labels, pipe.thresholds)
+    real_pictures, real_requests = [], []
+    for request in requests:
+        label, attribute, word = request
+        idx = [i for i, t in enumerate(truth) if t.label == label and (attribute is None or t.words.get(attribute) == word)]
+        real_pictures += idx[:per_held]
+        real_requests += [request] * len(idx[:per_held])
+    from ..images import from_uint8
+
+    real_predicted = evaluator.predict(from_uint8(images[real_pictures])).argmax(-1).numpy()
+    controls = {"real_pictures": _parts(_scored_rows(images[real_pictures], real_predicted, real_requests, percentiles,
+                                                     pipe.thresholds), real_requests)}
+    pictures, predicted, requests_of = kept
+    rng = np.random.default_rng(seed)
+    shift = {r: requests[(k + rng.integers(1, len(requests))) % len(requests)] for k, r in enumerate(requests)}
+    controls["shuffled_requests"] = _parts(_scored_rows(pictures, predicted, requests_of, percentiles, pipe.thresholds,
+                                                        against=[shift[r] for r in requests_of]), requests_of)
+    if label_only is not None:
+        per_class = min(LABEL_ONLY_PICTURES, per_held)
+        ys = torch.arange(len(cap.CLASSES)).repeat_interleave(per_class)
+        g = torch.Generator().manual_seed(seed)
+        drawn = torch.cat([label_only.sample(ys[i:i + DRAW_BATCH], g) for i in range(0, len(ys), DRAW_BATCH)])
+        lo_pictures, lo_predicted = to_uint8(drawn), evaluator.predict(drawn).argmax(-1).numpy()
+        # each request's class pictures, scored against the request's word
+        idx = [int(c) * per_class + j % per_class for j, (c, _, _) in enumerate(requests_of)]
+        controls["label_only_model"] = {
+            "model": label_only.name,
+            **_parts(_scored_rows(lo_pictures[idx], lo_predicted[idx], requests_of, percentiles, pipe.thresholds),
+                     requests_of)}
+    return _finite({
+        "requests": len(requests), "pictures_per_request": {"seen": per_seen, "held_out": per_held},
+        "held_out_combinations": [f"{fashion_mnist.CLASSES[c]} + {w}" for c, w in cap.HELD_OUT],
+        "steps": default["steps"], "default_setting": default_setting,
+        "settings": settings, "controls": controls,
+        "targets": pm.check_targets(settings[default_setting], controls["real_pictures"]["all"], default_setting),
+        "definitions": {**pm.DEFINITIONS, "settings": "'<prompt language> guidance <w>': the requests' prompts "
+                        "(a caption's first phrasing) drawn at that classifier-free guidance weight",
+                        "controls": "real_pictures: real test pictures whose caption holds the request (the ceiling); "
+                        "shuffled_requests: the default setting's pictures scored against another request; "
+                        "label_only_model: a class-conditional model's pictures of the class, scored against the "
+                        "word (what the class alone gives)", "note": cap.CAPTION_NOTE},
+    })
+
+
+def per_class_and_copying(images, labels, evaluator, *, seed: int, corpus_dir=None) -> dict:
+    """FID-FMNIST of each class's generated pictures against real test pictures of the
+    class, beside real training pictures of the class against the same (the reference);
+    and the nearest-training-picture distance of the first 1,000 pictures beside real test
+    pictures' (copying would show as much smaller distances)."""
+    import torch
+
+    from ..data import fashion_mnist
+    from ..images import from_uint8
+
+    test_x, test_y = fashion_mnist.load("test", corpus_dir)
+    train_x, train_y = fashion_mnist.load("train", corpus_dir)
+    per_class = {}
+    for c, name in enumerate(fashion_mnist.CLASSES):
+        real = evaluator.features(from_uint8(test_x[test_y == c]))
+        mine = labels == c
+        n = int(mine.sum())
+        train_c = from_uint8(train_x[train_y == c][:n])
+        per_class[name] = {"n": n, "fid_fmnist": evaluator._distances(evaluator.features(images[mine]), real)["fid_fmnist"],
+                           "real_reference": evaluator._distances(evaluator.features(train_c), real)["fid_fmnist"]}
+    dist, _ = evaluator.nearest_training(images[:1000], 1)
+    test_feats = evaluator.reference["test_features"][:1000]
+    real_dist = torch.cdist(test_feats, evaluator._reference_subset_all("train_features")).min(dim=1).values
+    q = lambda d, p: float(torch.quantile(d.flatten().float(), p))
+    return {"per_class_fid": per_class,
+            "nearest_training": {"n": len(dist), "pool": f"{len(evaluator._reference_subset_all('train_features')):,} "
+                                 "reference training pictures, classifier features",
+                                 "generated_median": q(dist, 0.5), "generated_p05": q(dist, 0.05),
+                                 "real_test_median": q(real_dist, 0.5), "real_test_p05": q(real_dist, 0.05)}}
+
+
+def text_to_image_figures(pipe, entry, evaluator, images, labels, *, seed: int, corpus_dir=None) -> dict:
+    """The text-to-image model's part of metrics.json beside its image figures (drawn from
+    the class names alone): prompt-following, with the tree's class-conditional diffusion
+    model as the label-only control where there is one, FID per class and copying. The
+    pictures per request scale with the n of the image figures (full at 10,000)."""
+    from ..paths import tree_of
+    from ..registry import discover, load_pipeline
+
+    label_only = next((load_pipeline(e) for e in discover(tree_of(entry.path)) if e.modality == "image"
+                       and e.family == "diffusion" and e.available), None)
+    scale = min(1.0, len(images) / 10000)
+    pictures = (max(1, round(PROMPT_PICTURES * scale)), max(1, round(HELD_OUT_PICTURES * scale)))
+    return {"prompt_following": prompt_following_record(pipe, evaluator=evaluator, seed=seed, corpus_dir=corpus_dir,
+                                                        label_only=label_only, pictures=pictures),
+            **per_class_and_copying(images, labels, evaluator, seed=seed, corpus_dir=corpus_dir)}

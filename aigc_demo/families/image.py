@@ -62,7 +62,18 @@ CAPTIONER = Family(
     "captioner", "image", "aigc_demo.pipelines.captioner:CaptionerPipeline", controls=(CAPTION_LANGUAGE, CAPTION_BEAMS),
     role=DESCRIBER, abilities=frozenset({"describe"}),
     summary="a Show-Attend-and-Tell captioner (a CNN encoder and an attention GRU decoder), English and Chinese")
-FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP, CYCLEGAN, CAPTIONER)
+# Words -> picture: a prompt in English or Chinese, in the captions' closed vocabulary. The
+# sampler's controls are the diffusion model's (the same DDIM steps and guidance); the
+# prompts are the request's own inputs, declared here once for the pipeline, UI and API.
+MAX_PROMPT_CHARS = 120
+PROMPT_EXAMPLES = ("a dark, wide coat", "a light, patterned T-shirt", "a picture of a slim dress", "a high sneaker",
+                   "一件深色、宽的外套", "一双高的运动鞋", "一个浅色、带花纹的包")
+TEXT_TO_IMAGE = Family(
+    "text_to_image", "image", "aigc_demo.pipelines.text_to_image:TextToImagePipeline",
+    controls=DIFFUSION.controls[:2], abilities=frozenset({"from_text"}),
+    summary="a text-to-image diffusion model (a small text encoder and a cross-attention UNet; classifier-free "
+            "guidance, DDIM), English and Chinese prompts")
+FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP, CYCLEGAN, CAPTIONER, TEXT_TO_IMAGE)
 
 # The arena shows humans' ranking of the image models beside this one (metrics/image.py).
 RANKED_BY = RankingMetric("fid_fmnist", "FID-FMNIST", higher_is_better=False)

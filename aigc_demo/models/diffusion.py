@@ -62,20 +62,15 @@ class ConditionalDiffusion(nn.Module):
         """
         eta = {"ddim": 0.0, "ancestral": 1.0}[sampler]
         device = next(self.unet.parameters()).device
-        b = len(labels)
         labels = labels.to(device)
-        x = torch.randn(b, 1, 28, 28, generator=generator).to(device)  # x_T, drawn on the CPU for portability
-        ts = self.schedule.timesteps(steps)
-        for i, t in enumerate(ts):
-            t_prev = ts[i + 1] if i + 1 < len(ts) else -1
-            t_batch = torch.full((b,), t, device=device, dtype=torch.long)
+        null = torch.full_like(labels, self.null_class)
+
+        def predict(x, t):
             if guidance == 1.0:
-                eps = self.unet(x, t_batch, labels)
-            else:  # one batched pass for both predictions
-                eps_cond, eps_uncond = self.unet(
-                    torch.cat([x, x]), torch.cat([t_batch, t_batch]),
-                    torch.cat([labels, torch.full_like(labels, self.null_class)]),
-                ).chunk(2)
-                eps = eps_uncond + guidance * (eps_cond - eps_uncond)
-            x = self.schedule.step(eps.float(), t, t_prev, x.float(), eta=eta, generator=generator)
-        return x.clamp(-1, 1)
+                return self.unet(x, t, labels)
+            # one batched pass for both predictions
+            eps_cond, eps_uncond = self.unet(torch.cat([x, x]), torch.cat([t, t]), torch.cat([labels, null])).chunk(2)
+            return eps_uncond + guidance * (eps_cond - eps_uncond)
+
+        x = torch.randn(len(labels), 1, 28, 28, generator=generator).to(device)  # x_T, drawn on the CPU for portability
+        return self.schedule.sample(predict, x, steps, eta=eta, generator=generator)

@@ -106,6 +106,8 @@ def cli_args(args) -> list[str]:
         out.append(f"--limit {args.limit}")
     if args.max_steps:
         out.append(f"--max-steps {args.max_steps}")
+    if getattr(args, "init", None):
+        out.append(f"--init {args.init}")
     if getattr(args, "model", None) == "vae":  # the VAE's options, where not their defaults
         for option, value, default in (("--beta", f"{args.beta:g}", "1"), ("--latent-dim", str(args.latent_dim), "16"),
                                        ("--prior-components", str(args.prior_components), "1")):

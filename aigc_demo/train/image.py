@@ -1,6 +1,6 @@
 """Train the image models on Fashion-MNIST.
 
-    python -m aigc_demo.train image --model {classifier,dcgan,vae,diffusion,wgan_gp,cyclegan,captioner} [options]
+    python -m aigc_demo.train image --model {classifier,dcgan,vae,diffusion,wgan_gp,cyclegan,captioner,text_to_image} [options]
 
 Train the classifier first: every other model is measured in its features at each epoch.
 A run keeps resumable state in runs/image/<model>/ (rerun the same command after an
@@ -28,10 +28,11 @@ from ..paths import CHECKPOINTS_DIR, RUNS_DIR, evaluator_dir, tree_of
 from .common import (Run, add_common_arguments, cli_args, copy_log_and_samples, fill_defaults, measure_or_card,
                      train_classifier_epochs, train_gan_epochs)
 from .captioner import train_captioner
+from .text_to_image import train_text_to_image
 from .common import end_epoch as close_epoch
 from .common import training_block as common_training_block
 
-MODELS = ("classifier", "dcgan", "vae", "diffusion", "wgan_gp", "cyclegan", "captioner")
+MODELS = ("classifier", "dcgan", "vae", "diffusion", "wgan_gp", "cyclegan", "captioner", "text_to_image")
 # Per-model defaults; any of them can be overridden on the command line.
 DEFAULTS = {
     "classifier": dict(epochs=12, lr=1e-3, width=32, batch_size=128),
@@ -46,6 +47,9 @@ DEFAULTS = {
     "cyclegan": dict(epochs=20, lr=2e-4, width=16, batch_size=16),
     # image -> caption (train/captioner.py); width: the encoder's channels (the GRU has 3x)
     "captioner": dict(epochs=10, lr=3e-3, width=64, batch_size=128),
+    # prompt -> picture (train/text_to_image.py): the diffusion model's UNet with text
+    # cross-attention; width 32 so that --init can start it from the diffusion checkpoint
+    "text_to_image": dict(epochs=8, lr=5e-4, width=32, batch_size=128),
 }
 DRY_RUN = dict(epochs=1, max_steps=3, width=8, limit=256, eval_n=20, final_eval_n=20, batch_size=32, log_every=1)
 # the CycleGAN trains on two classes only: a few dozen images each in the test fixture
@@ -64,6 +68,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prior-components", type=int, default=1,
                    help="vae: Gaussians in each class's sampling prior, fitted after training (default 1)")
     p.add_argument("--eval-steps", type=int, default=10, help="diffusion: DDIM steps for the per-epoch samples")
+    p.add_argument("--init", help="text_to_image: a class-conditional diffusion checkpoint folder to start the UNet from")
     p.add_argument("--n-residual", type=int, default=6, help="cyclegan: residual blocks in each generator")
     p.add_argument("--data-dir", help=f"Fashion-MNIST folder (default: ${fashion_mnist.ENV_VAR} or the Debian package)")
     p.add_argument("--evaluator", help="folder of the FMNIST classifier used for metrics "
@@ -325,15 +330,16 @@ def _evaluator(args) -> FMNISTEvaluator | None:
     return FMNISTEvaluator.load(args.evaluator)
 
 
-def end_epoch(run: Run, sample_fn, evaluator: FMNISTEvaluator | None) -> None:
-    """Close an epoch: count it, draw its sample grid, score eval_n samples into the log."""
+def end_epoch(run: Run, sample_fn, evaluator: FMNISTEvaluator | None, *, batches_per_epoch: int | None = None) -> None:
+    """Close an epoch: count it, draw its sample grid, score eval_n samples into the log
+    (batches_per_epoch: where a model trains on other than --limit or all 60,000 pictures)."""
     args = run.args
 
     def score() -> dict:
         s = generate_and_score(sample_fn, evaluator, args.eval_n, seed=0)["generated"]
         return {"fid_fmnist": s["fid_fmnist"], "class_accuracy": s["class_accuracy"]}
 
-    close_epoch(run, _batches_per_epoch(args), lambda path: epoch_grid(sample_fn, path),
+    close_epoch(run, batches_per_epoch or _batches_per_epoch(args), lambda path: epoch_grid(sample_fn, path),
                 score if evaluator is not None and args.eval_n else None)
 
 
@@ -343,15 +349,16 @@ def _batches_per_epoch(args) -> int:
 
 
 def export_generative(args, run: Run, *, config_dict: dict, family: str, weights: dict,
-                      extra_training: dict | None = None) -> None:
+                      extra_training: dict | None = None, extra_config: dict | None = None) -> None:
     """Write the checkpoint folder, then measure it through the same code as the evaluate
     command (which also proves the exported folder loads). extra_training: figures of the
-    run itself for config.json's training block (and so the card)."""
+    run itself for config.json's training block (and so the card); extra_config: more keys
+    of config.json (another data note, what a pipeline reads beside the weights)."""
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     ckpt.save_model_weights(out, weights)
     ckpt.write_json(out / ckpt.CONFIG_FILE, {
-        "modality": "image", "family": family, "model": config_dict, "data": DATA_NOTE,
+        "modality": "image", "family": family, "model": config_dict, "data": DATA_NOTE, **(extra_config or {}),
         "training": {**training_block(args, run), **(extra_training or {})},
     })
     copy_log_and_samples(run, out)
@@ -442,13 +449,37 @@ def train_diffusion(args) -> None:
         # a short, fixed sampler for the per-epoch figures; metrics.json uses the defaults
         return ema.module.sample(labels.to(run.device), generator, steps=args.eval_steps, guidance=2.0)
 
+    diffusion_epochs(run, net, model, ema, opt, sched, n_items=len(x), per_epoch=_batches_per_epoch(args),
+                     make_batch=lambda idx: (x[idx].to(run.device), y[idx].to(run.device)), sample_fn=sample_fn,
+                     evaluator=evaluator)
+
+    if acc.is_main_process:
+        cfg = asdict(config)
+        export_generative(args, run, config_dict=cfg, family="diffusion", weights=ema.module.state_dict())
+
+
+def diffusion_epochs(run: Run, net, model, ema, opt, sched, *, n_items: int, per_epoch: int, make_batch, sample_fn,
+                     evaluator) -> None:
+    """The loop of the diffusion models (class-conditional and text-to-image): the loss
+    net(*make_batch(indices)) (forward() is the loss, so DDP sees the call), clipped AdamW
+    steps on a per-step schedule, the EMA of the weights updated after each, and at each
+    epoch's end the figures of the EMA model's samples (drawn by sample_fn in eval mode: no
+    dropout, and no draw from the global RNG that a resumed run would not replay)."""
+    args, acc = run.args, run.accelerator
+
+    def eval_sample_fn(labels, generator):
+        ema.module.eval()
+        out = sample_fn(labels, generator)
+        ema.module.train()
+        return out
+
     while not run.finished():
-        bar = tqdm(run.batches(len(x)), total=_batches_per_epoch(args), initial=run.batch_in_epoch,
+        bar = tqdm(run.batches(n_items), total=per_epoch, initial=run.batch_in_epoch,
                    desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
         for b, idx in bar:
-            xb, yb = x[idx].to(run.device), y[idx].to(run.device)
+            batch = make_batch(idx)
             with acc.autocast():
-                loss = net(xb, yb)  # forward() is the loss, so DDP (several GPUs) sees the call
+                loss = net(*batch)
             opt.zero_grad(set_to_none=True)
             acc.backward(loss)
             acc.clip_grad_norm_(net.parameters(), 1.0)
@@ -464,12 +495,8 @@ def train_diffusion(args) -> None:
                 run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
             if run.finished():
                 break
-        end_epoch(run, sample_fn, evaluator)
+        end_epoch(run, eval_sample_fn, evaluator, batches_per_epoch=per_epoch)
         run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
-
-    if acc.is_main_process:
-        cfg = asdict(config)
-        export_generative(args, run, config_dict=cfg, family="diffusion", weights=ema.module.state_dict())
 
 
 def train_cyclegan(args) -> None:
@@ -620,7 +647,8 @@ def export_translator(args, run: Run, config, g_ab, g_ba, a_test, b_test, draw_g
 
 
 TRAINERS = {"classifier": train_classifier, "dcgan": train_dcgan, "vae": train_vae, "diffusion": train_diffusion,
-            "wgan_gp": train_wgan_gp, "cyclegan": train_cyclegan, "captioner": train_captioner}
+            "wgan_gp": train_wgan_gp, "cyclegan": train_cyclegan, "captioner": train_captioner,
+            "text_to_image": train_text_to_image}
 
 
 def main(args: argparse.Namespace) -> None:

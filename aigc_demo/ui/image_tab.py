@@ -1,5 +1,5 @@
-"""The Image tab: class-conditional generation, interpolation, reconstruction, translation,
-captions of a picture, comparison.
+"""The Image tab: class-conditional generation, pictures from a description, interpolation,
+reconstruction, translation, captions of a picture (and the round trip), comparison.
 
 Built from declarations: the models the registry found, and for each its family's controls
 (aigc_demo/families/). A control shows while a model whose family declares it is picked;
@@ -15,7 +15,7 @@ import gradio as gr
 from .. import exports, plots
 from ..controls import MAX_SEED
 from ..families.image import (ALL_CLASSES, CAPTION_BEAMS, CAPTION_LANGUAGE, CAPTION_LANGUAGES, DIRECTION,
-                              INTERPOLATION_STEPS, LABEL, N)
+                              INTERPOLATION_STEPS, LABEL, MAX_PROMPT_CHARS, N, PROMPT_EXAMPLES, TEXT_TO_IMAGE)
 from ..studio import InputError, ModelUnavailable
 from .common import bind, disabled_note, example_picker, not_trained, seed_row, widget
 
@@ -134,6 +134,74 @@ def caption_image(studio, model: str = "", image: str | None = None, language: s
         {**out.meta, "captions": out.captions, "measured": out.measured}
 
 
+STEPS, GUIDANCE = TEXT_TO_IMAGE.controls  # the text-to-image sampler's controls, declared once
+
+
+def _asked(asked: dict) -> str:
+    words = ", ".join(asked["words"].values())
+    return f"{asked['class'] or 'no single class'}" + (f" ({words})" if words else "")
+
+
+def _prompt_report(out) -> str:
+    """The request and, per picture, what the project's classifier sees and what the
+    attribute functions measure, beside what the prompt asked."""
+    m = out.meta
+    rows = ["| # | classifier sees | measured | asked |", "|---|---|---|---|"]
+    for i, v in enumerate(out.verdicts):
+        words = ", ".join(v["words"].values()) or "—"
+        ok = "✓" if out.asked["class"] == v["class"] else ("✗" if out.asked["class"] else "")
+        rows.append(f"| {i + 1} | {v['class']} (p = {v['p']:.2f}) {ok} | {words} | {_asked(out.asked)} |")
+    neg = f" · negative prompt *{m['params']['negative_prompt']}*" if m["params"]["negative_prompt"] else ""
+    return (f"**{len(out.images)} pictures** of *{m['params']['prompt']}*{neg} from `{m['model']}` in "
+            f"**{m['seconds']:.3f} s** · guidance {m['params']['guidance']} · {m['params']['steps']} DDIM steps · "
+            f"effective seed **{m['seed']}**\n\n" + "\n".join(rows)
+            + "\n\nMeasured: the attribute words of the captions' functions on each picture (middle thirds "
+              f"unsaid), for the class asked. *{m['note']}*")
+
+
+def _prompt_gallery(out):
+    """The pictures, each carrying its prompt and parameters as PNG text, captioned with
+    the classifier's verdict."""
+    items = _gallery(out)
+    return [(im, f"{v['class']} (p = {v['p']:.2f})") for (im, _), v in zip(items, out.verdicts)]
+
+
+def generate_image_from_text(studio, prompt: str = "", negative_prompt: str = "", model: str = "",
+                             n: int = N.default, seed: int = -1, guidance: float = GUIDANCE.default,
+                             steps: int = STEPS.default):
+    """Draw Fashion-MNIST pictures of a typed description, in English or Chinese (at most
+    {max_chars} characters), e.g. "a dark, wide coat" or "一件深色、宽的外套". The model
+    knows only the words of its synthetic captions (the class plus tone, width, texture and
+    shoe-height words); a prompt with other words is refused with the list of those it
+    knows. negative_prompt (may be empty): what guidance steers away from. guidance: the
+    classifier-free guidance weight (1 = none); steps: DDIM steps. Returns the gallery
+    (each PNG carries the prompt and parameters), a report (per picture the project's
+    classifier's verdict and the measured attributes beside what was asked), the metadata
+    and a ZIP of the PNGs."""
+    out = studio.generate_image_from_text(model, prompt, negative_prompt, n=n, seed=seed, guidance=guidance,
+                                          steps=steps)
+    meta = {**out.meta, "asked": out.asked, "verdicts": out.verdicts}
+    return _prompt_gallery(out), _prompt_report(out), meta, str(exports.save_zip(out))
+
+
+def describe_then_draw(studio, image=None, model: str = "", text_model: str = "", seed: int = 0):
+    """The round trip: caption a picture in English (beam search), then draw that caption
+    with a text-to-image model. Returns the caption, the gallery and the report."""
+    if image is None:
+        raise InputError("Upload a picture (PNG or JPEG), or pick one of the examples.")
+    caption = studio.caption_image(model, image, "en").captions["en"]["beam"]
+    if not caption:
+        raise InputError("The captioner wrote an empty caption for this picture: there is nothing to draw.")
+    try:
+        out = studio.generate_image_from_text(text_model, caption, n=8, seed=seed)
+    except InputError as e:
+        raise InputError(f"The captioner wrote “{caption}”, which the text-to-image model cannot draw: {e}") from None
+    return caption, _prompt_gallery(out), _prompt_report(out)
+
+
+generate_image_from_text.__doc__ = generate_image_from_text.__doc__.format(max_chars=MAX_PROMPT_CHARS)
+
+
 def show_controls(studio, model: str, names: list[str]):
     """Visibility of each control widget (named `names`) for the picked model."""
     try:
@@ -178,6 +246,39 @@ def build(studio) -> gr.Dropdown | None:
             zip_file = gr.File(label="Download: PNGs with their parameters in the metadata (ZIP)")
             with gr.Accordion("Metadata", open=False):
                 meta = gr.JSON()
+
+    prompt_models = studio.prompt_models()
+    from_text = bind(generate_image_from_text, studio, defaults={"model": prompt_models[0]} if prompt_models else None)
+    if prompt_models:
+        with gr.Accordion(f"From a description ({', '.join(prompt_models)})", open=True):
+            gr.Markdown(f"Pictures drawn from a typed description by {studio.entry('image', prompt_models[0]).spec.summary}. "
+                        "It learnt from *synthetic* captions (the Fashion-MNIST class plus tone, width, texture and shoe "
+                        "height measured from the pixels), so it knows only their words; any other word is refused "
+                        "with the list of those it knows. Each picture is checked by the project's classifier (not "
+                        "used for guidance) and by the attribute functions.")
+            with gr.Row():
+                with gr.Column(scale=1, min_width=280):
+                    t2i_model = gr.Dropdown(prompt_models, value=prompt_models[0], label="Model", allow_custom_value=True)
+                    t2i_prompt = gr.Textbox(value=PROMPT_EXAMPLES[0], label="Prompt (English or Chinese)", lines=1,
+                                            max_length=MAX_PROMPT_CHARS, elem_id="t2i-prompt")
+                    gr.Examples([[e] for e in PROMPT_EXAMPLES], [t2i_prompt], label="Examples")
+                    t2i_negative = gr.Textbox(value="", label="Negative prompt (optional)", lines=1,
+                                              max_length=MAX_PROMPT_CHARS)
+                    t2i_guidance, t2i_steps = widget(GUIDANCE), widget(STEPS)
+                    t2i_n = widget(N)
+                    t2i_seed = seed_row()
+                    t2i_go = gr.Button("Draw", variant="primary", elem_id="t2i-go")
+                with gr.Column(scale=3):
+                    t2i_gallery = gr.Gallery(label="Pictures (each PNG carries its prompt)", columns=8, height="auto",
+                                             format="png", object_fit="contain", elem_id="t2i-gallery")
+                    t2i_info = gr.Markdown(elem_id="t2i-info")
+                    t2i_zip = gr.File(label="Download: PNGs with their prompt and parameters (ZIP)")
+                    with gr.Accordion("Metadata", open=False):
+                        t2i_meta = gr.JSON()
+        t2i_go.click(from_text, [t2i_prompt, t2i_negative, t2i_model, t2i_n, t2i_seed, t2i_guidance, t2i_steps],
+                     [t2i_gallery, t2i_info, t2i_meta, t2i_zip], api_name="generate_image_from_text", concurrency_limit=2)
+    else:
+        gr.api(from_text, api_name="generate_image_from_text")
 
     walkers = studio.models_that_can("image", "interpolate")
     walk_controls = [c for c in controls if any(c.name in {x.name for x in studio.controls("image", m)} for m in walkers)]
@@ -260,6 +361,13 @@ def build(studio) -> gr.Dropdown | None:
                     cap_info = gr.Markdown(elem_id="caption-output")
                     cap_attention = gr.Gallery(label="Where each word of the beam caption looked", columns=8,
                                                height="auto", format="png", object_fit="contain")
+                    if prompt_models:
+                        with gr.Row():
+                            trip_go = gr.Button(f"Round trip: describe, then draw the description ({prompt_models[0]})")
+                            trip_caption = gr.Textbox(label="The English caption drawn", interactive=False)
+                        trip_gallery = gr.Gallery(label="The caption drawn", columns=8, height="auto", format="png",
+                                                  object_fit="contain")
+                        trip_info = gr.Markdown()
                     with gr.Accordion("Metadata", open=False):
                         cap_meta = gr.JSON()
 
@@ -270,6 +378,10 @@ def build(studio) -> gr.Dropdown | None:
         gallery.select(pick_sample, gallery, cap_image, api_visibility="private")
         cap_go.click(describe, [cap_model, cap_image, cap_language, cap_beams], [cap_info, cap_attention, cap_meta],
                      api_name="caption_image", concurrency_limit=2)
+        if prompt_models:
+            trip = bind(describe_then_draw, studio, defaults={"model": describers[0], "text_model": prompt_models[0]})
+            trip_go.click(trip, [cap_image, cap_model, t2i_model, t2i_seed], [trip_caption, trip_gallery, trip_info],
+                          api_name="describe_then_draw", concurrency_limit=2)
     else:
         gr.api(describe, api_name="caption_image")
 

@@ -288,3 +288,70 @@ def test_captioner_training_resumes_where_it_stopped(tmp_path):
     assert a["step"] == b["step"] == 4
     a, b = a["modules"]["model"], b["modules"]["model"]
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_text_to_image_dry_run_exports_a_model_that_draws_prompts(tiny_image_checkpoints):
+    from aigc_demo.studio import InputError, Studio
+
+    folder = tiny_image_checkpoints / "image" / "text_to_image"
+    for name in ("config.json", "model.safetensors", "vocab.json", "train_log.csv", "metrics.json", "README.md",
+                 "preview.png"):
+        assert (folder / name).is_file(), name
+    config = ckpt.read_json(folder / "config.json")
+    assert config["family"] == "text_to_image" and config["training"]["steps"] == 3
+    assert set(config["captions"]["thresholds"]) == {str(c) for c in range(10)}
+    metrics = ckpt.read_json(folder / "metrics.json")
+    assert {"fid_fmnist", "class_accuracy"} <= set(metrics["generated"])  # drawn from the class names alone
+    pf = metrics["prompt_following"]
+    assert set(pf["settings"]) == {"en guidance 1", "en guidance 2", "en guidance 4", "zh guidance 2"}
+    assert set(pf["settings"]["en guidance 2"]) == {"all", "seen", "held_out"}
+    assert set(pf["controls"]) == {"real_pictures", "shuffled_requests", "label_only_model"}
+    assert pf["controls"]["label_only_model"]["model"] == "diffusion"  # the tree's class-conditional model
+    assert pf["controls"]["real_pictures"]["all"]["attribute_hit"] == 1.0
+    assert [t["metric"] for t in pf["targets"]] == ["seen class_accuracy", "held_out class_accuracy",
+                                                     "seen attribute_error", "held_out attribute_error"]
+    assert set(metrics["per_class_fid"]) == set(fashion_mnist_classes())
+    assert {"generated_median", "real_test_median"} <= set(metrics["nearest_training"])
+    card = (folder / "README.md").read_text()
+    assert "## Prompt-following" in card and "## Captions" in card
+
+    studio = Studio(tiny_image_checkpoints)
+    assert studio.prompt_models() == ["text_to_image"] and "text_to_image" in studio.models("image")
+    a = studio.generate_image_from_text("text_to_image", "a dark, wide coat", "a light coat", n=3, seed=4, steps=3)
+    b = studio.generate_image_from_text("text_to_image", "a  dark, wide coat ", "a light coat", n=3, seed=4, steps=3)
+    assert [im.tobytes() for im in a.images] == [im.tobytes() for im in b.images]  # seeded; spaces do not matter
+    assert a.asked == {"class": "Coat", "words": {"tone": "dark", "width": "wide"}, "language": "en"}
+    assert len(a.verdicts) == 3 and all(v["class"] for v in a.verdicts) and a.meta["params"]["prompt"] == "a dark, wide coat"
+    zh = studio.generate_image_from_text("text_to_image", "一件深色、宽的外套", n=2, seed=4, steps=3)
+    assert zh.asked["language"] == "zh" and zh.asked["class"] == "Coat"
+    assert studio.generate_image("text_to_image", label="Coat", n=2, seed=1, steps=2).labels == ["Coat", "Coat"]
+    for bad, message in ((dict(prompt=""), "empty"), (dict(prompt="a red coat"), "never saw: red"),
+                         (dict(prompt="一件红色的外套"), "never saw: 红色"), (dict(prompt="coat " * 30), "at most 120"),
+                         (dict(negative_prompt="a purple coat"), "negative prompt uses words"),
+                         (dict(model="diffusion"), "must be a text-to-image model"), (dict(prompt=5), "must be text"),
+                         (dict(guidance=11), "guidance"), (dict(n=0), "n must be")):
+        with pytest.raises(InputError, match=message):
+            studio.generate_image_from_text(**{"model": "text_to_image", "prompt": "a coat", "n": 1, "seed": 0,
+                                               "steps": 2, **bad})
+
+
+def fashion_mnist_classes():
+    from aigc_demo.data.fashion_mnist import CLASSES
+
+    return CLASSES
+
+
+def test_text_to_image_training_resumes_where_it_stopped(tmp_path):
+    """Two steps, stop, two more: the same weights as four in one go (phrasings, languages and
+    dropped prompts drawn from (seed, step) and the global RNG carried in the run state)."""
+    common = ["image", "--model", "text_to_image", "--dry-run", "--data-dir", str(FMNIST_FIXTURE), "--final-eval-n", "0",
+              "--eval-n", "0"]
+    train(*common, "--max-steps", "4", "--run-dir", str(tmp_path / "once"), "--out", str(tmp_path / "once-out" / "image" / "t"))
+    train(*common, "--max-steps", "2", "--run-dir", str(tmp_path / "twice"), "--out", str(tmp_path / "twice-out" / "image" / "t"))
+    train(*common, "--max-steps", "4", "--run-dir", str(tmp_path / "twice"), "--out", str(tmp_path / "twice-out" / "image" / "t"))
+    from aigc_demo.train.common import load_state
+
+    a, b = (load_state(tmp_path / run / "state.pt") for run in ("once", "twice"))
+    assert a["step"] == b["step"] == 4
+    a, b = a["modules"]["ema"], b["modules"]["ema"]
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)

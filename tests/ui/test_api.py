@@ -342,3 +342,39 @@ def test_a_held_out_melody_and_bach_beside_it(client):
 def test_bad_harmonize_requests_are_refused_clearly(client, kwargs, message):
     with pytest.raises(AppError, match=message):
         client.predict(**{"model": "bach_chorale", "seed": 0, **kwargs}, api_name="/harmonize")
+
+
+def test_generate_image_from_text_with_the_prompt_in_each_png(client):
+    api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    assert [p["parameter_name"] for p in api["/generate_image_from_text"]["parameters"]] == [
+        "prompt", "negative_prompt", "model", "n", "seed", "guidance", "steps"]
+    gallery, report, meta, zip_path = client.predict(prompt="一件深色的外套", negative_prompt="", model="text_to_image", n=2,
+                                                     seed=5, guidance=2.0, steps=3, api_name="/generate_image_from_text")
+    assert len(gallery) == 2 and "classifier sees" in report and "Coat" in report
+    assert meta["asked"] == {"class": "Coat", "words": {"tone": "dark"}, "language": "zh"} and len(meta["verdicts"]) == 2
+    png = Image.open(gallery[0]["image"])
+    assert json.loads(png.text["parameters"])["params"]["prompt"] == "一件深色的外套"
+    assert zip_path.endswith(".zip")
+    for kwargs, message in ((dict(prompt=""), "empty"), (dict(prompt="x" * 121), "maximum|at most 120"),
+                            (dict(prompt="a velvet coat"), "never saw: velvet"),
+                            (dict(negative_prompt="a red coat"), "negative prompt"),
+                            (dict(model="dcgan"), "must be a text-to-image model"), (dict(steps=0), "steps")):
+        with pytest.raises(AppError, match=message):
+            client.predict(**{"prompt": "a coat", "negative_prompt": "", "model": "text_to_image", "n": 1, "seed": 1,
+                              "guidance": 2.0, "steps": 2, **kwargs}, api_name="/generate_image_from_text")
+
+
+def test_describe_then_draw_the_description(client, tmp_path):
+    from gradio_client import handle_file
+
+    path = tmp_path / "bag.png"
+    Image.fromarray(np.pad(np.full((12, 16), 200, dtype=np.uint8), ((8, 8), (6, 6)))).save(path)
+    try:
+        caption, gallery, report = client.predict(image=handle_file(str(path)), model="captioner",
+                                                  text_model="text_to_image", seed=2, api_name="/describe_then_draw")
+    except AppError as e:  # a dry-run captioner may write what no prompt may hold: said so, with the caption
+        assert "The captioner wrote" in str(e) or "empty caption" in str(e)
+    else:
+        assert isinstance(caption, str) and len(gallery) == 8 and "classifier sees" in report
+    with pytest.raises(AppError, match="Upload a picture"):
+        client.predict(image=None, model="captioner", text_model="text_to_image", seed=2, api_name="/describe_then_draw")

@@ -115,6 +115,19 @@ def test_generate_images_in_the_browser(page):
     page.screenshot(path=str(ARTIFACTS / "image_generated.png"), full_page=True)
 
 
+def test_draw_from_a_description_in_the_browser(page):
+    page.get_by_role("tab", name="Image").click()
+    page.locator("#t2i-prompt textarea, #t2i-prompt input").first.fill("一件深色的外套")
+    page.locator("#t2i-go").click()
+    page.wait_for_function("() => /pictures of/.test(document.querySelector('#t2i-info')?.innerText || '')", timeout=60000)
+    assert "classifier sees" in page.inner_text("#t2i-info")
+    assert page.locator("#t2i-gallery img").count() >= 1
+    page.screenshot(path=str(ARTIFACTS / "image_from_text.png"), full_page=True)
+    page.locator("#t2i-prompt textarea, #t2i-prompt input").first.fill("a red coat")  # refused, with the known words
+    page.locator("#t2i-go").click()
+    page.get_by_text("never saw: red").first.wait_for(timeout=30000)
+
+
 def test_speak_digits_in_the_browser(page):
     page.get_by_role("tab", name="Audio").click()
     page.locator("#audio-text textarea, #audio-text input").first.fill("42")

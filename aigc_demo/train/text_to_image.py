@@ -1,0 +1,107 @@
+"""Train the text-to-image diffusion model (models/text_to_image.py) on Fashion-MNIST pictures
+and their synthetic captions.
+
+    python -m aigc_demo.train image --model text_to_image [--init checkpoints/image/diffusion] [options]
+
+The captions are the captioner's (data/captions.py, thresholds fitted on the training split),
+and so is the rule for held-out combinations: every training picture whose caption holds
+one is left out, so prompts naming them measure generalisation. Each time a picture is seen
+it is captioned in a language and a phrasing drawn from (seed, step), so a resumed run draws
+what one run would have.
+
+--init starts the UNet from a class-conditional diffusion checkpoint (its image prior;
+models/text_to_image.warm_start); the text encoder and the cross-attention always start
+fresh. At each epoch end the per-epoch figures are drawn from the class names alone as
+prompts ("a coat"), so they compare with the class-conditional model's.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .. import checkpoint as ckpt
+from ..data import captions as cap
+from ..images import from_uint8
+from .captioner import LANGUAGES, VOCAB_FILE, captioned_split, captions_block, vocabulary
+from .common import Run
+
+DATA_NOTE = ("Fashion-MNIST train split with synthetic captions (the label plus attributes measured from the "
+             "pixels, English and Chinese); pictures holding a held-out class-attribute combination left out")
+
+
+def class_prompts(vocab, labels: torch.Tensor) -> torch.Tensor:
+    """The class names alone as English prompts ("a coat"), for figures comparable with a
+    class-conditional model's."""
+    from ..models.text_to_image import encode_prompt, prompt_ids
+
+    return prompt_ids([encode_prompt(vocab, cap.write(int(y), {}).en[0], "en") for y in labels], 32)
+
+
+def train_text_to_image(args) -> None:
+    from ..models.captioner import SPECIALS
+    from ..models.text_to_image import TextToImage, TextToImageConfig, encode_prompt, prompt_ids, warm_start
+    from ..models.unet import UNetConfig
+    from . import image as image_train
+
+    run = Run(args, ["loss", "lr", "fid_fmnist", "class_accuracy"])
+    acc = run.accelerator
+    images, truth, thresholds = captioned_split("train", args.data_dir)
+    usable = np.flatnonzero(cap.trainable(truth))[:args.limit]
+    x = from_uint8(images)
+    vocab = vocabulary()
+    evaluator = image_train._evaluator(args)
+    config = TextToImageConfig(vocab_size=len(vocab), unet=UNetConfig(width=args.width, n_classes=0,
+                                                                     context_dim=2 * args.width))
+    model = TextToImage(config)
+    init_note = None
+    if args.init and not run.state:
+        from ..models.diffusion import DiffusionConfig
+
+        init_config = ckpt.read_json(Path(args.init) / ckpt.CONFIG_FILE)
+        if init_config.get("family") != "diffusion" or DiffusionConfig.from_dict(init_config["model"]).unet.width != args.width:
+            raise SystemExit(f"--init {args.init}: not a class-conditional diffusion checkpoint of width {args.width}")
+        fresh = warm_start(model, ckpt.load_model_weights(args.init))
+        acc.print(f"UNet started from {args.init}; fresh: {len(fresh)} tensors (text projection, cross-attention)")
+    if args.init:
+        init_note = (f"the UNet started from the class-conditional diffusion checkpoint {args.init} (its class "
+                     "embedding dropped; text encoder and cross-attention trained from scratch)")
+    # the EMA of the weights is what gets evaluated and shipped (as for the diffusion model)
+    ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(0.999))
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
+    per_epoch = len(usable) // args.batch_size
+    # the schedule spans the epochs asked for; --max-steps only stops early
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(args.epochs * per_epoch, 1),
+                                                pct_start=0.05)
+    run.restore({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
+    net, opt = acc.prepare(model, opt)
+    ema.to(run.device)
+
+    def sample_fn(labels, generator):  # a short, fixed sampler for the per-epoch figures; metrics.json uses the defaults
+        return ema.module.sample(class_prompts(vocab, labels).to(run.device), generator, steps=args.eval_steps,
+                                 guidance=2.0)
+
+    def batch(idx):
+        """Pictures and prompts: each in a language and phrasing drawn from (seed, step)."""
+        rng = random.Random(args.seed * 1_000_003 + run.step)
+        idx = usable[idx.numpy()].tolist()
+        languages = [rng.choice(LANGUAGES) for _ in idx]
+        ids = prompt_ids([encode_prompt(vocab, cap.pick(truth[i], rng, lang), lang) for i, lang in zip(idx, languages)],
+                         config.max_tokens)
+        return x[idx].to(run.device), ids.to(run.device)
+
+    image_train.diffusion_epochs(run, net, model, ema, opt, sched, n_items=len(usable), per_epoch=per_epoch,
+                                 make_batch=batch, sample_fn=sample_fn, evaluator=evaluator)
+
+    if acc.is_main_process:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / VOCAB_FILE).write_text(json.dumps(vocab.tokens[len(SPECIALS):], ensure_ascii=False), encoding="utf-8")
+        image_train.export_generative(
+            args, run, config_dict=asdict(config), family="text_to_image", weights=ema.module.state_dict(),
+            extra_config={"data": DATA_NOTE, "captions": captions_block(truth, thresholds)},
+            extra_training={"init": init_note} if init_note else None)
