@@ -200,15 +200,18 @@ class Studio:
         """The image models that draw from a typed description (text-to-image)."""
         return self.models_that_can("image", "from_text")
 
+    def _prompt_model(self, model, param: str = "model") -> str:
+        if not isinstance(model, str) or model.strip() not in self.prompt_models():
+            raise InputError(f"{param} must be a text-to-image model: {', '.join(self.prompt_models()) or 'none is trained yet'}.")
+        return model.strip()
+
     def generate_image_from_text(self, model: str, prompt: str, negative_prompt: str = "", n: int | None = None,
                                  seed: int | None = None, **params):
         """Pictures of a prompt in English or Chinese (TextImageOutput), with what the prompt
         asks for and, per picture, the project's classifier's verdict and the attribute
         words measured on it (for the class asked, else for the class the classifier sees):
         out.verdicts[i] = {"class": ..., "p": ..., "words": {...}}."""
-        if not isinstance(model, str) or model.strip() not in self.prompt_models():
-            raise InputError(f"model must be a text-to-image model: {', '.join(self.prompt_models()) or 'none is trained yet'}.")
-        pipe = self._pipeline("image", model)
+        pipe = self._pipeline("image", self._prompt_model(model))
         out = pipe.from_text(prompt, negative_prompt, **({} if n is None else {"n": n}), seed=seed, **params)
         import numpy as np
 
@@ -223,6 +226,21 @@ class Studio:
             verdicts.append({"class": CLASSES[seen], "p": round(float(p[seen]), 3), "words": words})
         out.verdicts = verdicts
         return out
+
+    def describe_then_draw(self, model: str, image, text_model: str, n: int = 8, seed: int | None = None):
+        """The round trip: caption a picture in English (beam search) with `model`, then draw
+        that caption with the text-to-image model `text_model`. Returns (caption,
+        TextImageOutput). Both model names are checked before anything runs."""
+        text_model = self._prompt_model(text_model, "text_model")
+        self._describer_entry(model)
+        caption = self.caption_image(model, image, "en").captions["en"]["beam"]
+        if not caption:
+            raise InputError("The captioner wrote an empty caption for this picture: there is nothing to draw.")
+        try:
+            out = self.generate_image_from_text(text_model, caption, n=n, seed=seed)
+        except InputError as e:
+            raise InputError(f"The captioner wrote “{caption}”, which the text-to-image model cannot draw: {e}") from None
+        return caption, out
 
     def compare_images(self, label="all classes", n: int = 10, seed: int | None = None) -> list:
         """The same class and seed through every usable image model, default controls."""

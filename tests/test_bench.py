@@ -4,7 +4,7 @@ from aigc_demo.studio import Studio
 
 def test_bench_measures_every_image_model(tiny_checkpoints):
     rows = bench.bench_images(Studio(tiny_checkpoints), repeats=1)
-    assert [r["what"].split("`")[1] for r in rows] == ["dcgan", "diffusion", "vae"]
+    assert [r["what"].split("`")[1] for r in rows] == ["dcgan", "diffusion", "text_to_image", "vae"]
     assert all(float(r["p50 (s)"]) > 0 and r["met"] in ("yes", "**no**") for r in rows)
     assert bench.table(rows).count("\n") == len(rows) + 1
 

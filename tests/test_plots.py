@@ -58,8 +58,8 @@ def test_comparison_bars_carry_the_real_data_reference(tiny_checkpoints):
         plots.comparable_metrics(entries))
     fig = plots.comparison_bars(entries, "kid_fmnist")
     bar, ref = fig.data
-    assert list(bar.x) == ["dcgan", "diffusion", "vae"] and bar.error_y.visible
-    assert len(ref.y) == 3 and ref.name == "real data (same n)"
+    assert list(bar.x) == ["dcgan", "diffusion", "text_to_image", "vae"] and bar.error_y.visible
+    assert len(ref.y) == 4 and ref.name == "real data (same n)"
     bar, ref = plots.comparison_bars(entries, "test_bleu_4").data  # the BLEU family, same chart
     assert list(bar.x) == ["gpt", "lstm"] and all(r is not None for r in ref.y)
     assert bar.error_y.visible  # bootstrap errors of test-BLEU-4

@@ -33,6 +33,12 @@ def check_n(modality: str, n) -> int:
     return n
 
 
+def check_reference(evaluator, n: int, what: str) -> None:
+    """Refuse, before anything is drawn, an n the shipped real reference cannot match."""
+    if n > (size := evaluator.reference_size()):
+        raise InputError(f"n can be at most {size} here: the shipped real reference holds {size} {what} to compare with.")
+
+
 class Evaluators:
     """The metric instruments of one checkpoints tree, each loaded once per process on first
     use: the image and audio classifiers (with their reference features) and the text copy
@@ -107,6 +113,7 @@ def measure_image(pipe, entry, evaluator, n=None, seed=0):
     from .records import image_record
 
     n, seed = check_n("image", n), resolve_seed(seed)
+    check_reference(evaluator, n, "pictures")
     labels, images = [], []
     for batch_labels, batch_images in iter_samples(pipe.sample, n, seed):
         labels.append(batch_labels)
@@ -125,6 +132,7 @@ def measure_audio(pipe, entry, evaluator, vocoder_name: str, vocoder, n=None, se
     from .records import audio_generator_record
 
     n, seed = check_n("audio", n), resolve_seed(seed)
+    check_reference(evaluator, n, "clips")
     labels, clips = [], []
     for batch_labels, batch_clips in am.iter_clips(pipe, vocoder, n, seed):
         labels.append(batch_labels)

@@ -74,6 +74,8 @@ TEXT_TO_IMAGE = Family(
     summary="a text-to-image diffusion model (a small text encoder and a cross-attention UNet; classifier-free "
             "guidance, DDIM), English and Chinese prompts")
 FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP, CYCLEGAN, CAPTIONER, TEXT_TO_IMAGE)
+# the controls of drawing from a description (the Image tab's section, /generate_image_from_text)
+PROMPT_STEPS, PROMPT_GUIDANCE = TEXT_TO_IMAGE.controls
 
 # The arena shows humans' ranking of the image models beside this one (metrics/image.py).
 RANKED_BY = RankingMetric("fid_fmnist", "FID-FMNIST", higher_is_better=False)

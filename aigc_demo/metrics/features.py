@@ -127,6 +127,10 @@ class FeatureEvaluator:
             names["is"]: float(is_mean), f"{names['is']}_std": float(is_std),
         }
 
+    def reference_size(self) -> int:
+        """How many real samples score() can compare with: the most n it takes."""
+        return len(self._reference_subset_all(self.REAL_KEY))
+
     def _reference_subset(self, key: str, n: int, generator: torch.Generator) -> torch.Tensor:
         feats = self._reference_subset_all(key)
         if n > len(feats):

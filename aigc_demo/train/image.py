@@ -23,14 +23,15 @@ from tqdm.auto import tqdm
 from .. import checkpoint as ckpt
 from ..data import fashion_mnist
 from ..images import grid
-from ..metrics.image import REFERENCE_FILE, REFERENCE_IMAGES_FILE, FMNISTEvaluator, generate_and_score
+from ..metrics.image import REFERENCE_FILE, REFERENCE_IMAGES_FILE, FMNISTEvaluator
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR, evaluator_dir, tree_of
-from .common import (Run, add_common_arguments, cli_args, copy_log_and_samples, fill_defaults, measure_or_card,
-                     train_classifier_epochs, train_gan_epochs)
 from .captioner import train_captioner
-from .text_to_image import train_text_to_image
+from .common import (Run, add_common_arguments, copy_log_and_samples, fill_defaults, measure_or_card,
+                     train_classifier_epochs, train_gan_epochs)
 from .common import end_epoch as close_epoch
-from .common import training_block as common_training_block
+from .image_common import (DATA_NOTE, batches_per_epoch, diffusion_epochs, end_epoch, export_generative,
+                           load_evaluator, training_block)
+from .text_to_image import train_text_to_image
 
 MODELS = ("classifier", "dcgan", "vae", "diffusion", "wgan_gp", "cyclegan", "captioner", "text_to_image")
 # Per-model defaults; any of them can be overridden on the command line.
@@ -54,7 +55,6 @@ DEFAULTS = {
 DRY_RUN = dict(epochs=1, max_steps=3, width=8, limit=256, eval_n=20, final_eval_n=20, batch_size=32, log_every=1)
 # the CycleGAN trains on two classes only: a few dozen images each in the test fixture
 DRY_RUN_OF = {"cyclegan": dict(batch_size=8)}
-DATA_NOTE = "Fashion-MNIST train split (60k images, MIT licence)"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -94,13 +94,6 @@ def load_data(args):
     if args.limit:
         x, y = x[: args.limit], y[: args.limit]
     return x, y
-
-
-def epoch_grid(sample_fn, path: Path) -> None:
-    """A 10x10 grid, one row per class, the same noise every epoch (seed 0)."""
-    labels = torch.arange(10).repeat_interleave(10)
-    images = sample_fn(labels, torch.Generator().manual_seed(0)).float().cpu()
-    grid(images, nrow=10).save(path)
 
 
 def train_classifier(args) -> None:
@@ -187,10 +180,6 @@ def save_reference_images(out: Path, train_sub: torch.Tensor) -> None:
     ckpt.atomic_write_bytes(out / REFERENCE_IMAGES_FILE, buf.getvalue())
 
 
-def training_block(args, run) -> dict:
-    return common_training_block(args, run, "python -m aigc_demo.train image " + " ".join(cli_args(args)))
-
-
 def gan_sampler(run: Run, gan, G):
     """sample_fn(labels, generator) of a GAN in training: its generator in eval mode for the
     draw (batch norm's running statistics), then back to training."""
@@ -214,7 +203,7 @@ def train_dcgan(args) -> None:
     run = Run(args, ["d_loss", "g_loss", "d_real", "d_fake", "fid_fmnist", "class_accuracy"])
     acc = run.accelerator
     x, y = load_data(args)
-    evaluator = _evaluator(args)
+    evaluator = load_evaluator(args)
     config = DCGANConfig(g_width=args.width, d_width=args.width)
     gan = DCGAN(config)
     # Adam with lr 2e-4 and beta1 0.5: the DCGAN paper's settings, also the project's seeds.
@@ -240,12 +229,18 @@ def train_wgan_gp(args) -> None:
     E[f(real)] - E[f(fake)], the quantity a WGAN's loss is meant to track quality by."""
     from tqdm.auto import tqdm
 
-    from ..models.wgan_gp import WGANGP, WGANGPConfig, critic_loss, generator_loss, gradient_penalty
+    from ..models.wgan_gp import (
+        WGANGP,
+        WGANGPConfig,
+        critic_loss,
+        generator_loss,
+        gradient_penalty,
+    )
 
     run = Run(args, ["critic_loss", "g_loss", "w_distance", "gradient_penalty", "fid_fmnist", "class_accuracy"])
     acc = run.accelerator
     x, y = load_data(args)
-    evaluator = _evaluator(args)
+    evaluator = load_evaluator(args)
     config = WGANGPConfig(g_width=args.width, d_width=args.width)
     gan = WGANGP(config)
     opt_g = torch.optim.Adam(gan.generator.parameters(), lr=args.lr, betas=(0.0, 0.9))
@@ -324,59 +319,13 @@ def w_distance_vs_fid(rows: list[dict]) -> dict:
             "spearman": float(stats.spearmanr(w, fid).statistic)}
 
 
-def _evaluator(args) -> FMNISTEvaluator | None:
-    if args.eval_n == 0 and args.final_eval_n == 0:
-        return None
-    return FMNISTEvaluator.load(args.evaluator)
-
-
-def end_epoch(run: Run, sample_fn, evaluator: FMNISTEvaluator | None, *, batches_per_epoch: int | None = None) -> None:
-    """Close an epoch: count it, draw its sample grid, score eval_n samples into the log
-    (batches_per_epoch: where a model trains on other than --limit or all 60,000 pictures)."""
-    args = run.args
-
-    def score() -> dict:
-        s = generate_and_score(sample_fn, evaluator, args.eval_n, seed=0)["generated"]
-        return {"fid_fmnist": s["fid_fmnist"], "class_accuracy": s["class_accuracy"]}
-
-    close_epoch(run, batches_per_epoch or _batches_per_epoch(args), lambda path: epoch_grid(sample_fn, path),
-                score if evaluator is not None and args.eval_n else None)
-
-
-def _batches_per_epoch(args) -> int:
-    n = args.limit or 60000
-    return n // args.batch_size
-
-
-def export_generative(args, run: Run, *, config_dict: dict, family: str, weights: dict,
-                      extra_training: dict | None = None, extra_config: dict | None = None) -> None:
-    """Write the checkpoint folder, then measure it through the same code as the evaluate
-    command (which also proves the exported folder loads). extra_training: figures of the
-    run itself for config.json's training block (and so the card); extra_config: more keys
-    of config.json (another data note, what a pipeline reads beside the weights)."""
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    ckpt.save_model_weights(out, weights)
-    ckpt.write_json(out / ckpt.CONFIG_FILE, {
-        "modality": "image", "family": family, "model": config_dict, "data": DATA_NOTE, **(extra_config or {}),
-        "training": {**training_block(args, run), **(extra_training or {})},
-    })
-    copy_log_and_samples(run, out)
-    # the preview comes from the exported folder through the app's own pipeline, defaults and all
-    from ..registry import load_pipeline, read_entry
-
-    epoch_grid(load_pipeline(read_entry(out, "image")).sample, out / "preview.png")
-    measure_or_card(out, args.final_eval_n, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)
-    print(f"exported {out}")
-
-
 def train_vae(args) -> None:
     from ..models.vae import ConditionalVAE, VAEConfig
 
     run = Run(args, ["loss", "recon", "kl", "kl_weight", "fid_fmnist", "class_accuracy"])
     acc = run.accelerator
     x, y = load_data(args)
-    evaluator = _evaluator(args)
+    evaluator = load_evaluator(args)
     config = VAEConfig(latent_dim=args.latent_dim, width=args.width, label_planes=True, beta=args.beta,
                        class_prior=True, prior_components=args.prior_components)
     # During training the epoch samples draw from one Gaussian per class, refitted at each
@@ -385,7 +334,7 @@ def train_vae(args) -> None:
     opt = torch.optim.Adam(vae.parameters(), lr=args.lr)
     run.restore({"vae": vae}, {"opt": opt})
     model, opt = acc.prepare(vae, opt)
-    warmup_steps = _batches_per_epoch(args) * 2  # KL weight ramps 0 -> 1 over two epochs
+    warmup_steps = batches_per_epoch(args) * 2  # KL weight ramps 0 -> 1 over two epochs
 
     def sample_fn(labels, generator):
         vae.eval()
@@ -394,7 +343,7 @@ def train_vae(args) -> None:
         return out
 
     while not run.finished():
-        bar = tqdm(run.batches(len(x)), total=_batches_per_epoch(args), initial=run.batch_in_epoch,
+        bar = tqdm(run.batches(len(x)), total=batches_per_epoch(args), initial=run.batch_in_epoch,
                    desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
         for b, idx in bar:
             xb, yb = x[idx].to(run.device), y[idx].to(run.device)
@@ -432,14 +381,14 @@ def train_diffusion(args) -> None:
     run = Run(args, ["loss", "lr", "fid_fmnist", "class_accuracy"])
     acc = run.accelerator
     x, y = load_data(args)
-    evaluator = _evaluator(args)
+    evaluator = load_evaluator(args)
     config = DiffusionConfig(unet=UNetConfig(width=args.width))
     model = ConditionalDiffusion(config)
     # An exponential moving average of the weights samples far better than the raw weights
     # after few steps; it is what gets evaluated and shipped.
     ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(0.999))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
-    total_steps = args.max_steps or args.epochs * _batches_per_epoch(args)
+    total_steps = args.max_steps or args.epochs * batches_per_epoch(args)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(total_steps, 1), pct_start=0.05)
     run.restore({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
     net, opt = acc.prepare(model, opt)
@@ -449,54 +398,13 @@ def train_diffusion(args) -> None:
         # a short, fixed sampler for the per-epoch figures; metrics.json uses the defaults
         return ema.module.sample(labels.to(run.device), generator, steps=args.eval_steps, guidance=2.0)
 
-    diffusion_epochs(run, net, model, ema, opt, sched, n_items=len(x), per_epoch=_batches_per_epoch(args),
+    diffusion_epochs(run, net, model, ema, opt, sched, n_items=len(x), per_epoch=batches_per_epoch(args),
                      make_batch=lambda idx: (x[idx].to(run.device), y[idx].to(run.device)), sample_fn=sample_fn,
                      evaluator=evaluator)
 
     if acc.is_main_process:
         cfg = asdict(config)
         export_generative(args, run, config_dict=cfg, family="diffusion", weights=ema.module.state_dict())
-
-
-def diffusion_epochs(run: Run, net, model, ema, opt, sched, *, n_items: int, per_epoch: int, make_batch, sample_fn,
-                     evaluator) -> None:
-    """The loop of the diffusion models (class-conditional and text-to-image): the loss
-    net(*make_batch(indices)) (forward() is the loss, so DDP sees the call), clipped AdamW
-    steps on a per-step schedule, the EMA of the weights updated after each, and at each
-    epoch's end the figures of the EMA model's samples (drawn by sample_fn in eval mode: no
-    dropout, and no draw from the global RNG that a resumed run would not replay)."""
-    args, acc = run.args, run.accelerator
-
-    def eval_sample_fn(labels, generator):
-        ema.module.eval()
-        out = sample_fn(labels, generator)
-        ema.module.train()
-        return out
-
-    while not run.finished():
-        bar = tqdm(run.batches(n_items), total=per_epoch, initial=run.batch_in_epoch,
-                   desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
-        for b, idx in bar:
-            batch = make_batch(idx)
-            with acc.autocast():
-                loss = net(*batch)
-            opt.zero_grad(set_to_none=True)
-            acc.backward(loss)
-            acc.clip_grad_norm_(net.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            ema.update_parameters(acc.unwrap_model(net))
-            run.step += 1
-            run.batch_in_epoch = b + 1
-            if run.step % args.log_every == 0:
-                run.log.log(step=run.step, epoch=run.epoch, wall_seconds=run.clock(), loss=loss.item(), lr=sched.get_last_lr()[0])
-                bar.set_postfix(loss=f"{loss.item():.4f}")
-            if run.step % args.save_every == 0:
-                run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
-            if run.finished():
-                break
-        end_epoch(run, eval_sample_fn, evaluator, batches_per_epoch=per_epoch)
-        run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
 
 
 def train_cyclegan(args) -> None:
@@ -509,7 +417,13 @@ def train_cyclegan(args) -> None:
     import itertools
     import random
 
-    from ..models.cyclegan import CycleGAN, CycleGANConfig, ImagePool, cycle_loss, lsgan_loss
+    from ..models.cyclegan import (
+        CycleGAN,
+        CycleGANConfig,
+        ImagePool,
+        cycle_loss,
+        lsgan_loss,
+    )
 
     run = Run(args, ["g_loss", "gan_loss", "cycle_loss", "identity_loss", "d_loss",
                      "target_accuracy_a_to_b", "target_accuracy_b_to_a", "cycle_l1"])
@@ -521,7 +435,7 @@ def train_cyclegan(args) -> None:
     a_all, b_all = a_all[:n], b_all[:n]
     x_test, y_test = fashion_mnist.as_tensors("test", args.data_dir)
     a_test, b_test = x_test[y_test == config.domain_a], x_test[y_test == config.domain_b]
-    evaluator = _evaluator(args)
+    evaluator = load_evaluator(args)
 
     gan = CycleGAN(config)
     opt_g = torch.optim.Adam(itertools.chain(gan.g_ab.parameters(), gan.g_ba.parameters()), lr=args.lr, betas=(0.5, 0.999))

@@ -28,11 +28,8 @@ import torch
 from .. import checkpoint as ckpt
 from ..data import captions as cap
 from ..images import from_uint8
-from .captioner import LANGUAGES, VOCAB_FILE, captioned_split, captions_block, vocabulary
+from .captioner import DATA_NOTE, LANGUAGES, VOCAB_FILE, captioned_split, captions_block, vocabulary
 from .common import Run
-
-DATA_NOTE = ("Fashion-MNIST train split with synthetic captions (the label plus attributes measured from the "
-             "pixels, English and Chinese); pictures holding a held-out class-attribute combination left out")
 
 
 def class_prompts(vocab, labels: torch.Tensor) -> torch.Tensor:
@@ -47,7 +44,7 @@ def train_text_to_image(args) -> None:
     from ..models.captioner import SPECIALS
     from ..models.text_to_image import TextToImage, TextToImageConfig, encode_prompt, prompt_ids, warm_start
     from ..models.unet import UNetConfig
-    from . import image as image_train
+    from . import image_common
 
     run = Run(args, ["loss", "lr", "fid_fmnist", "class_accuracy"])
     acc = run.accelerator
@@ -55,7 +52,7 @@ def train_text_to_image(args) -> None:
     usable = np.flatnonzero(cap.trainable(truth))[:args.limit]
     x = from_uint8(images)
     vocab = vocabulary()
-    evaluator = image_train._evaluator(args)
+    evaluator = image_common.load_evaluator(args)
     config = TextToImageConfig(vocab_size=len(vocab), unet=UNetConfig(width=args.width, n_classes=0,
                                                                      context_dim=2 * args.width))
     model = TextToImage(config)
@@ -95,13 +92,13 @@ def train_text_to_image(args) -> None:
                          config.max_tokens)
         return x[idx].to(run.device), ids.to(run.device)
 
-    image_train.diffusion_epochs(run, net, model, ema, opt, sched, n_items=len(usable), per_epoch=per_epoch,
-                                 make_batch=batch, sample_fn=sample_fn, evaluator=evaluator)
+    image_common.diffusion_epochs(run, net, model, ema, opt, sched, n_items=len(usable), per_epoch=per_epoch,
+                                  make_batch=batch, sample_fn=sample_fn, evaluator=evaluator)
 
     if acc.is_main_process:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / VOCAB_FILE).write_text(json.dumps(vocab.tokens[len(SPECIALS):], ensure_ascii=False), encoding="utf-8")
-        image_train.export_generative(
+        image_common.export_generative(
             args, run, config_dict=asdict(config), family="text_to_image", weights=ema.module.state_dict(),
             extra_config={"data": DATA_NOTE, "captions": captions_block(truth, thresholds)},
             extra_training={"init": init_note} if init_note else None)

@@ -15,7 +15,8 @@ import gradio as gr
 from .. import exports, plots
 from ..controls import MAX_SEED
 from ..families.image import (ALL_CLASSES, CAPTION_BEAMS, CAPTION_LANGUAGE, CAPTION_LANGUAGES, DIRECTION,
-                              INTERPOLATION_STEPS, LABEL, MAX_PROMPT_CHARS, N, PROMPT_EXAMPLES, TEXT_TO_IMAGE)
+                              INTERPOLATION_STEPS, LABEL, MAX_PROMPT_CHARS, N, PROMPT_EXAMPLES, PROMPT_GUIDANCE,
+                              PROMPT_STEPS)
 from ..studio import InputError, ModelUnavailable
 from .common import bind, disabled_note, example_picker, not_trained, seed_row, widget
 
@@ -134,7 +135,7 @@ def caption_image(studio, model: str = "", image: str | None = None, language: s
         {**out.meta, "captions": out.captions, "measured": out.measured}
 
 
-STEPS, GUIDANCE = TEXT_TO_IMAGE.controls  # the text-to-image sampler's controls, declared once
+STEPS, GUIDANCE = PROMPT_STEPS, PROMPT_GUIDANCE  # the sampler's controls, declared once (families)
 
 
 def _asked(asked: dict) -> str:
@@ -189,13 +190,7 @@ def describe_then_draw(studio, image=None, model: str = "", text_model: str = ""
     with a text-to-image model. Returns the caption, the gallery and the report."""
     if image is None:
         raise InputError("Upload a picture (PNG or JPEG), or pick one of the examples.")
-    caption = studio.caption_image(model, image, "en").captions["en"]["beam"]
-    if not caption:
-        raise InputError("The captioner wrote an empty caption for this picture: there is nothing to draw.")
-    try:
-        out = studio.generate_image_from_text(text_model, caption, n=8, seed=seed)
-    except InputError as e:
-        raise InputError(f"The captioner wrote “{caption}”, which the text-to-image model cannot draw: {e}") from None
+    caption, out = studio.describe_then_draw(model, image, text_model, n=8, seed=seed)
     return caption, _prompt_gallery(out), _prompt_report(out)
 
 

@@ -21,7 +21,7 @@ def arena(studio, tmp_path):
 
 def test_contestants_per_modality(arena):
     assert arena.contestants("text") == ["gpt", "lstm"]
-    assert arena.contestants("image") == ["dcgan", "diffusion", "vae"]
+    assert arena.contestants("image") == ["dcgan", "diffusion", "text_to_image", "vae"]
     assert arena.contestants("audio") == ["specgan + griffin-lim", "specgan + wavenet"]
     assert arena.modalities() == ["text", "image", "audio"]
 
@@ -81,7 +81,7 @@ def test_the_ranking_lists_every_contestant_beside_its_shipped_metric(arena, stu
         arena.vote(pair["token"], "tie")
     result = arena.ranking("image")
     rows = {r["model"]: r for r in result["rows"]}
-    assert set(rows) == {"dcgan", "diffusion", "vae"}
+    assert set(rows) == {"dcgan", "diffusion", "text_to_image", "vae"}
     assert sum(r["votes"] for r in rows.values()) == 6
     for name, r in rows.items():
         assert r["metric"] == pytest.approx(studio.entry("image", name).metrics["generated"]["fid_fmnist"])

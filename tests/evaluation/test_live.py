@@ -21,7 +21,8 @@ def test_measuring_now_reproduces_the_evaluate_command(tiny_checkpoints):
 
 
 @pytest.mark.parametrize("kwargs, message", [(dict(n=15), "multiple of 10"), (dict(n=0), "between 10"),
-                                             (dict(n=20000), "between 10 and 10000"), (dict(seed=-3), "seed")])
+                                             (dict(n=20000), "between 10 and 10000"), (dict(seed=-3), "seed"),
+                                             (dict(n=200.0), "at most 100 here: the shipped real reference")])
 def test_measuring_input_is_validated(studio, kwargs, message):
     with pytest.raises(InputError, match=message):
         list(studio.measure_image("vae", **kwargs))

@@ -106,5 +106,5 @@ def test_vae_reconstructs_a_picture(studio):
 
 def test_compare_runs_every_model_on_one_seed(studio):
     outs = studio.compare_images(label="Dress", n=3, seed=5)
-    assert [o.meta["model"] for o in outs] == ["dcgan", "diffusion", "vae"]
+    assert [o.meta["model"] for o in outs] == ["dcgan", "diffusion", "text_to_image", "vae"]
     assert {o.meta["seed"] for o in outs} == {5}

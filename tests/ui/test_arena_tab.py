@@ -14,7 +14,7 @@ from PIL import Image
 
 from tests.conftest import FORTUNES_FIXTURE, serve_app
 
-NAMES = ("dcgan", "diffusion", "vae", "gpt", "lstm", "specgan", "wavenet", "griffin")
+NAMES = ("dcgan", "diffusion", "text_to_image", "vae", "gpt", "lstm", "specgan", "wavenet", "griffin")
 
 
 def _blind(value) -> None:
@@ -75,7 +75,7 @@ def test_the_ranking_and_the_csv_hold_every_vote(client):
         cast += 1
     after = client.predict(modality="image", api_name="/arena_ranking")
     assert after["agreement"]["votes"] == before["agreement"]["votes"] + cast
-    assert {r["model"] for r in after["rows"]} == {"dcgan", "diffusion", "vae"}
+    assert {r["model"] for r in after["rows"]} == {"dcgan", "diffusion", "text_to_image", "vae"}
     assert all(r["metric"] is not None for r in after["rows"])
     with open(client.predict(api_name="/arena_votes"), newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
