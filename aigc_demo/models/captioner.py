@@ -11,6 +11,13 @@ data/captions.py can hold, so it is closed and known before training).
 - Decoder: s_i = GRU([embed(y_{i-1}); c_i], s_{i-1}), c_i the attention-weighted regions,
   then a readout of [s_i; c_i; embed(y_{i-1})] over the tokens. Teacher forcing and
   cross-entropy in training; greedy or beam search in use.
+- Writing order: the captions name the class last ("a dark, wide coat"), so a decoder that
+  writes left to right picks the class after the attribute words, and after a word it never
+  saw with that class (a held-out combination: "a wide pair of trousers") its language prior
+  vetoes the right noun (the first trained model named the class in 85 % of seen captions but
+  32 % of held-out ones). With `right_to_left` the decoder writes the tokens in reverse
+  ("coat wide , dark a"): the noun comes first, read from the picture alone, and the words
+  are put back in reading order before anyone sees them. Same vocabulary, same captions.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ class CaptionerConfig:
     attention_dim: int = 96
     dropout: float = 0.1
     max_output: int = 24  # tokens: longer than any caption (the longest has 13)
+    # the decoder writes the caption's tokens last to first (see the docstring); False for
+    # checkpoints from before the option existed
+    right_to_left: bool = False
 
 
 class Encoder(nn.Module):
@@ -124,7 +134,10 @@ class Captioner(nn.Module):
                 break
         best = max(done, key=lambda c: c[0] / max(1, len(c[1]) - 1))
         tokens = [t for t in best[1][1:] if t != EOS]
-        return tokens, torch.stack(best[3][:len(tokens)]) if tokens else torch.zeros(0, 49)
+        weights = torch.stack(best[3][:len(tokens)]) if tokens else torch.zeros(0, 49)
+        if self.config.right_to_left:  # back into reading order, each token with its own weights
+            return tokens[::-1], weights.flip(0)
+        return tokens, weights
 
     @torch.no_grad()
     def greedy(self, images: torch.Tensor, language: str) -> list[list[int]]:
@@ -144,8 +157,8 @@ class Captioner(nn.Module):
             finished |= prev == EOS
             if finished.all():
                 break
-        rows = torch.stack(out, 1).tolist()
-        return [r[:r.index(EOS)] if EOS in r else r for r in rows]
+        rows = [r[:r.index(EOS)] if EOS in r else r for r in torch.stack(out, 1).tolist()]
+        return [r[::-1] for r in rows] if self.config.right_to_left else rows
 
     def config_dict(self) -> dict:
         return asdict(self.config)
@@ -181,16 +194,20 @@ class CaptionVocab:
     def split(text: str, language: str) -> list[str]:
         return list(text) if language == "zh" else re.findall(r"[\w-]+|,", text)
 
-    def encode(self, text: str, language: str) -> list[int]:
-        return [self.index.get(t, UNK) for t in self.split(text, language)] + [EOS]
+    def encode(self, text: str, language: str, right_to_left: bool = False) -> list[int]:
+        """The caption's ids and the end token; right_to_left: in the order a decoder that
+        writes last to first is taught (the end token still last)."""
+        ids = [self.index.get(t, UNK) for t in self.split(text, language)]
+        return (ids[::-1] if right_to_left else ids) + [EOS]
 
     def decode(self, ids: list[int], language: str) -> str:
         words = [self.tokens[i] for i in ids if i >= len(SPECIALS)]
         return "".join(words) if language == "zh" else " ".join(words).replace(" ,", ",")
 
-    def batch(self, texts: list[str], languages: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    def batch(self, texts: list[str], languages: list[str],
+              right_to_left: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """(targets (B, S) padded, language tokens (B,))."""
-        rows = [self.encode(t, lang) for t, lang in zip(texts, languages)]
+        rows = [self.encode(t, lang, right_to_left) for t, lang in zip(texts, languages)]
         out = torch.full((len(rows), max(map(len, rows))), PAD, dtype=torch.long)
         for i, r in enumerate(rows):
             out[i, :len(r)] = torch.tensor(r)

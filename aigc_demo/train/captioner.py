@@ -71,7 +71,9 @@ def train_captioner(args) -> None:
     x = from_uint8(images)
     vocab = vocabulary()
     w = args.width
-    config = CaptionerConfig(vocab_size=len(vocab), channels=w, embed_dim=w, hidden=3 * w, attention_dim=3 * w // 2)
+    # right to left: the class noun is written first (models/captioner.py says why)
+    config = CaptionerConfig(vocab_size=len(vocab), channels=w, embed_dim=w, hidden=3 * w, attention_dim=3 * w // 2,
+                             right_to_left=True)
     model = Captioner(config)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     per_epoch = len(train_idx) // args.batch_size
@@ -87,7 +89,8 @@ def train_captioner(args) -> None:
     def batch(idx, rng: random.Random):
         """Pictures, targets and language tokens: each picture in a language and phrasing drawn by rng."""
         languages = [rng.choice(LANGUAGES) for _ in idx]
-        targets, starts = vocab.batch([cap.pick(truth[i], rng, lang) for i, lang in zip(idx, languages)], languages)
+        targets, starts = vocab.batch([cap.pick(truth[i], rng, lang) for i, lang in zip(idx, languages)], languages,
+                                      right_to_left=config.right_to_left)
         return x[idx].to(run.device), targets.to(run.device), starts.to(run.device)
 
     @torch.no_grad()

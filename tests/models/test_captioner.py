@@ -26,17 +26,19 @@ def data():
     return x, truth, vocabulary()
 
 
-def train(data, steps: int, seed: int = 0) -> tuple[Captioner, list[float]]:
+def train(data, steps: int, seed: int = 0, right_to_left: bool = False) -> tuple[Captioner, list[float]]:
     x, truth, vocab = data
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    model = Captioner(CaptionerConfig(vocab_size=len(vocab), channels=16, embed_dim=16, hidden=32, attention_dim=16))
+    model = Captioner(CaptionerConfig(vocab_size=len(vocab), channels=16, embed_dim=16, hidden=32, attention_dim=16,
+                                      right_to_left=right_to_left))
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
     for _ in range(steps):
         idx = rng.sample(range(len(truth)), 32)
         languages = [rng.choice(("en", "zh")) for _ in idx]
-        targets, starts = vocab.batch([cap.pick(truth[i], rng, lang) for i, lang in zip(idx, languages)], languages)
+        targets, starts = vocab.batch([cap.pick(truth[i], rng, lang) for i, lang in zip(idx, languages)], languages,
+                                      right_to_left=right_to_left)
         loss = model.loss(x[idx], targets, starts)
         opt.zero_grad()
         loss.backward()
@@ -78,8 +80,28 @@ def test_seeded_training_and_a_saved_model_reproduce(data, tmp_path):
     assert a.beam_search(x[:1], "en", num_beams=2)[0] == c.beam_search(x[:1], "en", num_beams=2)[0]
 
 
-def test_batched_greedy_decoding_writes_what_one_beam_writes(data):
-    model, _ = train(data, 40)
+@pytest.mark.parametrize("right_to_left", [False, True])
+def test_batched_greedy_decoding_writes_what_one_beam_writes(data, right_to_left):
+    model, _ = train(data, 40, right_to_left=right_to_left)
     x = data[0][:6]
     for language in ("en", "zh"):
         assert model.greedy(x, language) == [model.beam_search(x[i:i + 1], language)[0] for i in range(len(x))]
+
+
+def test_right_to_left_is_taught_reversed_and_read_back_in_reading_order(data):
+    x, truth, vocab = data
+    text = truth[0].en[2]
+    ids = vocab.encode(text, "en")
+    assert vocab.encode(text, "en", right_to_left=True) == ids[-2::-1] + [ids[-1]]  # reversed, the end token last
+    targets, _ = vocab.batch([text, "a bag"], ["en", "en"], right_to_left=True)
+    assert vocab.decode(targets[1].tolist(), "en") == "bag a"
+    # the same weights told to write right to left: what they write, reversed back; each
+    # token keeps its own attention weights
+    forward, _ = train(data, 20)
+    backward = Captioner(CaptionerConfig(**{**forward.config_dict(), "right_to_left": True})).eval()
+    backward.load_state_dict(forward.state_dict())
+    for beams in (1, 3):
+        tokens, weights = forward.beam_search(x[:1], "zh", num_beams=beams)
+        reversed_tokens, reversed_weights = backward.beam_search(x[:1], "zh", num_beams=beams)
+        assert reversed_tokens == tokens[::-1] and torch.equal(reversed_weights, weights.flip(0))
+    assert backward.greedy(x[:3], "en") == [t[::-1] for t in forward.greedy(x[:3], "en")]
