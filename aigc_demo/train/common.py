@@ -101,7 +101,9 @@ def load_state(path: str | Path) -> dict | None:
 
 def cli_args(args) -> list[str]:
     """The options that define a run of the image and audio scripts, for its recorded command."""
-    out = [f"--model {args.model}", f"--epochs {args.epochs}", f"--width {args.width}", f"--seed {args.seed}"]
+    # batch size and learning rate too: the command alone reproduces the run, defaults or not
+    out = [f"--model {args.model}", f"--epochs {args.epochs}", f"--batch-size {args.batch_size}", f"--lr {args.lr:g}",
+           f"--width {args.width}", f"--seed {args.seed}"]
     if getattr(args, "limit", None):
         out.append(f"--limit {args.limit}")
     if args.max_steps:

@@ -68,7 +68,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--prior-components", type=int, default=1,
                    help="vae: Gaussians in each class's sampling prior, fitted after training (default 1)")
     p.add_argument("--eval-steps", type=int, default=10, help="diffusion: DDIM steps for the per-epoch samples")
-    p.add_argument("--init", help="text_to_image: a class-conditional diffusion checkpoint folder to start the UNet from")
+    p.add_argument("--init", help="text_to_image: a class-conditional diffusion checkpoint folder to start the UNet "
+                   "from, or a text-to-image checkpoint folder to train further")
     p.add_argument("--n-residual", type=int, default=6, help="cyclegan: residual blocks in each generator")
     p.add_argument("--data-dir", help=f"Fashion-MNIST folder (default: ${fashion_mnist.ENV_VAR} or the Debian package)")
     p.add_argument("--evaluator", help="folder of the FMNIST classifier used for metrics "

@@ -10,8 +10,9 @@ it is captioned in a language and a phrasing drawn from (seed, step), so a resum
 what one run would have.
 
 --init starts the UNet from a class-conditional diffusion checkpoint (its image prior;
-models/text_to_image.warm_start); the text encoder and the cross-attention always start
-fresh. At each epoch end the per-epoch figures are drawn from the class names alone as
+models/text_to_image.warm_start; the text encoder and the cross-attention start fresh), or
+the whole model from a text-to-image checkpoint, to train it further on a fresh schedule
+(its exported weights are the EMA ones, so the new EMA starts from them too). At each epoch end the per-epoch figures are drawn from the class names alone as
 prompts ("a coat"), so they compare with the class-conditional model's.
 """
 
@@ -40,9 +41,38 @@ def class_prompts(vocab, labels: torch.Tensor) -> torch.Tensor:
     return prompt_ids([encode_prompt(vocab, cap.write(int(y), {}).en[0], "en") for y in labels], 32)
 
 
+def start_from(args, model, acc, *, fresh_run: bool) -> str:
+    """Load --init into a new model (not into a resumed run, whose state holds its weights)
+    and return what the checkpoint's training record says about it."""
+    from ..models.diffusion import DiffusionConfig
+    from ..models.text_to_image import warm_start
+
+    folder = Path(args.init)
+    init_config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
+    family = init_config.get("family")
+    if family == "text_to_image":
+        if init_config["model"] != json.loads(json.dumps(asdict(model.config))):  # as config.json holds it
+            raise SystemExit(f"--init {args.init}: a text-to-image model of another shape than --width {args.width}")
+        if fresh_run:
+            model.load_state_dict({k: v.float() for k, v in ckpt.load_model_weights(folder).items()})
+            acc.print(f"the whole model started from {args.init}")
+        before = init_config.get("training", {})
+        return (f"continued from the text-to-image checkpoint {args.init} ({before.get('epochs')} epochs, "
+                f"{before.get('steps')} steps: {before.get('command')}); its exported EMA weights start both the "
+                "model and the new EMA, on a fresh learning-rate schedule")
+    if family != "diffusion" or DiffusionConfig.from_dict(init_config["model"]).unet.width != args.width:
+        raise SystemExit(f"--init {args.init}: neither a text-to-image checkpoint nor a class-conditional "
+                         f"diffusion checkpoint of width {args.width}")
+    if fresh_run:
+        fresh = warm_start(model, ckpt.load_model_weights(folder))
+        acc.print(f"UNet started from {args.init}; fresh: {len(fresh)} tensors (text projection, cross-attention)")
+    return (f"the UNet started from the class-conditional diffusion checkpoint {args.init} (its class "
+            "embedding dropped; text encoder and cross-attention trained from scratch)")
+
+
 def train_text_to_image(args) -> None:
     from ..models.captioner import SPECIALS
-    from ..models.text_to_image import TextToImage, TextToImageConfig, encode_prompt, prompt_ids, warm_start
+    from ..models.text_to_image import TextToImage, TextToImageConfig, encode_prompt, prompt_ids
     from ..models.unet import UNetConfig
     from . import image_common
 
@@ -56,18 +86,7 @@ def train_text_to_image(args) -> None:
     config = TextToImageConfig(vocab_size=len(vocab), unet=UNetConfig(width=args.width, n_classes=0,
                                                                      context_dim=2 * args.width))
     model = TextToImage(config)
-    init_note = None
-    if args.init and not run.state:
-        from ..models.diffusion import DiffusionConfig
-
-        init_config = ckpt.read_json(Path(args.init) / ckpt.CONFIG_FILE)
-        if init_config.get("family") != "diffusion" or DiffusionConfig.from_dict(init_config["model"]).unet.width != args.width:
-            raise SystemExit(f"--init {args.init}: not a class-conditional diffusion checkpoint of width {args.width}")
-        fresh = warm_start(model, ckpt.load_model_weights(args.init))
-        acc.print(f"UNet started from {args.init}; fresh: {len(fresh)} tensors (text projection, cross-attention)")
-    if args.init:
-        init_note = (f"the UNet started from the class-conditional diffusion checkpoint {args.init} (its class "
-                     "embedding dropped; text encoder and cross-attention trained from scratch)")
+    init_note = start_from(args, model, acc, fresh_run=not run.state) if args.init else None
     # the EMA of the weights is what gets evaluated and shipped (as for the diffusion model)
     ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(0.999))
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)

@@ -335,6 +335,21 @@ def test_text_to_image_dry_run_exports_a_model_that_draws_prompts(tiny_image_che
                                                "steps": 2, **bad})
 
 
+def test_text_to_image_trains_further_from_its_own_checkpoint(tmp_path, tiny_image_checkpoints):
+    """--init of a text-to-image checkpoint starts the whole model (and its EMA) from it: with
+    a learning rate of zero the exported weights are the checkpoint's; another shape is refused."""
+    folder = tiny_image_checkpoints / "image" / "text_to_image"
+    common = ["image", "--model", "text_to_image", "--dry-run", "--data-dir", str(FMNIST_FIXTURE), "--final-eval-n", "0",
+              "--eval-n", "0", "--init", str(folder), "--max-steps", "1", "--lr", "0"]
+    out = tmp_path / "out" / "image" / "t"
+    train(*common, "--run-dir", str(tmp_path / "run"), "--out", str(out))
+    a, b = ckpt.load_model_weights(folder), ckpt.load_model_weights(out)
+    assert a.keys() == b.keys() and all(torch.equal(a[k].float(), b[k].float()) for k in a)
+    assert "continued from the text-to-image checkpoint" in ckpt.read_json(out / "config.json")["training"]["init"]
+    with pytest.raises(SystemExit, match="another shape"):
+        train(*common, "--width", "16", "--run-dir", str(tmp_path / "wide"), "--out", str(tmp_path / "wide-out"))
+
+
 def fashion_mnist_classes():
     from aigc_demo.data.fashion_mnist import CLASSES
 
