@@ -18,6 +18,13 @@ data/captions.py can hold, so it is closed and known before training).
   32 % of held-out ones). With `right_to_left` the decoder writes the tokens in reverse
   ("coat wide , dark a"): the noun comes first, read from the picture alone, and the words
   are put back in reading order before anyone sees them. Same vocabulary, same captions.
+- Class labels (`label_weight` > 0): a linear head on the regions' mean predicts the class,
+  its cross-entropy added to the caption loss. Right to left alone lifted the held-out class
+  naming from 32 % to 41 % only: the held-out pictures (wide trousers, high sneakers...) are
+  left out of caption training, so the encoder has never seen anything that looks like them.
+  With the head, those pictures are trained on with their class label and no caption (as a
+  captioner whose CNN was pre-trained on the labels would be): no caption holding a held-out
+  combination is ever seen.
 """
 
 from __future__ import annotations
@@ -48,6 +55,9 @@ class CaptionerConfig:
     # the decoder writes the caption's tokens last to first (see the docstring); False for
     # checkpoints from before the option existed
     right_to_left: bool = False
+    # weight of the encoder's class loss (0: no class head, as in checkpoints from before it)
+    label_weight: float = 0.0
+    n_classes: int = 10
 
 
 class Encoder(nn.Module):
@@ -62,11 +72,15 @@ class Encoder(nn.Module):
         )
         self.position = nn.Parameter(torch.zeros(49, ch))
         self.start = nn.Linear(ch, c.hidden)
+        self.label_head = nn.Linear(ch, c.n_classes) if c.label_weight > 0 else None
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, 1, 28, 28) in [-1, 1] -> regions (B, 49, C), initial decoder state (B, H)."""
         regions = self.net(images).flatten(2).transpose(1, 2) + self.position
         return regions, torch.tanh(self.start(regions.mean(1)))
+
+    def class_logits(self, regions: torch.Tensor) -> torch.Tensor | None:
+        return self.label_head(regions.mean(1)) if self.label_head is not None else None
 
 
 class Captioner(nn.Module):
@@ -92,18 +106,23 @@ class Captioner(nn.Module):
         state = self.rnn(torch.cat([e, context], -1), state)
         return self.readout(self.drop(torch.cat([state, context, e], -1))), state, weights
 
-    def forward(self, images: torch.Tensor, tokens_in: torch.Tensor) -> torch.Tensor:
-        """Teacher forcing: (B, 1, 28, 28), (B, S) inputs (the language token first) -> (B, S, V)."""
+    def forward(self, images: torch.Tensor, tokens_in: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Teacher forcing: (B, 1, 28, 28), (B, S) inputs (the language token first) ->
+        token logits (B, S, V) and the encoder's class logits (B, n_classes), None without a
+        class head."""
         regions, keys, mask, state = self.encode(images)
         logits = []
         for i in range(tokens_in.shape[1]):
             out, state, _ = self.step(tokens_in[:, i], state, regions, keys, mask)
             logits.append(out)
-        return torch.stack(logits, 1)
+        return torch.stack(logits, 1), self.encoder.class_logits(regions)
 
-    def loss(self, images: torch.Tensor, targets: torch.Tensor, language_tokens: torch.Tensor) -> torch.Tensor:
-        """targets (B, S): the caption's tokens, EOS, then PAD; language_tokens (B,)."""
-        return caption_loss(self(images, teacher_inputs(targets, language_tokens)), targets)
+    def loss(self, images: torch.Tensor, targets: torch.Tensor, language_tokens: torch.Tensor,
+             labels: torch.Tensor | None = None) -> torch.Tensor:
+        """targets (B, S): the caption's tokens, EOS, then PAD (a row of PAD: a picture with
+        no caption); language_tokens (B,); labels (B,): the classes, for the class head."""
+        return training_loss(*self(images, teacher_inputs(targets, language_tokens)), targets, labels,
+                             self.config.label_weight)
 
     @torch.no_grad()
     def beam_search(self, image: torch.Tensor, language: str, num_beams: int = 1) -> tuple[list[int], torch.Tensor]:
@@ -171,7 +190,19 @@ def teacher_inputs(targets: torch.Tensor, language_tokens: torch.Tensor) -> torc
 
 def caption_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy per token over the caption and its end token (padding ignored)."""
+    if not (targets != PAD).any():  # no picture of the batch has a caption
+        return logits.sum() * 0.0
     return F.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(), ignore_index=PAD)
+
+
+def training_loss(logits: torch.Tensor, class_logits: torch.Tensor | None, targets: torch.Tensor,
+                  labels: torch.Tensor | None, label_weight: float) -> torch.Tensor:
+    """The caption loss, plus label_weight times the class head's cross-entropy where there
+    are a head and labels."""
+    loss = caption_loss(logits, targets)
+    if class_logits is not None and labels is not None:
+        loss = loss + label_weight * F.cross_entropy(class_logits.float(), labels)
+    return loss
 
 
 class CaptionVocab:

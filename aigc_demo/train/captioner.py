@@ -39,6 +39,8 @@ SAMPLE_PICTURES = 8  # validation pictures whose greedy captions are written at 
 LANGUAGES = ("en", "zh")
 DATA_NOTE = ("Fashion-MNIST train split with synthetic captions (the label plus attributes measured from the "
              "pixels, English and Chinese); pictures holding a held-out class-attribute combination left out")
+LABELS_NOTE = ("; those pictures are seen with their class label only (the encoder's class loss), never with a "
+               "caption")
 
 
 def vocabulary():
@@ -47,6 +49,10 @@ def vocabulary():
 
     return CaptionVocab.from_texts((text, language) for written in cap.every_caption()
                                    for language, texts in (("en", written.en), ("zh", written.zh)) for text in texts)
+
+
+def labels_of(truth: list) -> np.ndarray:
+    return np.array([t.label for t in truth])
 
 
 def captioned_split(split: str, data_dir, thresholds: dict | None = None):
@@ -60,20 +66,25 @@ def captioned_split(split: str, data_dir, thresholds: dict | None = None):
 
 def train_captioner(args) -> None:
     from ..metrics.captions import content
-    from ..models.captioner import Captioner, CaptionerConfig, caption_loss, teacher_inputs
+    from ..models.captioner import PAD, Captioner, CaptionerConfig, teacher_inputs, training_loss
 
     run = Run(args, ["train_loss", "valid_loss", "valid_class_accuracy", "lr"])
     acc = run.accelerator
     images, truth, thresholds = captioned_split("train", args.data_dir)
-    usable = np.flatnonzero(cap.trainable(truth))[:args.limit]
+    captioned = cap.trainable(truth)
+    pictures = np.arange(len(truth))[:args.limit]
+    usable = pictures[captioned[pictures]]
     n_valid = min(VALID_PICTURES, len(usable) // 10)
-    train_idx, valid_idx = usable[:-n_valid], usable[-n_valid:]
+    valid_idx = usable[-n_valid:]
+    # with a class head, every other picture trains (the held-out ones with their label only)
+    train_idx = np.setdiff1d(pictures, valid_idx) if args.label_weight > 0 else usable[:-n_valid]
     x = from_uint8(images)
+    y = torch.as_tensor(labels_of(truth))
     vocab = vocabulary()
     w = args.width
     # right to left: the class noun is written first (models/captioner.py says why)
     config = CaptionerConfig(vocab_size=len(vocab), channels=w, embed_dim=w, hidden=3 * w, attention_dim=3 * w // 2,
-                             right_to_left=True)
+                             right_to_left=True, label_weight=args.label_weight)
     model = Captioner(config)
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     per_epoch = len(train_idx) // args.batch_size
@@ -87,11 +98,15 @@ def train_captioner(args) -> None:
     (args.run_dir / "best").mkdir(exist_ok=True)
 
     def batch(idx, rng: random.Random):
-        """Pictures, targets and language tokens: each picture in a language and phrasing drawn by rng."""
+        """Pictures, targets, language tokens and labels: each picture in a language and
+        phrasing drawn by rng; a picture with a held-out combination gets no caption (a row
+        of padding, which the caption loss ignores)."""
         languages = [rng.choice(LANGUAGES) for _ in idx]
-        targets, starts = vocab.batch([cap.pick(truth[i], rng, lang) for i, lang in zip(idx, languages)], languages,
+        targets, starts = vocab.batch([cap.pick(truth[i], rng, lang) if captioned[i] else ""
+                                       for i, lang in zip(idx, languages)], languages,
                                       right_to_left=config.right_to_left)
-        return x[idx].to(run.device), targets.to(run.device), starts.to(run.device)
+        targets[~torch.as_tensor(captioned[idx])] = PAD
+        return x[idx].to(run.device), targets.to(run.device), starts.to(run.device), y[idx].to(run.device)
 
     @torch.no_grad()
     def validate() -> tuple[float, float]:
@@ -100,7 +115,7 @@ def train_captioner(args) -> None:
         total_loss = 0.0
         for i in range(0, len(valid_idx), 500):
             idx = valid_idx[i:i + 500].tolist()
-            total_loss += float(m.loss(*batch(idx, rng))) * len(idx)
+            total_loss += float(m.loss(*batch(idx, rng)[:3])) * len(idx)  # the caption loss alone
         some = valid_idx[:1000].tolist()
         written = [vocab.decode(t, "en") for t in m.greedy(x[some].to(run.device), "en")]
         accuracy = content(written, [truth[i] for i in some], "en")["class_accuracy"]
@@ -123,9 +138,10 @@ def train_captioner(args) -> None:
                    desc=f"epoch {run.epoch + 1}/{args.epochs}", disable=not acc.is_main_process)
         for b, idx in bar:
             # languages and phrasings drawn from (seed, step): a resumed run draws what it would have
-            xb, targets, starts = batch(train_idx[idx.numpy()].tolist(), random.Random(args.seed * 1_000_003 + run.step))
+            xb, targets, starts, yb = batch(train_idx[idx.numpy()].tolist(),
+                                            random.Random(args.seed * 1_000_003 + run.step))
             with acc.autocast():  # forward() through the prepared model, so DDP (several GPUs) sees the call
-                loss = caption_loss(model(xb, teacher_inputs(targets, starts)), targets)
+                loss = training_loss(*model(xb, teacher_inputs(targets, starts)), targets, yb, config.label_weight)
             opt.zero_grad(set_to_none=True)
             acc.backward(loss)
             acc.clip_grad_norm_(model.parameters(), 1.0)
@@ -172,7 +188,8 @@ def export(args, run: Run, config, vocab, thresholds: dict, truth: list, *, best
     block = training_block(args, run, "python -m aigc_demo.train image --model captioner " + " ".join(_cli(args)))
     block.update(best_valid_loss=best, weights="the epoch of the lowest validation loss")
     ckpt.write_json(out / ckpt.CONFIG_FILE, {
-        "modality": "image", "family": "captioner", "model": asdict(config), "data": DATA_NOTE,
+        "modality": "image", "family": "captioner", "model": asdict(config),
+        "data": DATA_NOTE + (LABELS_NOTE if config.label_weight > 0 else ""),
         # the attribute thresholds travel with the model: the app measures a picture without the dataset
         "captions": captions_block(truth, thresholds),
         "training": block})
@@ -212,5 +229,5 @@ def write_examples(out, data_dir, thresholds: dict) -> None:
 
 
 def _cli(args) -> list[str]:
-    keys = ("epochs", "batch_size", "lr", "width", "seed", "limit", "max_steps")
+    keys = ("epochs", "batch_size", "lr", "width", "label_weight", "seed", "limit", "max_steps")
     return [f"--{k.replace('_', '-')} {getattr(args, k)}" for k in keys if getattr(args, k, None) is not None]

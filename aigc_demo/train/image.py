@@ -70,6 +70,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eval-steps", type=int, default=10, help="diffusion: DDIM steps for the per-epoch samples")
     p.add_argument("--init", help="text_to_image: a class-conditional diffusion checkpoint folder to start the UNet "
                    "from, or a text-to-image checkpoint folder to train further")
+    p.add_argument("--label-weight", type=float, default=0.5,
+                   help="captioner: weight of the encoder's class loss (0: no class head, and the pictures of "
+                   "held-out combinations stay out of training)")
     p.add_argument("--n-residual", type=int, default=6, help="cyclegan: residual blocks in each generator")
     p.add_argument("--data-dir", help=f"Fashion-MNIST folder (default: ${fashion_mnist.ENV_VAR} or the Debian package)")
     p.add_argument("--evaluator", help="folder of the FMNIST classifier used for metrics "

@@ -72,11 +72,11 @@ def test_seeded_training_and_a_saved_model_reproduce(data, tmp_path):
     b, _ = train(data, 5, seed=1)
     x = data[0][:4]
     tokens = torch.full((4, 3), 5)
-    assert torch.equal(a(x, tokens), b(x, tokens))
+    assert torch.equal(a(x, tokens)[0], b(x, tokens)[0])
     ckpt.save_model_weights(tmp_path, a.state_dict())
     c = Captioner(a.config).eval()
     c.load_state_dict(ckpt.load_model_weights(tmp_path))
-    assert torch.equal(a(x, tokens), c(x, tokens))
+    assert torch.equal(a(x, tokens)[0], c(x, tokens)[0])
     assert a.beam_search(x[:1], "en", num_beams=2)[0] == c.beam_search(x[:1], "en", num_beams=2)[0]
 
 
@@ -105,3 +105,33 @@ def test_right_to_left_is_taught_reversed_and_read_back_in_reading_order(data):
         reversed_tokens, reversed_weights = backward.beam_search(x[:1], "zh", num_beams=beams)
         assert reversed_tokens == tokens[::-1] and torch.equal(reversed_weights, weights.flip(0))
     assert backward.greedy(x[:3], "en") == [t[::-1] for t in forward.greedy(x[:3], "en")]
+
+
+def test_the_class_head_learns_from_pictures_without_captions(data):
+    """A picture with no caption (a row of padding) teaches the class head only; without a
+    head there is no class loss, and a batch with no caption at all has a caption loss of 0."""
+    from aigc_demo.models.captioner import PAD, training_loss
+
+    x, truth, vocab = data
+    labels = torch.tensor([t.label for t in truth])
+    torch.manual_seed(0)
+    model = Captioner(CaptionerConfig(vocab_size=len(vocab), channels=16, embed_dim=16, hidden=32, attention_dim=16,
+                                      label_weight=1.0))
+    targets, starts = vocab.batch([t.en[0] for t in truth[:64]], ["en"] * 64)
+    logits, class_logits = model(x[:64], torch.cat([starts[:, None], targets[:, :-1]], 1))
+    assert class_logits.shape == (64, 10)
+    caption_only = training_loss(logits, None, targets, labels[:64], 1.0)
+    both = training_loss(logits, class_logits, targets, labels[:64], 1.0)
+    assert both > caption_only
+    empty = torch.full_like(targets, PAD)
+    assert training_loss(logits, None, empty, None, 1.0) == 0
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    first = None
+    for _ in range(30):
+        loss = model.loss(x[:64], empty, starts, labels[:64])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        first = first if first is not None else loss.item()
+    assert loss.item() < first
+    assert Captioner(CaptionerConfig(vocab_size=len(vocab)))(x[:2], targets[:2])[1] is None
