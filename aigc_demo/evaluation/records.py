@@ -616,7 +616,7 @@ LABEL_ONLY_PICTURES = 40  # pictures per class of the label-only control
 DRAW_BATCH = 256
 
 
-def _scored_rows(pictures, predicted, requests_of, percentiles, thresholds, against=None) -> list[dict]:
+def scored_rows(pictures, predicted, requests_of, percentiles, thresholds, against=None) -> list[dict]:
     """One row per picture: class right, attribute word hit and error, for its own request
     (requests_of[i] = (class, attribute, word)) or for `against[i]` (the shuffled control)."""
     from ..metrics.prompts import attribute_scores
@@ -629,6 +629,18 @@ def _scored_rows(pictures, predicted, requests_of, percentiles, thresholds, agai
             row.update(hit=hits[0], error=errors[0])
         rows.append(row)
     return rows
+
+
+def real_request_pictures(truth: list, requests: list, per_request: int) -> tuple[list[int], list]:
+    """(indices, request of each) of up to per_request real pictures whose caption holds each
+    request (the prompt-following ceiling)."""
+    pictures, requests_of = [], []
+    for request in requests:
+        label, attribute, word = request
+        idx = [i for i, t in enumerate(truth) if t.label == label and (attribute is None or t.words.get(attribute) == word)]
+        pictures += idx[:per_request]
+        requests_of += [request] * len(idx[:per_request])
+    return pictures, requests_of
 
 
 def _parts(rows, requests_of) -> dict:
@@ -675,29 +687,24 @@ def prompt_following_record(pipe, *, evaluator, seed: int, corpus_dir=None, labe
     for language, guidance in [("en", g) for g in pm.GUIDANCES] + [("zh", default["guidance"])]:
         pictures, predicted, requests_of = draw(
             lambda r: pipe.read_prompt(pm.prompt_text(*r, language))[0], counts, guidance)
-        rows = _scored_rows(pictures, predicted, requests_of, percentiles, pipe.thresholds)
+        rows = scored_rows(pictures, predicted, requests_of, percentiles, pipe.thresholds)
         settings[f"{language} guidance {guidance:g}"] = _parts(rows, requests_of)
         if language == "en" and guidance == default["guidance"]:
             kept = pictures, predicted, requests_of
     default_setting = f"en guidance {default['guidance']:g}"
 
     # controls: real pictures of each request's caption; another request's pictures; a label-only model
-    truth = cap.caption_split(images, labels, pipe.thresholds)
-    real_pictures, real_requests = [], []
-    for request in requests:
-        label, attribute, word = request
-        idx = [i for i, t in enumerate(truth) if t.label == label and (attribute is None or t.words.get(attribute) == word)]
-        real_pictures += idx[:per_held]
-        real_requests += [request] * len(idx[:per_held])
+    real_pictures, real_requests = real_request_pictures(cap.caption_split(images, labels, pipe.thresholds), requests,
+                                                         per_held)
     from ..images import from_uint8
 
     real_predicted = evaluator.predict(from_uint8(images[real_pictures])).argmax(-1).numpy()
-    controls = {"real_pictures": _parts(_scored_rows(images[real_pictures], real_predicted, real_requests, percentiles,
+    controls = {"real_pictures": _parts(scored_rows(images[real_pictures], real_predicted, real_requests, percentiles,
                                                      pipe.thresholds), real_requests)}
     pictures, predicted, requests_of = kept
     rng = np.random.default_rng(seed)
     shift = {r: requests[(k + rng.integers(1, len(requests))) % len(requests)] for k, r in enumerate(requests)}
-    controls["shuffled_requests"] = _parts(_scored_rows(pictures, predicted, requests_of, percentiles, pipe.thresholds,
+    controls["shuffled_requests"] = _parts(scored_rows(pictures, predicted, requests_of, percentiles, pipe.thresholds,
                                                         against=[shift[r] for r in requests_of]), requests_of)
     if label_only is not None:
         per_class = min(LABEL_ONLY_PICTURES, per_held)
@@ -709,7 +716,7 @@ def prompt_following_record(pipe, *, evaluator, seed: int, corpus_dir=None, labe
         idx = [int(c) * per_class + j % per_class for j, (c, _, _) in enumerate(requests_of)]
         controls["label_only_model"] = {
             "model": label_only.name,
-            **_parts(_scored_rows(lo_pictures[idx], lo_predicted[idx], requests_of, percentiles, pipe.thresholds),
+            **_parts(scored_rows(lo_pictures[idx], lo_predicted[idx], requests_of, percentiles, pipe.thresholds),
                      requests_of)}
     return _finite({
         "requests": len(requests), "pictures_per_request": {"seen": per_seen, "held_out": per_held},

@@ -51,10 +51,6 @@ def vocabulary():
                                    for language, texts in (("en", written.en), ("zh", written.zh)) for text in texts)
 
 
-def labels_of(truth: list) -> np.ndarray:
-    return np.array([t.label for t in truth])
-
-
 def captioned_split(split: str, data_dir, thresholds: dict | None = None):
     """(pictures uint8 (N, 28, 28), captions, thresholds) of a Fashion-MNIST split; the
     thresholds are fitted on this split when none are given (training)."""
@@ -79,7 +75,7 @@ def train_captioner(args) -> None:
     # with a class head, every other picture trains (the held-out ones with their label only)
     train_idx = np.setdiff1d(pictures, valid_idx) if args.label_weight > 0 else usable[:-n_valid]
     x = from_uint8(images)
-    y = torch.as_tensor(labels_of(truth))
+    y = torch.tensor([t.label for t in truth])
     vocab = vocabulary()
     w = args.width
     # right to left: the class noun is written first (models/captioner.py says why)

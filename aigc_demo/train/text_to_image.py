@@ -12,8 +12,9 @@ what one run would have.
 --init starts the UNet from a class-conditional diffusion checkpoint (its image prior;
 models/text_to_image.warm_start; the text encoder and the cross-attention start fresh), or
 the whole model from a text-to-image checkpoint, to train it further on a fresh schedule
-(its exported weights are the EMA ones, so the new EMA starts from them too). At each epoch end the per-epoch figures are drawn from the class names alone as
-prompts ("a coat"), so they compare with the class-conditional model's.
+(its exported weights are the EMA ones, so the new EMA starts from them too). At each epoch
+end the per-epoch figures are drawn from the class names alone as prompts ("a coat"), so
+they compare with the class-conditional model's.
 """
 
 from __future__ import annotations
