@@ -21,9 +21,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from . import checkpoint as ckpt
-from .evaluation.records import (_command, _versions, audio_record, caption_record, chorale_record, image_record,
-                                 music_record, poet_record, score_draws, text_record, text_to_image_figures,
-                                 translation_record)
+from .evaluation.records import (_command, _versions, audio_record, caption_draw, caption_record, chorale_record,
+                                 image_record, music_record, poet_record, score_draws, text_record,
+                                 text_to_image_figures, translation_record)
 from . import paths
 from .paths import CHECKPOINTS_DIR, tree_of
 
@@ -140,8 +140,10 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
         evaluator = FMNISTEvaluator.load(evaluator_dir)
         first_draw = {}
 
+        from_text = hasattr(pipe, "from_text")  # a text-to-image model draws from the test pictures' captions
+
         def score_once(s: int) -> dict:
-            images, labels = draw(pipe.sample, n, s)
+            images, labels = caption_draw(pipe, n, s, corpus_dir) if from_text else draw(pipe.sample, n, s)
             if s == seed:
                 first_draw["images"], first_draw["labels"] = images, labels
             return evaluator.score(images, labels, seed=s)
@@ -151,7 +153,7 @@ def evaluate_folder(folder: str | Path, *, n: int = 10000, seed: int = 0, evalua
         # standard FID only where its weights can be had; otherwise it says why, never a stand-in
         metrics["fid_inceptionv3"] = inception.record(first_draw["images"], seed=seed, weights_path=inception_weights,
                                                       data_dir=corpus_dir)
-        if hasattr(pipe, "from_text"):  # a text-to-image model: how it follows prompts, per class, copying
+        if from_text:  # a text-to-image model: the class names alone, how it follows prompts, per class, copying
             metrics.update(text_to_image_figures(pipe, entry, evaluator, first_draw["images"], first_draw["labels"],
                                                  seed=seed, corpus_dir=corpus_dir))
     if write:

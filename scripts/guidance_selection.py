@@ -6,8 +6,9 @@ FID against the *training* split, so the test figures in metrics.json play no pa
 
 The rule, fixed before looking: among the weights whose validation figures meet the seen
 prompt-following bars of metrics/prompts.py (class accuracy >= 0.90, attribute error <= the
-real pictures' + 0.10), the one with the lowest validation FID-FMNIST (class names alone as
-prompts, the same draw as metrics.json's image figures). Prints one table row per weight and the choice.
+real pictures' + 0.10), the one with the lowest validation FID-FMNIST (training pictures' own
+captions as prompts, records.caption_prompts, as metrics.json's image figures draw from the
+test pictures'). Prints one table row per weight and the choice.
 """
 
 import argparse
@@ -17,10 +18,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from aigc_demo.data import captions as cap  # noqa: E402
-from aigc_demo.evaluation.records import real_request_pictures, scored_rows  # noqa: E402
+from aigc_demo.evaluation.records import caption_prompts, real_request_pictures, scored_rows  # noqa: E402
 from aigc_demo.data import fashion_mnist  # noqa: E402
 from aigc_demo.images import from_uint8, to_uint8  # noqa: E402
 from aigc_demo.metrics import prompts as pm  # noqa: E402
@@ -37,7 +39,7 @@ def main() -> None:
     p.add_argument("folder", help="a text_to_image checkpoint folder")
     p.add_argument("--guidances", type=float, nargs="+", default=[1.5, 2.0, 3.0, 4.0])
     p.add_argument("--per-request", type=int, default=4, help="pictures per seen request at each weight")
-    p.add_argument("--fid-n", type=int, default=1000, help="pictures of the class names alone for the FID")
+    p.add_argument("--fid-n", type=int, default=1000, help="pictures of training captions for the FID")
     p.add_argument("--corpus-dir")
     args = p.parse_args()
     folder = Path(args.folder)
@@ -59,13 +61,17 @@ def main() -> None:
     bound = real_scores["attribute_error"] + pm.ATTRIBUTE_MARGIN
     # the seen class-accuracy bar, as metrics/prompts.py states it
     accuracy_bar = next(b for part, metric, _, b in pm.TARGETS if (part, metric) == ("seen", "class_accuracy"))
-    print(f"{len(seen)} seen requests x {args.per_request} pictures, FID on {args.fid_n} class-name pictures against "
+    print(f"{len(seen)} seen requests x {args.per_request} pictures, FID on {args.fid_n} training captions against "
           f"the training split; steps {steps}; real training pictures: attribute error "
           f"{real_scores['attribute_error']:.3f} (bar {bound:.3f})")
 
     prompts = [pipe.read_prompt(pm.prompt_text(*r, "en"))[0] for r in seen for _ in range(args.per_request)]
     requests_of = [r for r in seen for _ in range(args.per_request)]
-    fid_labels = torch.arange(args.fid_n) % 10
+    # the FID draw: the captions of fid_n training pictures without a held-out combination
+    trainable = np.flatnonzero(cap.trainable(truth))
+    fid_idx = np.random.default_rng(FIRST_SEED).choice(trainable, args.fid_n, replace=False)
+    fid_prompts = caption_prompts(pipe, [truth[i] for i in fid_idx], FIRST_SEED)
+    fid_labels = torch.as_tensor(labels[fid_idx]).long()
     train_features = evaluator._reference_subset_all("train_features")
     rows = []
     print("| guidance | class accuracy (seen) | attribute error (seen) | FID-FMNIST (valid) | class accuracy (FID draw) | seconds |")
@@ -77,7 +83,7 @@ def main() -> None:
                            for i in range(0, len(prompts), 256)])
         s = score(to_uint8(drawn), evaluator.predict(drawn).argmax(-1).numpy(), requests_of)
         g = torch.Generator().manual_seed(FIRST_SEED + 100 + k)
-        fid_drawn = torch.cat([pipe.sample(fid_labels[i:i + 256], g, steps=steps, guidance=guidance)
+        fid_drawn = torch.cat([pipe.draw(fid_prompts[i:i + 256], g, steps=steps, guidance=guidance)
                                for i in range(0, args.fid_n, 256)])
         fid = evaluator._distances(evaluator.features(fid_drawn), train_features)["fid_fmnist"]
         fid_accuracy = float((evaluator.predict(fid_drawn).argmax(-1) == fid_labels).float().mean())

@@ -43,10 +43,13 @@ TARGETS = {
     "vae": [("class_accuracy", ">=", 0.85)],
     # no worse than the shipped DCGAN's FID-FMNIST (80.6 ± 0.9 over 5 draws of 10,000)
     "wgan_gp": [("class_accuracy", ">=", 0.90), ("fid_fmnist", "<=", 80.6)],
-    # prompted with the class name alone: no worse than the shipped class-conditional
-    # diffusion model's FID-FMNIST (53.0 on 10,000; its metrics.json); prompt-following bars
-    # are metrics/prompts.py's
-    "text_to_image": [("class_accuracy", ">=", 0.90), ("fid_fmnist", "<=", 53.0)],
+    # prompted with the test pictures' own captions (records.caption_draw): no worse than the
+    # shipped class-conditional diffusion model's FID-FMNIST (53.0 on 10,000; its
+    # metrics.json); prompt-following bars (seen and held-out class accuracy) are
+    # metrics/prompts.py's, since a draw from every test caption mixes the two
+    "text_to_image": [("fid_fmnist", "<=", 53.0)],
+    # prompted with each class's name alone: the class-conditional use
+    "text_to_image_class_names": [("class_accuracy", ">=", 0.90)],
 }
 
 
