@@ -13,7 +13,7 @@ from . import checkpoint as ckpt
 def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
-    return str(v)
+    return "–" if v is None else str(v)
 
 
 def write_card(folder: str | Path) -> str:

@@ -95,6 +95,10 @@ def metrics_table(entries: list[ModelEntry]) -> pd.DataFrame:
             elif e.family == "captioner" and name.split()[1] in ("greedy", "beam3"):  # language, decoding, pictures
                 real = systems.get(f"{name.split()[0]} real_caption all", {})
                 rows += [_row(e, f"{k} ({name})", v, real.get(k), m) for k, v in figures.items() if k != "n"]
+        names = m.get("class_names") or {}  # a text-to-image model's draw from the class names alone
+        for k, v in names.get("generated", {}).items():
+            rows.append({**_row(e, f"{k} (class names alone)", v, names["real_reference"].get(k), m),
+                         "samples": names["n"]})
         pf = m.get("prompt_following") or {}  # a text-to-image model's, beside real pictures of the same caption
         for setting, parts in pf.get("settings", {}).items():
             for part in ("seen", "held_out"):

@@ -7,6 +7,7 @@ progress and stop), then {"done", "total", "result"} with the record.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from pathlib import Path
 
@@ -106,16 +107,27 @@ def _command(model: str, n: int, seed: int) -> str:
 
 
 def measure_image(pipe, entry, evaluator, n=None, seed=0):
-    """n fresh class-balanced samples scored in the classifier's features beside real data."""
+    """n fresh class-balanced samples scored in the classifier's features beside real data
+    (a text-to-image model's drawn from the first n test pictures' captions, as metrics.json's)."""
     import torch
 
+    from ..data import fashion_mnist
     from ..metrics.features import iter_samples
-    from .records import image_record
+    from .records import image_record, iter_caption_draw
 
     n, seed = check_n("image", n), resolve_seed(seed)
     check_reference(evaluator, n, "pictures")
+    if hasattr(pipe, "from_text"):
+        try:
+            draws = iter_caption_draw(pipe, n, seed)
+            first = next(draws)
+        except fashion_mnist.DatasetNotFound as e:
+            raise ModelUnavailable(f"Measuring a text-to-image model needs the test pictures' captions: {e}") from None
+        draws = itertools.chain([first], draws)
+    else:
+        draws = iter_samples(pipe.sample, n, seed)
     labels, images = [], []
-    for batch_labels, batch_images in iter_samples(pipe.sample, n, seed):
+    for batch_labels, batch_images in draws:
         labels.append(batch_labels)
         images.append(batch_images)
         yield {"done": sum(len(b) for b in labels), "total": n}

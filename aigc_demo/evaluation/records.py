@@ -657,9 +657,10 @@ def caption_prompts(pipe, truth: list, seed: int) -> list[list[int]]:
     return [pipe.read_prompt(cap.pick(t, rng, ("en", "zh")[i % 2]))[0] for i, t in enumerate(truth)]
 
 
-def caption_draw(pipe, n: int, seed: int, corpus_dir=None):
-    """(pictures, labels): one picture for each of the first n test pictures, prompted with
-    its caption (caption_prompts), at the pipeline's default controls."""
+def iter_caption_draw(pipe, n: int, seed: int, corpus_dir=None):
+    """One picture for each of the first n test pictures, prompted with its caption
+    (caption_prompts), at the pipeline's default controls: (labels, pictures) batch by batch,
+    as metrics.features.iter_samples yields a class-conditional draw."""
     import torch
 
     from ..data import captions as cap
@@ -669,11 +670,19 @@ def caption_draw(pipe, n: int, seed: int, corpus_dir=None):
     if not 0 < n <= len(images):
         raise ValueError(f"--n must be between 1 and {len(images)} (one picture per test caption), not {n}")
     prompts = caption_prompts(pipe, cap.caption_split(images[:n], labels[:n], pipe.thresholds), seed)
-    default = pipe.check_params({})
+    labels, default = torch.as_tensor(labels[:n]).long(), pipe.check_params({})
     g = torch.Generator().manual_seed(seed)
-    pictures = torch.cat([pipe.draw(prompts[i:i + DRAW_BATCH], g, **default)
-                          for i in tqdm(range(0, n, DRAW_BATCH), desc="test captions")])
-    return pictures, torch.as_tensor(labels[:n]).long()
+    for i in range(0, n, DRAW_BATCH):
+        yield labels[i:i + DRAW_BATCH], pipe.draw(prompts[i:i + DRAW_BATCH], g, **default)
+
+
+def caption_draw(pipe, n: int, seed: int, corpus_dir=None):
+    """All of iter_caption_draw at once: (pictures, labels)."""
+    import torch
+
+    batches = list(tqdm(iter_caption_draw(pipe, n, seed, corpus_dir), desc="test captions",
+                        total=-(-n // DRAW_BATCH)))
+    return torch.cat([b[1] for b in batches]), torch.cat([b[0] for b in batches])
 
 
 def _parts(rows, requests_of) -> dict:
@@ -784,6 +793,9 @@ def per_class_and_copying(images, labels, evaluator, *, seed: int, corpus_dir=No
         real = evaluator.features(from_uint8(test_x[test_y == c]))
         mine = labels == c
         n = int(mine.sum())
+        if n < 2:  # a small draw from the test captions may hold a class once or not at all: no FID
+            per_class[name] = {"n": n, "fid_fmnist": None, "real_reference": None}
+            continue
         train_c = from_uint8(train_x[train_y == c][:n])
         per_class[name] = {"n": n, "fid_fmnist": evaluator._distances(evaluator.features(images[mine]), real)["fid_fmnist"],
                            "real_reference": evaluator._distances(evaluator.features(train_c), real)["fid_fmnist"]}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from ..controls import InputError, check_inputs, resolve_seed
+from ..controls import check_inputs, resolve_seed
 from ..families.text import SEQ2SEQ, check_poem_line
 from .base import Meta, Timer, read_checkpoint
 

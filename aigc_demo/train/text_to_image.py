@@ -13,8 +13,10 @@ what one run would have.
 models/text_to_image.warm_start; the text encoder and the cross-attention start fresh), or
 the whole model from a text-to-image checkpoint, to train it further on a fresh schedule
 (its exported weights are the EMA ones, so the new EMA starts from them too). At each epoch
-end the per-epoch figures are drawn from the class names alone as prompts ("a coat"), so
-they compare with the class-conditional model's.
+end the per-epoch figures are drawn for balanced classes, each picture prompted with the
+caption of a training picture of its class, so they compare with the class-conditional
+model's (the class name alone would ask for the middle of every attribute's range:
+evaluation/records.caption_prompts).
 """
 
 from __future__ import annotations
@@ -34,12 +36,17 @@ from .captioner import DATA_NOTE, LANGUAGES, VOCAB_FILE, captioned_split, captio
 from .common import Run
 
 
-def class_prompts(vocab, labels: torch.Tensor) -> torch.Tensor:
-    """The class names alone as English prompts ("a coat"), for figures comparable with a
-    class-conditional model's."""
+def class_caption_prompts(vocab, truth: list, by_class: dict, labels: torch.Tensor, generator) -> torch.Tensor:
+    """For each label the English caption of a training picture of that class (by_class:
+    {class: indices into truth}), the pictures and phrasings drawn from `generator`."""
     from ..models.text_to_image import encode_prompt, prompt_ids
 
-    return prompt_ids([encode_prompt(vocab, cap.write(int(y), {}).en[0], "en") for y in labels], 32)
+    rng = random.Random(int(torch.randint(2**31, (1,), generator=generator)))
+
+    def caption(label):  # the class name alone where no training picture of the class is captioned
+        return cap.pick(truth[rng.choice(by_class[label])], rng, "en") if by_class[label] else cap.write(label, {}).en[0]
+
+    return prompt_ids([encode_prompt(vocab, caption(int(y)), "en") for y in labels], 32)
 
 
 def start_from(args, model, acc, *, fresh_run: bool) -> str:
@@ -80,7 +87,8 @@ def train_text_to_image(args) -> None:
     run = Run(args, ["loss", "lr", "fid_fmnist", "class_accuracy"])
     acc = run.accelerator
     images, truth, thresholds = captioned_split("train", args.data_dir)
-    usable = np.flatnonzero(cap.trainable(truth))[:args.limit]
+    trainable = np.flatnonzero(cap.trainable(truth))
+    usable = trainable[:args.limit]
     x = from_uint8(images)
     vocab = vocabulary()
     evaluator = image_common.load_evaluator(args)
@@ -99,9 +107,12 @@ def train_text_to_image(args) -> None:
     net, opt = acc.prepare(model, opt)
     ema.to(run.device)
 
+    # the per-epoch prompts come from every trainable caption: --limit need not hold every class
+    by_class = {c: [int(i) for i in trainable if truth[i].label == c] for c in range(len(cap.CLASSES))}
+
     def sample_fn(labels, generator):  # a short, fixed sampler for the per-epoch figures; metrics.json uses the defaults
-        return ema.module.sample(class_prompts(vocab, labels).to(run.device), generator, steps=args.eval_steps,
-                                 guidance=2.0)
+        prompts = class_caption_prompts(vocab, truth, by_class, labels, generator)
+        return ema.module.sample(prompts.to(run.device), generator, steps=args.eval_steps, guidance=2.0)
 
     def batch(idx):
         """Pictures and prompts: each in a language and phrasing drawn from (seed, step)."""

@@ -26,3 +26,17 @@ def test_measuring_now_reproduces_the_evaluate_command(tiny_checkpoints):
 def test_measuring_input_is_validated(studio, kwargs, message):
     with pytest.raises(InputError, match=message):
         list(studio.measure_image("vae", **kwargs))
+
+
+def test_a_text_to_image_model_is_measured_on_the_test_captions_as_its_record_is(tiny_image_checkpoints, monkeypatch):
+    from aigc_demo.data import fashion_mnist
+    from aigc_demo.registry import ModelUnavailable
+    from tests.conftest import FMNIST_FIXTURE
+
+    studio = Studio(tiny_image_checkpoints)
+    with pytest.raises(ModelUnavailable, match="needs the test pictures' captions"):  # no dataset where it looks
+        list(studio.measure_image("text_to_image", n=20, seed=0))
+    monkeypatch.setenv(fashion_mnist.ENV_VAR, str(FMNIST_FIXTURE))
+    record = list(studio.measure_image("text_to_image", n=20, seed=0))[-1]["result"]
+    shipped = studio.cache.entry("image", "text_to_image").metrics  # the export's, n=20, seed 0
+    assert record["generated"] == shipped["generated"]

@@ -291,6 +291,8 @@ def test_captioner_training_resumes_where_it_stopped(tmp_path):
 
 
 def test_text_to_image_dry_run_exports_a_model_that_draws_prompts(tiny_image_checkpoints):
+    from aigc_demo.families.image import PROMPT_GUIDANCE
+    from aigc_demo.metrics.prompts import GUIDANCES
     from aigc_demo.studio import InputError, Studio
 
     folder = tiny_image_checkpoints / "image" / "text_to_image"
@@ -301,10 +303,16 @@ def test_text_to_image_dry_run_exports_a_model_that_draws_prompts(tiny_image_che
     assert config["family"] == "text_to_image" and config["training"]["steps"] == 3
     assert set(config["captions"]["thresholds"]) == {str(c) for c in range(10)}
     metrics = ckpt.read_json(folder / "metrics.json")
-    assert {"fid_fmnist", "class_accuracy"} <= set(metrics["generated"])  # drawn from the class names alone
+    assert {"fid_fmnist", "class_accuracy"} <= set(metrics["generated"])  # drawn from the test pictures' captions
+    assert [t["metric"] for t in metrics["targets"]] == ["fid_fmnist"]
+    names = metrics["class_names"]  # and from the class names alone, with the class-conditional bar
+    assert {"fid_fmnist", "class_accuracy"} <= set(names["generated"]) and names["n"] == metrics["n"]
+    assert [t["metric"] for t in names["targets"]] == ["class_accuracy"]
     pf = metrics["prompt_following"]
-    assert set(pf["settings"]) == {"en guidance 1", "en guidance 2", "en guidance 4", "zh guidance 2"}
-    assert set(pf["settings"]["en guidance 2"]) == {"all", "seen", "held_out"}
+    default = PROMPT_GUIDANCE.default  # every reported weight, the default among them, and Chinese at the default
+    assert set(pf["settings"]) == {f"en guidance {g:g}" for g in (*GUIDANCES, default)} | {f"zh guidance {default:g}"}
+    assert pf["default_setting"] == f"en guidance {default:g}"
+    assert set(pf["settings"][pf["default_setting"]]) == {"all", "seen", "held_out"}
     assert set(pf["controls"]) == {"real_pictures", "shuffled_requests", "label_only_model"}
     assert pf["controls"]["label_only_model"]["model"] == "diffusion"  # the tree's class-conditional model
     assert pf["controls"]["real_pictures"]["all"]["attribute_hit"] == 1.0
