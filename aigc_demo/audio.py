@@ -65,9 +65,21 @@ class GriffinLimVocoder(torch.nn.Module):
         # the centred STFT has one frame more than the 64 we keep: repeat the last one
         mel = torch.cat([mel, mel[..., -1:]], dim=-1).clamp_min(0)
         linear = self.inverse_mel(mel).clamp_min(0)
+        return self.from_linear(linear)
+
+    @torch.no_grad()
+    def from_linear(self, linear: torch.Tensor) -> torch.Tensor:
+        """Linear magnitudes (B, 513, 65) -> waveforms (B, 16000), peak 0.8. Fed a clip's own
+        full spectrogram (LinearSpectrogram) it measures the ceiling of the 64 mel bands: what
+        this Griffin-Lim makes when no detail is lost to the mel scale."""
         wave = self.griffin_lim(linear)
         peak = wave.abs().amax(dim=-1, keepdim=True).clamp_min(1e-6)
         return wave / peak * 0.8
+
+
+def linear_spectrogram(wave: torch.Tensor) -> torch.Tensor:
+    """Waveforms (B, 16000) -> linear magnitudes (B, 513, 65): the STFT the mels are made from."""
+    return T.Spectrogram(n_fft=N_FFT, hop_length=HOP, power=1.0)(wave.float())
 
 
 def mu_law_encode(x: torch.Tensor, channels: int = 256) -> torch.Tensor:

@@ -96,6 +96,7 @@ def write_card(folder: str | Path) -> str:
                              + f" | {_fmt(ref.get(k, ''))} |")
         if metrics.get("task"):
             lines += ["", f"Task: {metrics['task']}."]
+        lines += _speech_section(metrics.get("speech"))
         lines += _music_sections(metrics)
         lines += ["", "Definitions:", ""]
         for k, d in metrics.get("definitions", {}).items():
@@ -170,6 +171,22 @@ def write_card(folder: str | Path) -> str:
     text = "\n".join(lines) + "\n"
     ckpt.atomic_write_text(folder / ckpt.CARD_FILE, text)
     return text
+
+
+def _speech_section(speech: dict | None) -> list[str]:
+    """The instruments of metrics/speech.py: each set of clips, the real clips, the controls."""
+    if not speech:
+        return []
+    rows = {**speech["generated"], "real held-out clips": speech["real_reference"],
+            **{f"control: {k.replace('_', ' ')}": v for k, v in speech["controls"].items()}}
+    keys = ["intelligibility", "voiced_share", "stoi", "pesq_wb", "digit_accuracy", "fd_digits"]
+    keys = [k for k in keys if any(k in r for r in rows.values())]
+    return ["", f"Speech instruments (independent of the digit classifier; {speech['n']} clips, STOI/PESQ on the "
+                f"first {speech['copy_clips']}; controls are the real clips degraded, so every instrument should "
+                "score them worse):", "",
+            "| clips | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys),
+            *[f"| {name} | " + " | ".join(_fmt(r.get(k, "")) for k in keys) + " |" for name, r in rows.items()],
+            "", *[f"- **{k}**: {d}" for k, d in speech["definitions"].items()]]
 
 
 def _prompt_following_section(metrics: dict) -> list[str]:

@@ -104,6 +104,12 @@ def metrics_table(entries: list[ModelEntry]) -> pd.DataFrame:
             for part in ("seen", "held_out"):
                 real = pf["controls"]["real_pictures"][part]
                 rows += [_row(e, f"{k} ({setting}, {part})", v, real.get(k), m) for k, v in parts[part].items() if k != "n"]
+        speech = m.get("speech") or {}  # an audio model's independent instruments, and their negative controls
+        for kind, sets in (("", speech.get("generated", {})), ("control: ", speech.get("controls", {}))):
+            for name, figures in sets.items():
+                rows += [{**_row(e, f"{k} ({kind}{name})", v, speech["real_reference"].get(k, ref.get(k)), m),
+                          "samples": speech["copy_clips"] if k in ("stoi", "pesq_wb") else speech["n"]}
+                         for k, v in figures.items() if k not in ("pesq_error",)]
         inception = m.get("fid_inceptionv3") or {}
         if inception.get("available"):  # standard FID, measured only where its weights were at hand
             rows.append({"model": e.name, "modality": e.modality, "metric": "fid_inceptionv3",

@@ -34,18 +34,24 @@ def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_cop
                and "guidance" not in r["metric"])
 
 
-def test_evaluate_command_reproduces_an_audio_models_figures_through_each_vocoder(checkpoints_copy):
+def test_evaluate_command_reproduces_an_audio_models_figures_through_each_vocoder(checkpoints_copy, digits_corpus):
     from aigc_demo import checkpoint as ckpt
     from aigc_demo.evaluate import main
+    from aigc_demo.metrics.speech import CONTROLS
 
     folder = checkpoints_copy / "audio" / "specgan"
     before = ckpt.read_json(folder / "metrics.json")
-    main(["--model", "specgan", "--n", "20", "--seed", "0", "--write", "--checkpoints", str(checkpoints_copy)])
+    main(["--model", "specgan", "--n", "20", "--seed", "0", "--write", "--checkpoints", str(checkpoints_copy),
+          "--corpus-dir", str(digits_corpus)])
     after = ckpt.read_json(folder / "metrics.json")
     assert after["vocoders"] == before["vocoders"] and set(after["vocoders"]) == {"griffin-lim", "wavenet"}
     assert {(t["vocoder"], t["metric"]) for t in after["targets"]} == {
         (v, m) for v in ("griffin-lim", "wavenet") for m in ("digit_accuracy", "fd_digits")}
-    assert "Through each vocoder" in (folder / "README.md").read_text()
+    # the independent instruments: the same clips, the real ones, and every negative control
+    assert after["speech"] == before["speech"] and set(after["speech"]["generated"]) == {"griffin-lim", "wavenet"}
+    assert set(after["speech"]["controls"]) == set(CONTROLS)
+    card = (folder / "README.md").read_text()
+    assert "Through each vocoder" in card and "control: time reversed" in card
 
 
 def test_evaluate_command_reproduces_a_text_models_figures(checkpoints_copy):

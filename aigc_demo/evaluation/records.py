@@ -254,22 +254,79 @@ def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, c
     A generator (SpecGAN): n class-balanced clips through each vocoder (Griffin-Lim, and every
     WaveNet beside it), scored against held-out real clips; Griffin-Lim's figures are the
     headline. A vocoder (WaveNet): copy synthesis, i.e. n held-out real clips re-synthesised
-    from their own log-mels, which shows what the vocoder alone costs."""
+    from their own log-mels, which shows what the vocoder alone costs. Both get the "speech"
+    block (speech_figures): the instruments that owe nothing to our classifier, on the first
+    draw's clips, beside n real held-out clips and the negative controls."""
+    held_out = _held_out_clips(corpus_dir)
+    real = _held_out_pick(held_out, n, torch_generator(seed))
     if entry.is_vocoder:
-        held_out = _held_out_clips(corpus_dir)
-        scores = score_draws(lambda s: evaluator.score(*_copy_synthesis(pipe, held_out, n, s), seed=s), draws, seed,
-                             evaluator.NAMES)
+        from ..audio import GriffinLimVocoder, linear_spectrogram
+        from ..families.audio import GRIFFIN_LIM
+        from ..pipelines.audio import GriffinLim
+
+        first = _copy_synthesis(pipe, held_out, n, seed)
+        scores = score_draws(lambda s: evaluator.score(*(first if s == seed else _copy_synthesis(pipe, held_out, n, s)),
+                                                       seed=s), draws, seed, evaluator.NAMES)
+        made = {entry.name: first, GRIFFIN_LIM: _copy_synthesis(GriffinLim(), held_out, n, seed),
+                LINEAR_CEILING: (GriffinLimVocoder().from_linear(linear_spectrogram(real[0])), real[1])}
         return _finite({
             "headline": {"name": "digit accuracy (copy synthesis)", "value": round(scores["generated"]["digit_accuracy"], 4),
                          "reference": round(scores["real_reference"]["digit_accuracy"], 4)},
             **scores, "task": "copy synthesis of held-out real clips (valid + test voices) from their log-mels",
+            "speech": speech_figures(real, made, evaluator=evaluator, seed=seed, copy_synthesis=True),
             **_audio_common(pipe, _command(entry.name, n, seed, draws), draws)})
-    by_vocoder = {}
+    by_vocoder, made = {}, {}
     for name, vocoder in vocoders.items():
-        by_vocoder[name] = score_draws(lambda s: evaluator.score(*_sampled(pipe, vocoder, n, s), seed=s), draws, seed,
-                                       evaluator.NAMES)
-    return audio_generator_record(pipe, by_vocoder, {name: _vocoder_family(name, vocoders) for name in vocoders},
-                                  command=_command(entry.name, n, seed, draws), draws=draws)
+        made[name] = _sampled(pipe, vocoder, n, seed)
+        by_vocoder[name] = score_draws(
+            lambda s, first=made[name], vocoder=vocoder: evaluator.score(*(first if s == seed else
+                                                                           _sampled(pipe, vocoder, n, s)), seed=s),
+            draws, seed, evaluator.NAMES)
+    record = audio_generator_record(pipe, by_vocoder, {name: _vocoder_family(name, vocoders) for name in vocoders},
+                                    command=_command(entry.name, n, seed, draws), draws=draws)
+    return {**record, "speech": _finite(speech_figures(real, made, evaluator=evaluator, seed=seed))}
+
+
+LINEAR_CEILING = "griffin-lim from the linear spectrogram"  # the mel representation's ceiling, in copy synthesis
+SPEECH_COPY_CLIPS = 200  # STOI and PESQ on the first 200 clips of a set: PESQ takes about 0.1 s a clip
+
+
+def torch_generator(seed: int):
+    import torch
+
+    return torch.Generator().manual_seed(seed)
+
+
+def speech_figures(real: tuple, made: dict[str, tuple], *, evaluator, seed: int, copy_synthesis: bool = False) -> dict:
+    """metrics.json's "speech" block (metrics/speech.py). `real` is (clips, digits) of held-out
+    real clips; `made` names sets of (clips, digits). Each set gets intelligibility and voiced
+    share; with copy_synthesis (the sets re-make `real`, clip for clip) also STOI and PESQ-WB
+    against the originals. Beside them the real clips, and the negative controls: the real
+    clips degraded each way in speech.CONTROLS, scored by every instrument, the digit
+    classifier's too, to show which failure each can see."""
+    import torch
+
+    from ..metrics import speech
+
+    listener = speech.DigitListener()
+    k = SPEECH_COPY_CLIPS
+    real_clips, real_digits = (np.asarray(x) for x in real)
+
+    def figures(clips, digits, compare: bool) -> dict:
+        clips = np.asarray(clips, dtype=np.float32)
+        out = speech.listen(clips, np.asarray(digits), listener)
+        return {**out, **(speech.copy_quality(real_clips[:k], clips[:k]) if compare else {})}
+
+    controls = {}
+    for name, degrade in tqdm(speech.CONTROLS.items(), desc="speech controls", leave=False):
+        bad = degrade(real_clips, seed=seed)
+        by_classifier = evaluator.score(torch.from_numpy(bad), torch.from_numpy(real_digits), seed=seed)["generated"]
+        controls[name] = {**figures(bad, real_digits, True),
+                          **{m: by_classifier[m] for m in ("digit_accuracy", "fd_digits") if m in by_classifier}}
+    return {"n": len(real_clips), "copy_clips": min(k, len(real_clips)),
+            "generated": {name: figures(clips, digits, copy_synthesis) for name, (clips, digits) in made.items()},
+            "real_reference": figures(real_clips, real_digits, True),  # STOI and PESQ: the originals against themselves
+            "controls": controls, "definitions": speech.DEFINITIONS}
 
 
 def audio_generator_record(pipe, by_vocoder: dict[str, dict], vocoder_families: dict[str, str], *, command: str,
@@ -316,20 +373,29 @@ def _held_out_clips(corpus_dir=None):
     return torch.from_numpy(np.concatenate(clips)), torch.from_numpy(np.concatenate(digits))
 
 
+def _held_out_pick(held_out, n: int, g):
+    """n digit-balanced held-out clips, picked by the torch.Generator g: (clips, digits)."""
+    import torch
+
+    from ..metrics.features import balanced_labels
+
+    clips, digits = held_out
+    labels = balanced_labels(n)
+    pick = torch.cat([torch.nonzero(digits == d).flatten()[torch.randperm(int((digits == d).sum()), generator=g)]
+                      [: int((labels == d).sum())] for d in range(10)])
+    return clips[pick], digits[pick]
+
+
 def _copy_synthesis(pipe, held_out, n: int, seed: int):
     """n digit-balanced held-out clips (a seeded pick) re-synthesised by the vocoder `pipe`
     from their own log-mels: (clips, digits)."""
     import torch
 
     from ..audio import LogMel
-    from ..metrics.features import balanced_labels
 
-    clips, digits = held_out
-    g = torch.Generator().manual_seed(seed)
-    labels = balanced_labels(n)
-    pick = torch.cat([torch.nonzero(digits == d).flatten()[torch.randperm(int((digits == d).sum()), generator=g)]
-                      [: int((labels == d).sum())] for d in range(10)])
-    mels, labels = LogMel()(clips[pick]), digits[pick]
+    g = torch_generator(seed)
+    clips, labels = _held_out_pick(held_out, n, g)
+    mels = LogMel()(clips)
     return torch.cat([pipe.vocode(mels[i:i + 500], g) for i in range(0, len(mels), 500)]), labels
 
 
