@@ -61,6 +61,14 @@ def save_wav(output, *, blind: bool = False) -> Path:
     return _write_wav(new_output_file(prefix, ".wav"), output.audio, output.sample_rate, None if blind else meta)
 
 
+def save_vocoded(result: dict) -> Path:
+    """A re-synthesis of an uploaded clip (Studio.vocode) as a 16-bit WAV, its metadata and
+    scores in the comment field."""
+    meta = result["meta"]
+    return _write_wav(new_output_file(f"{meta['vocoder']}_resynthesis_seed{meta['seed']}_", ".wav"), result["audio"],
+                      result["sample_rate"], {**meta, "scores": result["scores"]})
+
+
 def _write_wav(path: Path, audio, sample_rate: int, meta: dict | None) -> Path:
     """16-bit mono WAV; meta (when given) as JSON in its comment field."""
     import soundfile as sf

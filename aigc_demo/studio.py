@@ -335,6 +335,15 @@ class Studio:
         pipe = self._audio_generator(model)
         return pipe(text, seed=seed, vocoder=self._vocoder(vocoder), **params)
 
+    def vocode(self, clip, vocoder: str = GRIFFIN_LIM, seed: int | None = None) -> dict:
+        """A clip of yours (a WAV/FLAC/OGG path, at most 10 s) re-synthesised by a vocoder
+        ("griffin-lim" or a neural one) from its own log-mel, with STOI and PESQ-WB against it
+        (see evaluation/scoring.vocode_clip)."""
+        from .pipelines.audio import GriffinLim
+
+        chosen = self._vocoder(vocoder) or GriffinLim()
+        return scoring.vocode_clip(clip, chosen, seed=seed)
+
     def speak_text_hub(self, model_id: str, text: str, seed: int | None = None):
         """Free text through a Hugging Face Hub text-to-speech model (not ours; network only),
         e.g. facebook/mms-tts-eng. Returns an AudioOutput."""

@@ -49,6 +49,50 @@ def score_clips(paths: list, evaluator, seed: int = 0) -> dict:
                      metrics_named="IS-, FD- and KID-digits", noun="clips")
 
 
+MIN_VOCODE_S = 0.25
+
+
+def vocode_clip(path, vocoder, *, seed: int = 0) -> dict:
+    """"Hear what the vocoder does": one uploaded clip (WAV/FLAC/OGG, at most 10 s) made
+    mono, 16 kHz and peak 0.8 as the corpus is, re-synthesised by `vocoder` from its own
+    log-mel (pipelines/audio.resynthesise), and scored against itself by STOI and wide-band
+    PESQ (metrics/speech.py). Returns the original and the re-synthesis (16 kHz float32), the
+    scores, and metadata."""
+    import numpy as np
+    import torch
+    import torchaudio.functional as AF
+
+    from ..data.spoken_digits import PEAK, SAMPLE_RATE
+    from ..metrics import speech
+    from ..pipelines.audio import resynthesise
+    from ..pipelines.base import Timer
+    from ..uploads import read_clips
+
+    if not path:
+        raise InputError("Upload or record a clip (WAV, FLAC or OGG, at most 10 s) to hear it re-synthesised.")
+    named = read_clips([path])
+    if len(named) != 1:
+        raise InputError(f"One clip at a time, please; this upload holds {len(named)}.")
+    name, (x, rate) = named[0]
+    if rate != SAMPLE_RATE:
+        x = AF.resample(torch.from_numpy(x), rate, SAMPLE_RATE).numpy()
+    if len(x) < MIN_VOCODE_S * SAMPLE_RATE:
+        raise InputError(f"{name} lasts {len(x) / SAMPLE_RATE:.2f} s; give at least {MIN_VOCODE_S} s of speech.")
+    peak = float(np.abs(x).max())
+    if not peak > 0:
+        raise InputError(f"{name} is silent: there is nothing to re-synthesise.")
+    seed = resolve_seed(seed)
+    original = (x / peak * PEAK).astype(np.float32)
+    with Timer() as t:
+        out = resynthesise(vocoder, original, seed)
+    duration = len(original) / SAMPLE_RATE
+    return {"original": original, "audio": out, "sample_rate": SAMPLE_RATE,
+            "scores": speech.copy_quality(original[None], out[None]),
+            "meta": {"file": name, "vocoder": vocoder.name, "vocoder_sha256": vocoder.checkpoint_sha256, "seed": seed,
+                     "resampled_from": rate if rate != SAMPLE_RATE else None, "duration_s": round(duration, 3),
+                     "seconds": round(t.seconds, 3), "real_time_factor": round(t.seconds / duration, 3)}}
+
+
 def _verdicts(named: list, x, evaluator, seed, notices: list[str], *, kind: str, names, minimum: int,
               metrics_named: str, noun: str) -> dict:
     """The classifier's verdict on each of the `named` items (prepared as `x`), the count of

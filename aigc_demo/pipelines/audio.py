@@ -116,6 +116,23 @@ def join_digits(clips: list[np.ndarray], pause_s: float = PAUSE_S) -> np.ndarray
     return np.concatenate(parts + [edge]).astype(np.float32)
 
 
+@torch.no_grad()
+def resynthesise(vocoder, wave: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Copy synthesis of a 16 kHz waveform of any length: its own log-mel, one second (64
+    frames) at a time and the seconds as one batch, re-made by `vocoder` (GriffinLim or a
+    WaveNetVocoder). Each second is brought back to the original second's peak, since a
+    vocoder's level is not what is compared. Returns float32 samples, as many as given."""
+    wave = np.asarray(wave, dtype=np.float32)
+    seconds = max(1, -(-len(wave) // CLIP_SAMPLES))
+    padded = np.zeros(seconds * CLIP_SAMPLES, np.float32)
+    padded[:len(wave)] = wave
+    chunks = torch.from_numpy(padded).reshape(seconds, CLIP_SAMPLES)
+    out = vocoder.vocode(LogMel()(chunks), torch.Generator().manual_seed(seed)).float().cpu()
+    peak_in, peak_out = chunks.abs().amax(dim=1, keepdim=True), out.abs().amax(dim=1, keepdim=True)
+    out = torch.where(peak_out > 0, out / peak_out.clamp_min(1e-8) * peak_in, out)
+    return out.reshape(-1)[:len(wave)].numpy()
+
+
 class SpecGANPipeline:
     """The class-conditional spectrogram GAN (models/dcgan.py at 64x64) plus a vocoder."""
 

@@ -33,6 +33,26 @@ def generate_audio(studio, model: str = "", text: str = "", seed: int = -1, voco
     return str(exports.save_wav(out)), _info(out), out.meta, figure
 
 
+def vocode(studio, clip: str | None = None, vocoder: str = GRIFFIN_LIM, seed: int = 0):
+    """Your clip (WAV/FLAC/OGG, at most 10 s) re-synthesised by a vocoder (griffin-lim or a
+    neural one) from its own log-mel: what the vocoder alone does to a voice. Returns the WAV,
+    a summary with STOI and PESQ-WB against your clip, and metadata with the scores."""
+    r = studio.vocode(clip, vocoder, seed=seed)
+    return str(exports.save_vocoded(r)), _vocoded_info(r), {**r["meta"], "scores": r["scores"]}
+
+
+def _vocoded_info(r: dict) -> str:
+    s, m = r["scores"], r["meta"]
+    pesq = f"{s['pesq_wb']:.2f}" if s.get("pesq_wb") is not None else f"none ({s.get('pesq_error', 'no speech found')})"
+    return (f"`{m['vocoder']}`: STOI **{s['stoi']:.3f}** (1 = identical) · PESQ-WB **{pesq}** (1-4.64) · "
+            f"{m['duration_s']:.2f} s in {m['seconds']:.2f} s (real-time factor {m['real_time_factor']:.2f})")
+
+
+def vocode_each(studio, clip: str | None = None):
+    """The clip through every vocoder, side by side: (WAV, summary) for each."""
+    return [x for v in studio.vocoders() for x in vocode(studio, clip, v)[:2]]
+
+
 def speak_text_hub(studio, model_id: str = EXAMPLE_TTS_ID, text: str = "", seed: int = -1):
     """Free text through a Hugging Face Hub text-to-speech model (not ours; needs a network).
     Returns the WAV, a summary and metadata."""
@@ -99,6 +119,24 @@ def build(studio) -> gr.Dropdown | None:
         hub_audio = gr.Audio(label="Hub model's speech (not ours)", type="filepath", interactive=False)
         hub_info = gr.Markdown()
         hub_meta = gr.JSON(visible=False)
+
+    with gr.Accordion("Hear what the vocoder does: your clip, re-synthesised by each vocoder", open=False):
+        gr.Markdown("Upload or record a clip (WAV, FLAC or OGG, at most 10 s). Each vocoder re-makes it from its own "
+                    "64-band log-mel (one second at a time): what the vocoder alone does to a voice, scored against "
+                    "your clip by STOI and wide-band PESQ. The clip is made mono, 16 kHz and peak-normalised first.")
+        with gr.Row():
+            clip = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Your clip", elem_id="vocode-clip")
+            vocode_go = gr.Button("Re-synthesise with every vocoder", elem_id="vocode-go")
+        resynthesised = []
+        with gr.Row():
+            for v in vocoders:
+                with gr.Column():
+                    resynthesised += [gr.Audio(label=f"Through {v}", type="filepath", interactive=False),
+                                      gr.Markdown()]
+    vocode_go.click(bind(vocode_each, studio), [clip], resynthesised, api_visibility="private", concurrency_limit=1)
+    gr.Button(visible=False).click(bind(vocode, studio), [clip, vocoder, seed], [gr.Audio(visible=False),
+                                   gr.Markdown(visible=False), gr.JSON(visible=False)], api_name="vocode",
+                                   concurrency_limit=1)
 
     go.click(generate, [model, text, seed, vocoder, *widgets], [audio, info, meta, drawn], api_name="generate_audio",
              concurrency_limit=2).success(lambda f: f, drawn, figure, api_visibility="private")

@@ -378,3 +378,42 @@ def test_describe_then_draw_the_description(client, tmp_path):
         assert isinstance(caption, str) and len(gallery) == 8 and "classifier sees" in report
     with pytest.raises(AppError, match="Upload a picture"):
         client.predict(image=None, model="captioner", text_model="text_to_image", seed=2, api_name="/describe_then_draw")
+
+
+def test_vocode_endpoint_resynthesises_a_clip_and_scores_it(client, digits_corpus, tmp_path):
+    import soundfile as sf
+    from gradio_client import handle_file
+
+    from aigc_demo.data import spoken_digits
+
+    audio, _, _ = spoken_digits.load("test", digits_corpus)
+    speech = np.concatenate([audio[0], audio[1][:8000]])  # 1.5 s: a second and a half
+    path = tmp_path / "two.flac"
+    sf.write(path, speech, 16000, format="FLAC")
+    wav, info, meta = client.predict(clip=handle_file(str(path)), vocoder="griffin-lim", seed=0, api_name="/vocode")
+    out, rate = sf.read(wav, dtype="float32")
+    assert rate == 16000 and len(out) == len(speech)
+    assert "STOI" in info and 0 < meta["scores"]["stoi"] <= 1 and meta["vocoder"] == "griffin-lim"
+    assert json.loads(sf.SoundFile(wav).comment)["scores"] == meta["scores"]
+    again = client.predict(clip=handle_file(str(path)), vocoder="wavenet", seed=3, api_name="/vocode")
+    assert again[2]["vocoder"] == "wavenet" and len(sf.read(again[0])[0]) == len(speech)
+
+
+@pytest.mark.parametrize("make, kwargs, message", [
+    (lambda t: np.zeros(16000, np.float32), {}, "silent"),
+    (lambda t: np.full(16000 * 11, 0.1, np.float32), {}, "at most 10 s"),
+    (lambda t: np.full(1000, 0.1, np.float32), {}, "at least 0.25 s"),
+    # the page's vocoder picker lists the vocoders: Gradio itself refuses any other name
+    (lambda t: 0.3 * np.sin(2 * np.pi * 220 * t), {"vocoder": "hifigan"}, "not in the list of choices"),
+    (lambda t: 0.3 * np.sin(2 * np.pi * 220 * t), {"vocoder": "specgan"}, "not in the list of choices"),
+])
+def test_bad_vocode_requests_are_refused_clearly(client, tmp_path, make, kwargs, message):
+    import soundfile as sf
+    from gradio_client import handle_file
+
+    path = tmp_path / "clip.wav"
+    sf.write(path, make(np.arange(16000) / 16000).astype(np.float32), 16000)
+    with pytest.raises(AppError, match=message):
+        client.predict(clip=handle_file(str(path)), **{"vocoder": "griffin-lim", "seed": 0, **kwargs}, api_name="/vocode")
+    with pytest.raises(AppError, match="Upload or record a clip"):
+        client.predict(clip=None, vocoder="griffin-lim", seed=0, api_name="/vocode")
