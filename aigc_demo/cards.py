@@ -181,9 +181,9 @@ def _speech_section(speech: dict | None) -> list[str]:
             **{f"control: {k.replace('_', ' ')}": v for k, v in speech["controls"].items()}}
     keys = ["intelligibility", "voiced_share", "stoi", "pesq_wb", "digit_accuracy", "fd_digits"]
     keys = [k for k in keys if any(k in r for r in rows.values())]
-    return ["", f"Speech instruments (independent of the digit classifier; {speech['n']} clips, STOI/PESQ on the "
-                f"first {speech['copy_clips']}; controls are the real clips degraded, so every instrument should "
-                "score them worse):", "",
+    return ["", f"Speech instruments (independent of the digit classifier; {speech['n']} clips, STOI/PESQ on "
+                f"{speech['copy_clips']} of them, every digit alike; the controls are the real clips degraded, which "
+                "each instrument should score worse where it can see that failure):", "",
             "| clips | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys),
             *[f"| {name} | " + " | ".join(_fmt(r.get(k, "")) for k in keys) + " |" for name, r in rows.items()],
             "", *[f"- **{k}**: {d}" for k, d in speech["definitions"].items()]]
