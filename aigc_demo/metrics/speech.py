@@ -44,7 +44,8 @@ DEFINITIONS = {
                "as STOI. From about 1 (bad) to 4.64.",
     "controls": "Real held-out clips degraded: time_reversed; smeared (power spectrum blurred across frequency by a "
                 "Gaussian of 300 Hz standard deviation, phase kept); noise_vocoded (6 bands from 100 Hz to 8 kHz, each "
-                "band's envelope on noise). Each instrument must score them worse than the real clips.",
+                "band's envelope on noise). An instrument that scores a control as well as the real clips cannot see "
+                "that failure (voicing cannot see a reversal, by design).",
 }
 
 PAD_S = 0.2  # silence either side of a clip for the recogniser, which expects speech to start after some
