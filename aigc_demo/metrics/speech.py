@@ -119,7 +119,7 @@ def voiced_share(clips: np.ndarray) -> float | None:
 
 # --- copy synthesis -------------------------------------------------------------------------
 
-COPY_BLOCK = 20  # clips joined per comparison: the pesq package crashes the process on a long signal (~60 s up)
+COPY_BLOCK = 20  # clips joined per comparison: pesq 0.0.4 crashed the process on an 80 s signal here
 
 
 def copy_quality(originals: np.ndarray, resynthesised: np.ndarray) -> dict:
