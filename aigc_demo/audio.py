@@ -20,7 +20,8 @@ N_FFT = 1024
 HOP = 250
 N_MELS = 64
 N_FRAMES = CLIP_SAMPLES // HOP  # 64
-LOG_MIN, LOG_MAX = float(np.log(1e-5)), 4.0
+MEL_FLOOR = 1e-5  # added before the log: the quietest level a mel band can show
+LOG_MIN, LOG_MAX = float(np.log(MEL_FLOOR)), 4.0
 
 
 class LogMel(torch.nn.Module):
@@ -37,7 +38,7 @@ class LogMel(torch.nn.Module):
     @torch.no_grad()
     def full(self, wave: torch.Tensor) -> torch.Tensor:
         """Every frame of a waveform of any length (what the Audio tab plots)."""
-        return normalise(torch.log(self.mel(wave.float()) + 1e-5))
+        return normalise(torch.log(self.mel(wave.float()) + MEL_FLOOR))
 
 
 def normalise(log_mel: torch.Tensor) -> torch.Tensor:
@@ -61,7 +62,7 @@ class GriffinLimVocoder(torch.nn.Module):
 
     @torch.no_grad()
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mel = torch.exp(denormalise(x)) - 1e-5
+        mel = torch.exp(denormalise(x)) - MEL_FLOOR
         # the centred STFT has one frame more than the 64 we keep: repeat the last one
         mel = torch.cat([mel, mel[..., -1:]], dim=-1).clamp_min(0)
         linear = self.inverse_mel(mel).clamp_min(0)

@@ -40,9 +40,10 @@ START_TARGET_S = 3.0  # issue #16: the first page without torch
 # The text issue: the shipped GPT streams >= 150 new tokens/s, first token within 0.3 s.
 TEXT_TARGETS = {"gpt": (150.0, 0.3)}
 TEXT_PROMPTS = ["A friend is", "The trouble with computers is", "人生", "Love is"]
-# The audio issue, as real-time factors (seconds of work per second of audio): one second
-# from the GAN with Griffin-Lim in under 0.3 s; the WaveNet vocoder aiming below 2.
-AUDIO_TARGETS = {"griffin-lim": 0.3, "wavenet": 2.0}
+# The audio issues, as real-time factors (seconds of work per second of audio), by vocoder
+# family: one second from the GAN with Griffin-Lim in under 0.3 s; the autoregressive WaveNet
+# aiming below 2; issue #17's non-autoregressive WaveNet below 0.5 (its aim: 0.1).
+AUDIO_TARGETS = {"griffin-lim": 0.3, "wavenet": 2.0, "istft_wavenet": 0.5}
 AUDIO_TEXTS = ["7", "2026"]
 
 
@@ -306,7 +307,7 @@ def bench_audio(studio, repeats: int) -> list[dict]:
                     times.append(out.meta["seconds"])
                     rtfs.append(out.meta["real_time_factor"])
                 rtf = statistics.median(rtfs)
-                bound = AUDIO_TARGETS["griffin-lim" if vocoder == "griffin-lim" else "wavenet"]
+                bound = AUDIO_TARGETS[vocoder if vocoder == "griffin-lim" else studio.entry("audio", vocoder).family]
                 rows.append({
                     "what": f"audio `{name}` + `{vocoder}`, digits {text!r}", "first-use load (s)": f"{load_s:.2f}",
                     "p50 (s)": f"{statistics.median(times):.3f}", "p95 (s)": f"{p95(times):.3f}",

@@ -310,6 +310,18 @@ class Studio:
         """"griffin-lim" (no network) and every usable neural vocoder."""
         return [GRIFFIN_LIM] + [n for n in self.models("audio") if self.entry("audio", n).is_vocoder]
 
+    def best_vocoder(self) -> str:
+        """The vocoder the Audio tab starts on: the one whose shipped copy synthesis scored the
+        highest PESQ-WB, where that beats Griffin-Lim's on the same clips (its record's speech
+        block); else Griffin-Lim. Reads the records only: nothing is loaded."""
+        best, best_pesq = GRIFFIN_LIM, None
+        for name in self.vocoders()[1:]:
+            made = (self.entry("audio", name).metrics or {}).get("speech", {}).get("generated", {})
+            mine, classic = made.get(name, {}).get("pesq_wb"), made.get(GRIFFIN_LIM, {}).get("pesq_wb")
+            if mine is not None and classic is not None and mine > classic and (best_pesq is None or mine > best_pesq):
+                best, best_pesq = name, mine
+        return best
+
     def _vocoder(self, name):
         if name is None or name == GRIFFIN_LIM:
             return None  # the pipeline's own Griffin-Lim

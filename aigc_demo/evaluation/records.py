@@ -269,11 +269,14 @@ def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, c
                                                        seed=s), draws, seed, evaluator.NAMES)
         made = {entry.name: first, GRIFFIN_LIM: _copy_synthesis(GriffinLim(), held_out, n, seed),
                 LINEAR_CEILING: (GriffinLimVocoder().from_linear(linear_spectrogram(real[0])), real[1])}
+        from ..metrics.speech import copy_synthesis_targets
+
+        speech = speech_figures(real, made, evaluator=evaluator, seed=seed, copy_synthesis=True)
         return _finite({
             "headline": {"name": "digit accuracy (copy synthesis)", "value": round(scores["generated"]["digit_accuracy"], 4),
                          "reference": round(scores["real_reference"]["digit_accuracy"], 4)},
             **scores, "task": "copy synthesis of held-out real clips (valid + test voices) from their log-mels",
-            "speech": speech_figures(real, made, evaluator=evaluator, seed=seed, copy_synthesis=True),
+            "speech": speech, "targets": copy_synthesis_targets(speech["generated"], entry.name, GRIFFIN_LIM),
             **_audio_common(pipe, _command(entry.name, n, seed, draws), draws)})
     by_vocoder, made = {}, {}
     for name, vocoder in vocoders.items():

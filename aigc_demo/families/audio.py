@@ -14,8 +14,11 @@ SPECGAN = Family("specgan", "audio", "aigc_demo.pipelines.audio:SpecGANPipeline"
                                    "voices."),),
                  summary="a class-conditional spectrogram GAN (SpecGAN)")
 WAVENET = Family("wavenet", "audio", "aigc_demo.pipelines.audio:WaveNetVocoder", role=VOCODER,
-                 summary="a WaveNet vocoder (mel-conditioned, mu-law)")
-FAMILIES = (SPECGAN, WAVENET)
+                 summary="a WaveNet vocoder (mel-conditioned, mu-law, autoregressive)")
+ISTFT_WAVENET = Family("istft_wavenet", "audio", "aigc_demo.pipelines.audio:ISTFTWaveNetVocoder", role=VOCODER,
+                       summary="a WaveNet vocoder trained non-autoregressively: frame-rate dilated stack, "
+                               "inverse-STFT output")
+FAMILIES = (SPECGAN, WAVENET, ISTFT_WAVENET)
 # The arena shows humans' ranking of generator + vocoder pairs beside this one (metrics/audio.py).
 RANKED_BY = RankingMetric("fd_digits", "FD-digits", higher_is_better=False)
 

@@ -37,6 +37,8 @@ DEFINITIONS = {
 TARGETS = {
     "griffin-lim": [("digit_accuracy", ">=", 0.90), ("fd_digits", "ratio<=", 3.0)],
     "wavenet": [("digit_accuracy", ">=", 0.85), ("fd_digits", "ratio<=", 3.0)],
+    # issue #17: a vocoder that beats Griffin-Lim in copy synthesis is held to Griffin-Lim's bars
+    "istft_wavenet": [("digit_accuracy", ">=", 0.90), ("fd_digits", "ratio<=", 3.0)],
 }
 
 

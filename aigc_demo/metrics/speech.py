@@ -144,6 +144,26 @@ def copy_quality(originals: np.ndarray, resynthesised: np.ndarray) -> dict:
     return result
 
 
+# Issue #17's bars for a neural vocoder's copy synthesis: above the classic vocoder on both
+# figures, on the same clips; and its aims, reported beside them.
+COPY_SYNTHESIS_AIMS = {"stoi": 0.95, "pesq_wb": 3.5}
+
+
+def copy_synthesis_targets(generated: dict, vocoder: str, baseline: str) -> list[dict]:
+    """The bars of `vocoder` in a speech block's `generated` figures: STOI and PESQ-WB above
+    those of `baseline` (Griffin-Lim) on the same clips, then the aims."""
+    out = []
+    for metric, aim in COPY_SYNTHESIS_AIMS.items():
+        value, bound = generated[vocoder].get(metric), generated[baseline].get(metric)
+        if value is None or bound is None:
+            continue
+        out.append({"metric": metric, "target": f"> {baseline} ({bound:.3f})", "value": value, "met": value > bound,
+                    "vocoder": vocoder})
+        out.append({"metric": metric, "target": f">= {aim} (aim)", "value": value, "met": value >= aim,
+                    "vocoder": vocoder, "aim": True})
+    return out
+
+
 # --- negative controls ----------------------------------------------------------------------
 
 N_FFT, HOP = 512, 128  # 32 ms windows: fine enough in frequency to resolve a voice's harmonics

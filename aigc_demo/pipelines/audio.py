@@ -2,8 +2,8 @@
 
     gan = SpecGANPipeline.from_checkpoint("checkpoints/audio/specgan")
     out = gan("2026", seed=42)                                   # Griffin-Lim
-    wavenet = WaveNetVocoder.from_checkpoint("checkpoints/audio/wavenet")
-    out = gan("2026", seed=42, vocoder=wavenet, variety=0.5)     # the neural vocoder
+    vocoder = ISTFTWaveNetVocoder.from_checkpoint("checkpoints/audio/istft_wavenet")
+    out = gan("2026", seed=42, vocoder=vocoder, variety=0.5)     # a neural vocoder
     out.audio, out.sample_rate  # float32 numpy in [-1, 1], 16 kHz
     out.meta                    # model, vocoder, seed, parameters, seconds, real-time factor
 
@@ -23,7 +23,7 @@ import torch
 from ..audio import HOP, N_FRAMES, GriffinLimVocoder, LogMel, mu_law_decode
 from ..data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE
 from ..controls import InputError, check_inputs, resolve_seed
-from ..families.audio import GRIFFIN_LIM, SPECGAN, WAVENET, check_digits, check_tts_text
+from ..families.audio import GRIFFIN_LIM, ISTFT_WAVENET, SPECGAN, WAVENET, check_digits, check_tts_text
 from .base import Meta, Timer, read_checkpoint
 
 PAUSE_S = 0.15  # silence between spoken digits
@@ -52,23 +52,38 @@ class GriffinLim:
         return self.vocoder(mels.cpu())
 
 
-class WaveNetVocoder:
-    """The WaveNet vocoder (models/wavenet.py) behind the same `vocode` call."""
+class NeuralVocoder:
+    """A trained vocoder behind the `vocode` call: loads its checkpoint folder; subclasses
+    say which family they read and how the network is built from its config."""
 
-    family = WAVENET.name
+    family: str
 
     def __init__(self, model, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
         self.model = model.to(device).eval()
         self.name, self.checkpoint_sha256, self.device = name, checkpoint_sha256, device
 
     @classmethod
-    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "WaveNetVocoder":
-        from ..models.wavenet import WaveNet, WaveNetConfig
+    def build(cls, config: dict):
+        raise NotImplementedError
 
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "NeuralVocoder":
         folder, config, weights, sha = read_checkpoint(folder, cls.family)
-        model = WaveNet(WaveNetConfig(**config["model"]))
+        model = cls.build(config["model"])
         model.load_state_dict(weights)
         return cls(model, name=folder.name, checkpoint_sha256=sha, device=device)
+
+
+class WaveNetVocoder(NeuralVocoder):
+    """The autoregressive WaveNet vocoder (models/wavenet.py)."""
+
+    family = WAVENET.name
+
+    @classmethod
+    def build(cls, config: dict):
+        from ..models.wavenet import WaveNet, WaveNetConfig
+
+        return WaveNet(WaveNetConfig(**config))
 
     @torch.no_grad()
     def vocode(self, mels: torch.Tensor, generator: torch.Generator | None = None, margin: int = 3) -> torch.Tensor:
@@ -86,6 +101,24 @@ class WaveNetVocoder:
         wave = torch.zeros(len(mels), CLIP_SAMPLES)
         wave[:, first * HOP:first * HOP + levels.shape[1]] = mu_law_decode(levels, self.model.config.classes)
         return wave
+
+
+class ISTFTWaveNetVocoder(NeuralVocoder):
+    """The non-autoregressive WaveNet vocoder (models/istft_wavenet.py): one pass, no noise,
+    so `generator` is not used and the same mel always gives the same waveform."""
+
+    family = ISTFT_WAVENET.name
+
+    @classmethod
+    def build(cls, config: dict):
+        from ..models.istft_wavenet import ISTFTWaveNet, ISTFTWaveNetConfig
+
+        return ISTFTWaveNet(ISTFTWaveNetConfig(**config))
+
+    @torch.no_grad()
+    def vocode(self, mels: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Normalised log-mels (B, 64, 64) -> waveforms (B, 16000)."""
+        return self.model(mels.to(self.device).float()).float().cpu()
 
 
 def active_frames(mels: torch.Tensor, threshold: float = 0.3) -> torch.Tensor:
@@ -120,7 +153,7 @@ def join_digits(clips: list[np.ndarray], pause_s: float = PAUSE_S) -> np.ndarray
 def resynthesise(vocoder, wave: np.ndarray, seed: int = 0) -> np.ndarray:
     """Copy synthesis of a 16 kHz waveform of any length: its own log-mel, one second (64
     frames) at a time and the seconds as one batch, re-made by `vocoder` (GriffinLim or a
-    WaveNetVocoder). Each second is brought back to the original second's peak, since a
+    NeuralVocoder). Each second is brought back to the original second's peak, since a
     vocoder's level is not what is compared. Returns float32 samples, as many as given."""
     wave = np.asarray(wave, dtype=np.float32)
     seconds = max(1, -(-len(wave) // CLIP_SAMPLES))

@@ -85,7 +85,7 @@ def build(studio) -> gr.Dropdown | None:
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             model = gr.Dropdown(models, value=models[0], label="Model", allow_custom_value=True)
-            vocoder = gr.Radio(vocoders, value=GRIFFIN_LIM, label="Vocoder", info="; ".join(
+            vocoder = gr.Radio(vocoders, value=studio.best_vocoder(), label="Vocoder", info="; ".join(
                 [f"{GRIFFIN_LIM}: phase by iteration, instant"]
                 + [f"{v}: {studio.entry('audio', v).spec.summary}" for v in vocoders if v != GRIFFIN_LIM]))
             text = gr.Textbox(value="2026", label=f"Digits to speak (at most {MAX_DIGITS})", max_length=64,

@@ -1,0 +1,154 @@
+"""A WaveNet vocoder trained non-autoregressively, with an inverse-STFT head: log-mel -> waveform
+in one pass.
+
+The autoregressive WaveNet (models/wavenet.py) makes 16,000 sequential steps per second of
+sound, and on 2 CPU cores neither trains nor runs fast enough to learn a voice (its copy
+synthesis scored below Griffin-Lim's). Parallel WaveGAN (Yamamoto et al. 2020) keeps WaveNet's
+dilated, gated, residual stack but makes it non-causal and trains it on a multi-resolution STFT
+loss, so all samples come out at once. Here the same stack runs at the mel frame rate, not
+the sample rate (250 times fewer positions), and predicts each frame's STFT, log-magnitude and
+phase; the inverse STFT turns those into samples, as iSTFTNet (Kaneko et al. 2022) and Vocos
+(Siuzdenko et al. 2023) do. That is what makes it cheap enough to train and run on a CPU.
+
+    config = ISTFTWaveNetConfig()
+    model = ISTFTWaveNet(config)
+    wave = model(mel)   # (B, 64 bands, F frames) normalised log-mel -> (B, F * 250)
+    parts = loss_parts(model, mel, real_wave, stft_loss())  # {"loss": ..., each part}
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn as nn
+from torchaudio.functional import melscale_fbanks
+
+from ..audio import MEL_FLOOR, denormalise
+
+
+@dataclass
+class ISTFTWaveNetConfig:
+    n_mels: int = 64
+    channels: int = 128  # residual channels; skips have as many
+    kernel_size: int = 3  # non-causal: each layer sees the frames on both sides
+    # 1 + 2 * sum(dilations) = 61 frames (almost a second) of receptive field on each stack pass
+    dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2, 4, 8, 1, 2)
+    n_fft: int = 1024  # the STFT the mels are made from (aigc_demo/audio.py)
+    hop: int = 250
+    sample_rate: int = 16000
+    max_log_magnitude: float = 6.0  # exp(6) ~ 400: above any magnitude of a clip in [-1, 1]
+
+    def __post_init__(self):
+        self.dilations = tuple(int(d) for d in self.dilations)  # JSON gives a list
+
+
+class GatedResidualBlock(nn.Module):
+    """WaveNet's block: dilated convolution, tanh * sigmoid gate, 1x1 residual and skip."""
+
+    def __init__(self, channels: int, kernel_size: int, dilation: int):
+        super().__init__()
+        self.dilated = nn.Conv1d(channels, 2 * channels, kernel_size, dilation=dilation,
+                                 padding=dilation * (kernel_size - 1) // 2)
+        self.residual = nn.Conv1d(channels, channels, 1)
+        self.skip = nn.Conv1d(channels, channels, 1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        a, g = self.dilated(x).chunk(2, dim=1)
+        z = torch.tanh(a) * torch.sigmoid(g)
+        # the 1/sqrt(2) keeps the residual stream's scale from growing with depth
+        return (x + self.residual(z)) * 0.5 ** 0.5, self.skip(z)
+
+
+class ISTFTWaveNet(nn.Module):
+    def __init__(self, config: ISTFTWaveNetConfig):
+        super().__init__()
+        self.config = c = config
+        self.bins = c.n_fft // 2 + 1
+        self.inputs = nn.Conv1d(c.n_mels, c.channels, 7, padding=3)
+        self.blocks = nn.ModuleList(GatedResidualBlock(c.channels, c.kernel_size, d) for d in c.dilations)
+        self.head = nn.Sequential(nn.ReLU(), nn.Conv1d(c.channels, c.channels, 1), nn.ReLU(),
+                                  nn.Conv1d(c.channels, 2 * self.bins, 1))
+        self.register_buffer("window", torch.hann_window(c.n_fft), persistent=False)
+        # The mel bands are a linear map of the STFT magnitudes; its pseudo-inverse gives the
+        # least-squares magnitudes (what Griffin-Lim starts from). The network predicts the
+        # log-magnitude as a correction of those: its last layer starts at zero, so training
+        # starts from silence where the mel is silent, not from a hiss everywhere.
+        bank = melscale_fbanks(c.n_fft // 2 + 1, 0.0, c.sample_rate / 2, c.n_mels, c.sample_rate, norm="slaney",
+                               mel_scale="slaney")
+        self.register_buffer("mel_inverse", torch.linalg.pinv(bank).t().contiguous(), persistent=False)
+        nn.init.zeros_(self.head[-1].weight[:self.bins])
+        nn.init.zeros_(self.head[-1].bias)
+
+    def spectrum(self, mel: torch.Tensor) -> torch.Tensor:
+        """Normalised log-mel (B, n_mels, F) -> complex STFT (B, n_fft/2+1, F + 1). The centred
+        STFT of F * hop samples has F + 1 frames: the last mel frame is repeated for it."""
+        mel = torch.cat([mel, mel[..., -1:]], dim=-1)
+        x = self.inputs(mel)
+        skip = 0
+        for block in self.blocks:
+            x, s = block(x)
+            skip = skip + s
+        correction, phase = self.head(skip * len(self.blocks) ** -0.5).float().chunk(2, dim=1)
+        least_squares = self.mel_inverse @ (torch.exp(denormalise(mel.float())) - MEL_FLOOR)
+        log_magnitude = torch.log(least_squares.clamp_min(MEL_FLOOR)) + correction
+        # The phase is predicted as an angle, free to wrap; cos and sin of it make a unit phasor,
+        # so no ratio of two outputs (atan2 of a near-zero pair) ever blows up.
+        magnitude = torch.exp(log_magnitude.clamp(max=self.config.max_log_magnitude))
+        return torch.polar(magnitude, phase)
+
+    def forward(self, mel: torch.Tensor, with_spectrum: bool = False):
+        """Normalised log-mel (B, n_mels, F) -> waveform (B, F * hop); with_spectrum: also the
+        complex STFT it was made from (what the training loss compares)."""
+        c = self.config
+        spectrum = self.spectrum(mel)
+        wave = torch.istft(spectrum, c.n_fft, c.hop, window=self.window, center=True, length=mel.shape[-1] * c.hop)
+        return (wave, spectrum) if with_spectrum else wave
+
+    def stft(self, wave: torch.Tensor) -> torch.Tensor:
+        """The STFT the network predicts, of a real waveform: what its outputs are trained on."""
+        c = self.config
+        return torch.stft(wave.float(), c.n_fft, c.hop, window=self.window, center=True, return_complex=True)
+
+    def config_dict(self) -> dict:
+        return asdict(self.config)
+
+
+def stft_loss(resolutions: tuple[int, ...] = (256, 512, 1024)) -> nn.Module:
+    """Parallel WaveGAN's multi-resolution STFT loss (spectral convergence + log magnitude),
+    from auraloss: several window sizes at once, so no single trade of time against frequency
+    resolution is what the vocoder learns to please. Hop a quarter of each window."""
+    import auraloss
+
+    return auraloss.freq.MultiResolutionSTFTLoss(fft_sizes=list(resolutions), hop_sizes=[n // 4 for n in resolutions],
+                                                 win_lengths=list(resolutions))
+
+
+def anti_wrapped(x: torch.Tensor) -> torch.Tensor:
+    """|x| of a phase difference taken round the circle: 2*pi - 0.1 is 0.1 away from 0."""
+    return (x - 2 * math.pi * torch.round(x / (2 * math.pi))).abs()
+
+
+def phase_loss(predicted: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """APNet's (Ai and Ling 2023) phase losses between two complex STFTs (B, bins, frames):
+    the phase itself, its difference along frequency (group delay) and along time
+    (instantaneous frequency), each anti-wrapped. A magnitude loss alone leaves the phase free,
+    which is what makes an unadversarial vocoder buzz."""
+    p, r = predicted.angle(), real.angle()
+    return (anti_wrapped(p - r).mean() + anti_wrapped(p.diff(dim=1) - r.diff(dim=1)).mean()
+            + anti_wrapped(p.diff(dim=2) - r.diff(dim=2)).mean())
+
+
+def loss_parts(net: nn.Module, mel: torch.Tensor, wave: torch.Tensor, criterion: nn.Module) -> dict:
+    """The training loss of the vocoder `net` (an ISTFTWaveNet, wrapped or not) for `mel` against
+    the real `wave`: {"loss": the sum, and each part}. The multi-resolution STFT loss is on
+    the waveform; the magnitude (L1 of log magnitudes) and phase losses compare the STFT the
+    network predicted with the real clip's."""
+    made, spectrum = net(mel, with_spectrum=True)
+    model = getattr(net, "module", net)  # the bare network, under DistributedDataParallel too
+    real = model.stft(wave)
+    parts = {"stft_loss": criterion(made[:, None].float(), wave[:, None].float()),
+             "magnitude_loss": (torch.log(spectrum.abs() + MEL_FLOOR) - torch.log(real.abs() + MEL_FLOOR)).abs().mean(),
+             "phase_loss": phase_loss(spectrum, real)}
+    return {"loss": sum(parts.values()), **parts}
