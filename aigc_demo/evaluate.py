@@ -281,7 +281,7 @@ def main(argv=None) -> None:
             sys.exit(f"no model named {args.model!r} under {args.checkpoints}")
     # the GPT's bars are relative to the LSTM baseline, and the GAN is measured through the
     # vocoders, so baselines and vocoders are measured first
-    entries.sort(key=lambda e: e.family not in ("lstm", "wavenet"))
+    entries.sort(key=lambda e: not (e.family == "lstm" or e.is_vocoder))
     if args.check:
         sys.exit(0 if check_all(entries, args) else 1)
     records, kept = {}, []

@@ -21,7 +21,7 @@ def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_cop
     assert "Standard FID (InceptionV3): unavailable" in (checkpoints_copy / "image" / "vae" / "README.md").read_text()
     with open(checkpoints_copy / "results.csv") as f:
         rows = list(csv.DictReader(f))
-    assert {r["model"] for r in rows} == {"gpt", "lstm", "dcgan", "diffusion", "vae", "specgan", "wavenet", "cyclegan",
+    assert {r["model"] for r in rows} == {"gpt", "lstm", "dcgan", "diffusion", "vae", "specgan", "wavenet", "istft_wavenet", "cyclegan",
                                           "seq2seq", "folk_gpt", "bach_chorale", "captioner", "text_to_image"}
     # the translators' comparisons are not real data; the music model's NLL, ratios and timing
     # have no real analogue (its validity, closeness and copying do)
@@ -44,11 +44,12 @@ def test_evaluate_command_reproduces_an_audio_models_figures_through_each_vocode
     main(["--model", "specgan", "--n", "20", "--seed", "0", "--write", "--checkpoints", str(checkpoints_copy),
           "--corpus-dir", str(digits_corpus)])
     after = ckpt.read_json(folder / "metrics.json")
-    assert after["vocoders"] == before["vocoders"] and set(after["vocoders"]) == {"griffin-lim", "wavenet"}
+    vocoders = {"griffin-lim", "istft_wavenet", "wavenet"}
+    assert after["vocoders"] == before["vocoders"] and set(after["vocoders"]) == vocoders
     assert {(t["vocoder"], t["metric"]) for t in after["targets"]} == {
-        (v, m) for v in ("griffin-lim", "wavenet") for m in ("digit_accuracy", "fd_digits")}
+        (v, m) for v in vocoders for m in ("digit_accuracy", "fd_digits")}
     # the independent instruments: the same clips, the real ones, and every negative control
-    assert after["speech"] == before["speech"] and set(after["speech"]["generated"]) == {"griffin-lim", "wavenet"}
+    assert after["speech"] == before["speech"] and set(after["speech"]["generated"]) == vocoders
     assert set(after["speech"]["controls"]) == set(CONTROLS)
     card = (folder / "README.md").read_text()
     assert "Through each vocoder" in card and "control: time reversed" in card

@@ -74,7 +74,7 @@ def test_audio_input_is_validated(studio, text, message):
     (dict(model="specgan", vocoder="../wavenet"), "Unknown vocoder"),
     (dict(model="specgan", variety=2.5), "variety must be between 0.0 and 2.0"),
     (dict(model="specgan", variety="loud"), "variety must be a number"),
-    (dict(model="nope"), "Unknown audio model 'nope'. Available: specgan, wavenet"),
+    (dict(model="nope"), "Unknown audio model 'nope'. Available: istft_wavenet, specgan, wavenet"),
 ])
 def test_audio_models_and_vocoders_are_validated(studio, kwargs, message):
     with pytest.raises((InputError, ModelUnavailable), match=message):
@@ -91,8 +91,9 @@ def test_overview_rows(studio):
     assert [(r["modality"], r["model"]) for r in rows] == [("text", "gpt"), ("text", "lstm"), ("text", "seq2seq"),
                                                          ("image", "captioner"), ("image", "cyclegan"), ("image", "dcgan"),
                                                          ("image", "diffusion"), ("image", "text_to_image"), ("image", "vae"),
-                                                         ("audio", "specgan"), ("audio", "wavenet"),
-                                                       ("music", "bach_chorale"), ("music", "folk_gpt")]
+                                                         ("audio", "istft_wavenet"), ("audio", "specgan"),
+                                                         ("audio", "wavenet"), ("music", "bach_chorale"),
+                                                         ("music", "folk_gpt")]
     assert all(r["status"] == "ready" for r in rows)
 
 
@@ -109,3 +110,26 @@ def test_hub_speech_is_checked_and_explains_offline(monkeypatch, tmp_path):
     monkeypatch.setattr(huggingface_hub, "model_info", lambda model_id: _Info(None))
     with pytest.raises(ModelUnavailable, match="no safetensors weights"):
         studio.speak_text_hub("someone/pickled-tts", "hello")
+
+
+def test_the_audio_tab_starts_on_the_best_measured_vocoder(checkpoints_copy):
+    """Griffin-Lim unless a neural vocoder's copy synthesis beat it on PESQ-WB in its own
+    record; then the one with the highest PESQ-WB."""
+    import json
+
+    from aigc_demo.families.audio import GRIFFIN_LIM
+
+    def set_pesq(name: str, mine: float, classic: float) -> None:
+        path = checkpoints_copy / "audio" / name / "metrics.json"
+        record = json.loads(path.read_text())
+        record["speech"]["generated"][name]["pesq_wb"] = mine
+        record["speech"]["generated"][GRIFFIN_LIM]["pesq_wb"] = classic
+        path.write_text(json.dumps(record))
+
+    for name in ("istft_wavenet", "wavenet"):
+        set_pesq(name, 1.5, 2.3)
+    assert Studio(checkpoints_copy).best_vocoder() == GRIFFIN_LIM
+    set_pesq("wavenet", 2.6, 2.3)
+    assert Studio(checkpoints_copy).best_vocoder() == "wavenet"
+    set_pesq("istft_wavenet", 2.9, 2.3)
+    assert Studio(checkpoints_copy).best_vocoder() == "istft_wavenet"

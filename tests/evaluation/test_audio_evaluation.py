@@ -14,7 +14,7 @@ from aigc_demo.data import spoken_digits
 from aigc_demo.studio import InputError, Studio
 
 
-@pytest.mark.parametrize("vocoder", ["griffin-lim", "wavenet"])
+@pytest.mark.parametrize("vocoder", ["griffin-lim", "istft_wavenet", "wavenet"])
 def test_measuring_audio_now_reproduces_the_shipped_figures(tiny_audio_checkpoints, vocoder):
     studio = Studio(tiny_audio_checkpoints)
     steps = list(studio.measure_audio("specgan", n=20, seed=0, vocoder=vocoder))

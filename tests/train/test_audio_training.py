@@ -1,5 +1,5 @@
 """The audio models for real: the WaveNet's cached sampling against its own teacher-forced
-network, training steps and resume of SpecGAN and WaveNet on a miniature espeak-ng corpus,
+network, training steps and resume of SpecGAN and both WaveNet vocoders on a miniature espeak-ng corpus,
 exported folders reloaded through the registry, seeded reproducibility, measurement."""
 
 import numpy as np
@@ -8,7 +8,7 @@ import torch
 
 from aigc_demo import checkpoint as ckpt
 from aigc_demo.models.wavenet import WaveNet, WaveNetConfig
-from aigc_demo.pipelines.audio import SpecGANPipeline, WaveNetVocoder, join_digits
+from aigc_demo.pipelines.audio import ISTFTWaveNetVocoder, SpecGANPipeline, WaveNetVocoder, join_digits
 from aigc_demo.studio import Studio
 from tests.conftest import train
 
@@ -31,7 +31,7 @@ def test_cached_wavenet_sampling_matches_the_network():
     assert not torch.equal(a, model.generate(mel, torch.Generator().manual_seed(2)))
 
 
-@pytest.mark.parametrize("model", ["specgan", "wavenet"])
+@pytest.mark.parametrize("model", ["specgan", "wavenet", "istft_wavenet"])
 def test_a_training_run_resumes_and_exports_a_loadable_checkpoint(model, digits_corpus, tiny_audio_checkpoints, tmp_path):
     evaluator = tiny_audio_checkpoints / "evaluators" / "digit-classifier"
     run_dir, out = tmp_path / "run", tmp_path / "checkpoints" / "audio" / model
@@ -60,8 +60,9 @@ def test_a_training_run_resumes_and_exports_a_loadable_checkpoint(model, digits_
 
 def test_exported_models_reload_and_are_reproducible(tiny_audio_checkpoints):
     gan = SpecGANPipeline.from_checkpoint(tiny_audio_checkpoints / "audio" / "specgan")
-    vocoder = WaveNetVocoder.from_checkpoint(tiny_audio_checkpoints / "audio" / "wavenet")
-    for voc in (None, vocoder):
+    vocoders = (WaveNetVocoder.from_checkpoint(tiny_audio_checkpoints / "audio" / "wavenet"),
+                ISTFTWaveNetVocoder.from_checkpoint(tiny_audio_checkpoints / "audio" / "istft_wavenet"))
+    for voc in (None, *vocoders):
         a = gan("2026", seed=3, vocoder=voc, variety=0.7)
         b = SpecGANPipeline.from_checkpoint(tiny_audio_checkpoints / "audio" / "specgan")("2026", seed=3, vocoder=voc, variety=0.7)
         assert np.array_equal(a.audio, b.audio) and a.meta["params"]["vocoder"] == (voc.name if voc else "griffin-lim")
@@ -91,7 +92,7 @@ def test_digits_are_joined_with_short_pauses():
 
 def test_studio_lists_generators_and_vocoders_apart(tiny_audio_checkpoints):
     studio = Studio(tiny_audio_checkpoints)
-    assert studio.audio_models() == ["specgan"] and studio.vocoders() == ["griffin-lim", "wavenet"]
+    assert studio.audio_models() == ["specgan"] and studio.vocoders() == ["griffin-lim", "istft_wavenet", "wavenet"]
     out = studio.generate_audio("specgan", " 1 2 ", seed=5, vocoder="wavenet")
     assert out.digits == "12" and out.meta["vocoder_sha256"]
 

@@ -101,7 +101,7 @@ def test_bad_text_input_is_a_clear_api_error(client, kwargs, message):
     (dict(text=""), "The text is empty"),
     (dict(text="1" * 17), "At most 16 digits"),
     (dict(text="12", model="tacotron"), "Unknown audio model 'tacotron'"),
-    (dict(text="12", vocoder="hifigan"), "'hifigan'.*not in the list of choices: \\['griffin-lim', 'wavenet'\\]"),
+    (dict(text="12", vocoder="hifigan"), "'hifigan'.*not in the list of choices: \\['griffin-lim', 'istft_wavenet', 'wavenet'\\]"),
 ])
 def test_bad_audio_input_is_a_clear_api_error(client, kwargs, message):
     with pytest.raises(AppError, match=message):
@@ -397,6 +397,11 @@ def test_vocode_endpoint_resynthesises_a_clip_and_scores_it(client, digits_corpu
     assert json.loads(sf.SoundFile(wav).comment)["scores"] == meta["scores"]
     again = client.predict(clip=handle_file(str(path)), vocoder="wavenet", seed=3, api_name="/vocode")
     assert again[2]["vocoder"] == "wavenet" and len(sf.read(again[0])[0]) == len(speech)
+    # the non-autoregressive vocoder draws no noise: the seed changes nothing
+    one, two = (client.predict(clip=handle_file(str(path)), vocoder="istft_wavenet", seed=s, api_name="/vocode")
+                for s in (1, 2))
+    assert one[2]["vocoder"] == "istft_wavenet" and np.array_equal(sf.read(one[0])[0], sf.read(two[0])[0])
+    assert one[2]["scores"] == two[2]["scores"]
 
 
 @pytest.mark.parametrize("make, kwargs, message", [
