@@ -8,7 +8,7 @@ dilated, gated, residual stack but makes it non-causal and trains it on a multi-
 loss, so all samples come out at once. Here the same stack runs at the mel frame rate, not
 the sample rate (250 times fewer positions), and predicts each frame's STFT, log-magnitude and
 phase; the inverse STFT turns those into samples, as iSTFTNet (Kaneko et al. 2022) and Vocos
-(Siuzdenko et al. 2023) do. That is what makes it cheap enough to train and run on a CPU.
+(Siuzdak 2023) do. That is what makes it cheap enough to train and run on a CPU.
 
     config = ISTFTWaveNetConfig()
     model = ISTFTWaveNet(config)
@@ -33,7 +33,7 @@ class ISTFTWaveNetConfig:
     n_mels: int = 64
     channels: int = 128  # residual channels; skips have as many
     kernel_size: int = 3  # non-causal: each layer sees the frames on both sides
-    # 1 + 2 * sum(dilations) = 61 frames (almost a second) of receptive field on each stack pass
+    # receptive field 1 + (kernel - 1) * sum(dilations) = 67 frames of 250 samples: about a second
     dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2, 4, 8, 1, 2)
     n_fft: int = 1024  # the STFT the mels are made from (aigc_demo/audio.py)
     hop: int = 250
