@@ -2,8 +2,8 @@
 
     gan = SpecGANPipeline.from_checkpoint("checkpoints/audio/specgan")
     out = gan("2026", seed=42)                                   # Griffin-Lim
-    vocoder = ISTFTWaveNetVocoder.from_checkpoint("checkpoints/audio/istft_wavenet")
-    out = gan("2026", seed=42, vocoder=vocoder, variety=0.5)     # a neural vocoder
+    wavenet = WaveNetVocoder.from_checkpoint("checkpoints/audio/wavenet")
+    out = gan("2026", seed=42, vocoder=wavenet, variety=0.5)     # a neural vocoder
     out.audio, out.sample_rate  # float32 numpy in [-1, 1], 16 kHz
     out.meta                    # model, vocoder, seed, parameters, seconds, real-time factor
 

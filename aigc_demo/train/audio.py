@@ -41,15 +41,17 @@ DATA_NOTE = "spoken digits synthesised with espeak-ng (train voices), 16 kHz, on
 ISTFT_WAVENET_DESIGN = (
     "Issue #17 asked for a neural vocoder that beats Griffin-Lim: the autoregressive WaveNet (`wavenet`) makes "
     "16,000 sequential steps a second and, trained on 2 CPU cores, re-synthesised held-out speech worse than "
-    "Griffin-Lim (STOI/PESQ-WB 0.596/1.20 against 0.895/2.35) at a real-time factor of about 4. This one keeps "
+    "Griffin-Lim (STOI/PESQ-WB 0.596/1.20 against 0.895/2.35), at a real-time factor of 2.5-4.7 for one digit "
+    "(README). This one keeps "
     "WaveNet's non-causal dilated, gated, residual stack as Parallel WaveGAN does (Yamamoto et al. 2020), but runs "
     "it at the mel frame rate (250 times fewer positions) and predicts each frame's STFT, whose inverse gives "
     "all the samples at once (the output of iSTFTNet and Vocos). The log-magnitude is predicted as a correction "
     "of the mel's least-squares inversion (what Griffin-Lim starts from), so training starts from the classic "
     "vocoder's magnitudes, and the phase is predicted outright: that phase is what Griffin-Lim's iterations get "
     "wrong. Losses: the multi-resolution STFT loss (auraloss), L1 of log magnitudes, and APNet's anti-wrapped "
-    "phase losses (Ai and Ling 2023). No adversarial loss: a discriminator would double the training cost on "
-    "2 CPU cores; it is the next step where a GPU is lent. No noise input: the same mel gives the same waveform.")
+    "phase losses (Ai and Ling 2023). No adversarial loss: the spectrogram discriminators tried here made a "
+    "training step about 5 (8 channels) to over 15 times (32 channels) slower on 2 CPU cores; it is the next step where a GPU is lent. No noise input: "
+    "the same mel gives the same waveform.")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -213,7 +215,6 @@ def write_previews(folder: str | Path, *, data_dir=None) -> None:
     import soundfile as sf
 
     from ..audio import LogMel
-    from ..families.audio import ISTFT_WAVENET, WAVENET
     from ..pipelines.audio import SpecGANPipeline, join_digits
     from ..registry import load_pipeline, read_entry
 
@@ -225,7 +226,7 @@ def write_previews(folder: str | Path, *, data_dir=None) -> None:
         mel_grid(pipe.mels(labels, torch.Generator().manual_seed(0)), folder / "preview.png")
         out = pipe("0123456789", seed=0)
         sf.write(folder / "preview.wav", out.audio, out.sample_rate, subtype="PCM_16")
-    elif family in (WAVENET.name, ISTFT_WAVENET.name):
+    elif read_entry(folder, "audio").is_vocoder:
         vocoder = load_pipeline(read_entry(folder, "audio"))
         audio, digit, _ = spoken_digits.load("test", data_dir)
         pick = [int(np.flatnonzero(digit == d)[0]) for d in range(10)]
@@ -308,25 +309,29 @@ def train_specgan(args) -> None:
         export_audio_model(args, run, family="specgan", config_dict=asdict(config), weights=weights)
 
 
+def vocoder_data(args, n_valid: int = 64) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """What a vocoder trains on: the training clips (N, 16000) and their log-mels (cached in
+    the run folder), and a fixed spread of n_valid held-out clips with theirs."""
+    audio, _, _ = spoken_digits.load("train", args.data_dir)
+    if args.limit:
+        audio = audio[:args.limit]
+    mels = cached(args.run_dir / f"train_mels_{len(audio)}.safetensors", lambda: log_mels(audio))
+    valid_audio, _, _ = spoken_digits.load("valid", args.data_dir)
+    valid_audio = valid_audio[:: max(1, len(valid_audio) // n_valid)][:n_valid]  # a fixed spread of voices
+    return torch.from_numpy(audio), mels, torch.from_numpy(valid_audio), log_mels(valid_audio)
+
+
 def train_wavenet(args) -> None:
     """The WaveNet vocoder: next-sample prediction (256 mu-law classes) of real clips, given
     their log-mel spectrogram, on random windows that contain speech."""
     from dataclasses import asdict
-
 
     from ..audio import mu_law_encode
     from ..models.wavenet import WaveNet, WaveNetConfig
 
     run = Run(args, ["loss", "valid_loss", "lr"])
     acc = run.accelerator
-    audio, _, _ = spoken_digits.load("train", args.data_dir)
-    if args.limit:
-        audio = audio[:args.limit]
-    mels = cached(args.run_dir / f"train_mels_{len(audio)}.safetensors", lambda: log_mels(audio))
-    valid_audio, _, _ = spoken_digits.load("valid", args.data_dir)
-    valid_audio = valid_audio[:: max(1, len(valid_audio) // 64)][:64]  # a fixed spread of held-out voices
-    valid_mels = log_mels(valid_audio)
-    wave = torch.from_numpy(audio)
+    wave, mels, valid_wave, valid_mels = vocoder_data(args)
     config = WaveNetConfig(residual_channels=args.width, skip_channels=2 * args.width)
     if args.dry_run:
         config.dilations = (1, 2, 4)
@@ -359,7 +364,7 @@ def train_wavenet(args) -> None:
     @torch.no_grad()
     def valid_loss() -> float:
         net.eval()
-        q, m = windows(torch.from_numpy(valid_audio), valid_mels, torch.Generator().manual_seed(0))
+        q, m = windows(valid_wave, valid_mels, torch.Generator().manual_seed(0))
         loss = sum(acc.unwrap_model(net).loss(q[i:i + 16].to(run.device), m[i:i + 16].to(run.device)).item() * len(q[i:i + 16])
                    for i in range(0, len(q), 16)) / len(q)
         net.train()
@@ -424,14 +429,7 @@ def train_istft_wavenet(args) -> None:
 
     run = Run(args, ["loss", "stft_loss", "magnitude_loss", "phase_loss", "valid_loss", "lr"])
     acc = run.accelerator
-    audio, _, _ = spoken_digits.load("train", args.data_dir)
-    if args.limit:
-        audio = audio[:args.limit]
-    mels = cached(args.run_dir / f"train_mels_{len(audio)}.safetensors", lambda: log_mels(audio))
-    wave = torch.from_numpy(audio)
-    valid_audio, _, _ = spoken_digits.load("valid", args.data_dir)
-    valid_wave = torch.from_numpy(valid_audio[:: max(1, len(valid_audio) // 64)][:64])  # a fixed spread of voices
-    valid_mels = log_mels(valid_wave.numpy())
+    wave, mels, valid_wave, valid_mels = vocoder_data(args)
     config = ISTFTWaveNetConfig(channels=args.width)
     if args.dry_run:
         config.dilations = (1, 2)
@@ -455,7 +453,8 @@ def train_istft_wavenet(args) -> None:
         return float(np.mean([p["loss"].item() for p in parts]))
 
     # clipped at norm 10, not 1: the summed losses' gradients run larger than the WaveNet's
-    # cross-entropy, and the trial runs that beat Griffin-Lim within 800 steps clipped at 10
+    # cross-entropy; the trial runs this design was chosen on clipped at 10 (1 was not tried
+    # alone against it)
     train_vocoder_epochs(run, model, net, opt, sched, len(wave), batch_loss, valid_loss, clip=10.0)
     if acc.is_main_process:
         export_audio_model(args, run, family="istft_wavenet", config_dict=asdict(config),
