@@ -133,10 +133,12 @@ def write_card(folder: str | Path) -> str:
         lines += [f"Measured on {metrics.get('n')} held-out test images per direction (seed {metrics.get('seed')}) "
                   f"with `{metrics.get('command', '?')}`.", ""]
         for d in metrics["directions"].values():
-            lines += [f"**{d['from']} → {d['to']}**", "", "| metric | translated | untranslated input | real target |",
-                      "|---|---|---|---|"]
+            parts = [p for p in (("untranslated", "untranslated input"), ("real_reference", "real target"),
+                                 ("best_real_match", "best real match")) if p[0] in d]
+            lines += [f"**{d['from']} → {d['to']}**", "", "| metric | translated | " + " | ".join(p[1] for p in parts) + " |",
+                      "|---|---|" + "---|" * len(parts)]
             for k, v in d["translated"].items():
-                lines.append(f"| {k} | {_fmt(v)} | {_fmt(d['untranslated'].get(k, ''))} | {_fmt(d['real_reference'].get(k, ''))} |")
+                lines.append(f"| {k} | {_fmt(v)} | " + " | ".join(_fmt(d[p].get(k, "")) for p, _ in parts) + " |")
             lines.append("")
         if metrics.get("targets"):
             lines += ["Quality bars of the project:", "", "| metric | bar | measured | met |", "|---|---|---|---|"]

@@ -180,7 +180,7 @@ def compare_with_shipped(shipped: dict, fresh: dict) -> list[dict]:
     for name, figures in shipped.get("vocoders", {}).items():
         sides.append((f"vocoder {name}", figures, fresh.get("vocoders", {}).get(name, {})))
     for direction, figures in shipped.get("directions", {}).items():  # a translator, each way
-        for part in ("translated", "untranslated", "real_reference"):
+        for part in ("translated", "untranslated", "real_reference", "best_real_match"):
             sides.append((f"{direction} {part}", figures.get(part, {}),
                           fresh.get("directions", {}).get(direction, {}).get(part, {})))
     for name, figures in shipped.get("systems", {}).items():  # the poet (and the GPT beside it), the captioner

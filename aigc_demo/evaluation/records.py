@@ -42,7 +42,8 @@ def translation_record(pipe, entry, *, evaluator, n: int, seed: int, corpus_dir=
     up to n held-out test images of its source class (metrics/translation.py), beside the
     untranslated inputs and real images of the target class. Needs Fashion-MNIST."""
     from ..data import fashion_mnist
-    from ..metrics.translation import DEFINITIONS, SHAPE_MARGIN_DEFINITION, check_targets, score_direction
+    from ..metrics.translation import (BEST_REAL_DEFINITION, DEFINITIONS, SHAPE_MARGIN_DEFINITION, check_targets,
+                                       score_direction)
 
     x_test, y_test = fashion_mnist.as_tensors("test", corpus_dir)
     x_train, y_train = fashion_mnist.as_tensors("train", corpus_dir)
@@ -50,9 +51,10 @@ def translation_record(pipe, entry, *, evaluator, n: int, seed: int, corpus_dir=
     for direction, (src, dst) in (("a_to_b", ("a", "b")), ("b_to_a", ("b", "a"))):
         source = x_test[y_test == pipe.class_index[src]][:n]
         target = x_test[y_test == pipe.class_index[dst]]
-        target_train = x_train[y_train == pipe.class_index[dst]][:len(source)]  # the floor at the same n
+        target_train = x_train[y_train == pipe.class_index[dst]]
         figures = score_direction(lambda x, d=direction: pipe.translate_tensor(x, d), evaluator, source,
-                                  pipe.class_index[dst], target, target_train, seed=seed)
+                                  pipe.class_index[dst], target, target_train[:len(source)],  # the FID floor at the same n
+                                  match_pool=target_train, seed=seed)
         directions[direction] = {"from": pipe.domains[src], "to": pipe.domains[dst], **figures}
     def mean_accuracy(row: str) -> float:
         return round(sum(d[row]["target_accuracy"] for d in directions.values()) / len(directions), 4)
@@ -63,7 +65,7 @@ def translation_record(pipe, entry, *, evaluator, n: int, seed: int, corpus_dir=
         "n": min(d["n"] for d in directions.values()), "seed": seed,  # test images per direction
         "directions": directions,
         "targets": check_targets(entry.family, directions),
-        "definitions": {**DEFINITIONS, "margin": SHAPE_MARGIN_DEFINITION,
+        "definitions": {**DEFINITIONS, "margin": SHAPE_MARGIN_DEFINITION, "best_real_match": BEST_REAL_DEFINITION,
                         "rows": "translated: the translator's outputs; untranslated: the inputs themselves (where "
                                 "translation starts); real_reference: real images of the target class (accuracy: the "
                                 "test images; FID: training images against the test images, the floor at this n)."},

@@ -5,7 +5,8 @@ import torch
 
 from aigc_demo.data import fashion_mnist
 from aigc_demo.metrics.image import FMNISTEvaluator
-from aigc_demo.metrics.translation import check_targets, lowpass_correlation, score_direction, silhouette_iou
+from aigc_demo.metrics.translation import (best_real_match, check_targets, lowpass_correlation, score_direction,
+                                          silhouette_iou)
 from tests.conftest import FMNIST_FIXTURE
 
 
@@ -43,4 +44,24 @@ def test_a_translator_that_does_nothing_keeps_the_shape_and_misses_the_target(ev
     assert noise["lowpass_retrieval_top1"] <= 0.3  # 10 inputs: chance is 0.1
     bars = check_targets("cyclegan", {"a_to_b": same})
     assert {(b["metric"], b["direction"]) for b in bars} == {
-        ("target_accuracy", "a_to_b"), ("silhouette_iou_margin", "a_to_b"), ("lowpass_correlation_margin", "a_to_b")}
+        ("target_accuracy", "a_to_b"), ("silhouette_iou_margin", "a_to_b"), ("lowpass_correlation_margin", "a_to_b"),
+        ("lowpass_retrieval_top1", "a_to_b")}
+    shape = [b for b in bars if b["metric"] != "target_accuracy"]
+    assert all(b["met"] for b in shape)  # the input itself keeps its shape better than any real boot
+    noise_bars = check_targets("cyclegan", {"a_to_b": {**same, "translated": noise}})
+    assert not any(b["met"] for b in noise_bars if b["metric"] != "target_accuracy")
+
+
+def test_best_real_match_finds_the_input_itself_when_the_pool_holds_it():
+    """The positive reference: from a pool that holds the inputs among other images, every
+    input's best match is itself (IoU and correlation 1, retrieval 1); from a pool of
+    another class, it scores lower on every figure."""
+    x, y = fashion_mnist.as_tensors("test", FMNIST_FIXTURE)
+    sneakers, others = x[y == 7], x[y != 7]
+    perm = torch.roll(torch.arange(len(sneakers)), 1)
+    best = best_real_match(sneakers, torch.cat([others, sneakers]), perm)
+    assert best["silhouette_iou"] == pytest.approx(1.0) and best["lowpass_correlation"] == pytest.approx(1.0, abs=1e-5)
+    assert best["lowpass_retrieval_top1"] == 1.0 and best["pool"] == len(others) + len(sneakers)
+    elsewhere = best_real_match(sneakers, others, perm)
+    for k in ("silhouette_iou", "silhouette_iou_margin", "lowpass_correlation", "lowpass_retrieval_top1"):
+        assert elsewhere[k] < best[k], k
