@@ -310,6 +310,20 @@ class Studio:
         """"griffin-lim" (no network) and every usable neural vocoder."""
         return [GRIFFIN_LIM] + [n for n in self.models("audio") if self.entry("audio", n).is_vocoder]
 
+    def best_audio_generator(self) -> str | None:
+        """The generator the Audio tab starts on: the lowest FD-digits through Griffin-Lim
+        (its record's headline, the same vocoder for every generator) relative to the real
+        reference of its record; a generator without a record comes after those with one.
+        Reads the records only: nothing is loaded."""
+        def fd_ratio(name: str) -> float:
+            head = (self.entry("audio", name).metrics or {}).get("headline", {})
+            value, ref = head.get("value"), head.get("reference")
+            return value / ref if isinstance(value, (int, float)) and isinstance(ref, (int, float)) and ref > 0 \
+                else float("inf")
+
+        models = self.audio_models()
+        return min(models, key=fd_ratio) if models else None
+
     def best_vocoder(self) -> str:
         """The vocoder the Audio tab starts on: the one whose shipped copy synthesis scored the
         highest PESQ-WB, where that beats Griffin-Lim's on the same clips (its record's speech

@@ -157,10 +157,10 @@ def digits_corpus(tmp_path_factory) -> Path:
     return folder
 
 
-def train_tiny_audio_models(root: Path, corpus: Path, models=("istft_wavenet", "wavenet", "specgan")) -> Path:
-    """Dry-run-sized digit classifier (under evaluators/), the two WaveNet vocoders and SpecGAN
-    (under audio/), trained on the miniature corpus; vocoders first, so the GAN is measured
-    through them."""
+def train_tiny_audio_models(root: Path, corpus: Path, models=("istft_wavenet", "wavenet", "specgan", "mel_diffusion")) -> Path:
+    """Dry-run-sized digit classifier (under evaluators/), the two WaveNet vocoders and the two
+    spectrogram generators (SpecGAN, the mel diffusion model; under audio/), trained on the
+    miniature corpus; vocoders first, so the generators are measured through them."""
     evaluator = root / "evaluators" / "digit-classifier"
     common = ["--dry-run", "--data-dir", str(corpus)]
     train("audio", "--model", "classifier", *common, "--run-dir", str(root.parent / "runs" / "audio" / "classifier"),

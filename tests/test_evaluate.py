@@ -21,7 +21,7 @@ def test_evaluate_command_rewrites_metrics_and_the_results_table(checkpoints_cop
     assert "Standard FID (InceptionV3): unavailable" in (checkpoints_copy / "image" / "vae" / "README.md").read_text()
     with open(checkpoints_copy / "results.csv") as f:
         rows = list(csv.DictReader(f))
-    assert {r["model"] for r in rows} == {"gpt", "lstm", "dcgan", "diffusion", "vae", "specgan", "wavenet", "istft_wavenet", "cyclegan",
+    assert {r["model"] for r in rows} == {"gpt", "lstm", "dcgan", "diffusion", "vae", "specgan", "mel_diffusion", "wavenet", "istft_wavenet", "cyclegan",
                                           "seq2seq", "folk_gpt", "bach_chorale", "captioner", "text_to_image"}
     # the translators' comparisons are not real data; the music model's NLL, ratios and timing
     # have no real analogue (its validity, closeness and copying do)

@@ -11,7 +11,7 @@ def test_discovers_every_model_with_overview_fields(tiny_checkpoints):
     assert [(e.modality, e.name) for e in entries] == [("text", "gpt"), ("text", "lstm"), ("text", "seq2seq"),
                                                        ("image", "captioner"), ("image", "cyclegan"), ("image", "dcgan"),
                                                        ("image", "diffusion"), ("image", "text_to_image"), ("image", "vae"),
-                                                       ("audio", "istft_wavenet"), ("audio", "specgan"),
+                                                       ("audio", "istft_wavenet"), ("audio", "mel_diffusion"), ("audio", "specgan"),
                                                        ("audio", "wavenet"),
                                                        ("music", "bach_chorale"), ("music", "folk_gpt")]
     for e in entries:
@@ -19,6 +19,7 @@ def test_discovers_every_model_with_overview_fields(tiny_checkpoints):
         row = e.overview_row()
         assert row["parameters"].endswith(" M") and row["hardware"] and row["training time"]
         headline = {"image": "FID-FMNIST", "text": "test-BLEU-4", "music": "validity", "specgan": "FD-digits (Griffin-Lim)",
+                    "mel_diffusion": "FD-digits (Griffin-Lim)",
                     "wavenet": "digit accuracy (copy synthesis)", "istft_wavenet": "digit accuracy (copy synthesis)", "cyclegan": "target-class accuracy (both ways)",
                     "seq2seq": "next-line BLEU-4 (beam 4; the GPT", "bach_chorale": "key_followed",
                     "captioner": "CIDEr-D (English, greedy)"}
@@ -91,7 +92,7 @@ def test_unknown_model_lists_the_available_ones(tiny_checkpoints, tmp_path):
         cache.get("image", "gan")
     with pytest.raises(ModelUnavailable, match="Available: gpt, lstm"):
         cache.get("text", "gtp")
-    with pytest.raises(ModelUnavailable, match="Available: istft_wavenet, specgan, wavenet"):
+    with pytest.raises(ModelUnavailable, match="Available: istft_wavenet, mel_diffusion, specgan, wavenet"):
         cache.get("audio", "specgn")
     with pytest.raises(ModelUnavailable, match="no audio model is trained yet"):
         ModelCache(registry.discover(tmp_path)).get("audio", "specgan")

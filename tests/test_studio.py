@@ -133,3 +133,21 @@ def test_the_audio_tab_starts_on_the_best_measured_vocoder(checkpoints_copy):
     assert Studio(checkpoints_copy).best_vocoder() == "wavenet"
     set_pesq("istft_wavenet", 2.9, 2.3)
     assert Studio(checkpoints_copy).best_vocoder() == "istft_wavenet"
+
+
+def test_the_audio_tab_starts_on_the_generator_measured_closest_to_real_clips(checkpoints_copy):
+    import json
+
+    def set_fd(name: str, value: float, reference: float) -> None:
+        path = checkpoints_copy / "audio" / name / "metrics.json"
+        record = json.loads(path.read_text())
+        record["headline"].update(value=value, reference=reference)
+        path.write_text(json.dumps(record))
+
+    set_fd("specgan", 300.0, 100.0)
+    set_fd("mel_diffusion", 200.0, 50.0)  # lower FD, but further from its own real reference
+    assert Studio(checkpoints_copy).best_audio_generator() == "specgan"
+    set_fd("mel_diffusion", 120.0, 100.0)
+    assert Studio(checkpoints_copy).best_audio_generator() == "mel_diffusion"
+    (checkpoints_copy / "audio" / "mel_diffusion" / "metrics.json").unlink()  # no record: after those with one
+    assert Studio(checkpoints_copy).best_audio_generator() == "specgan"

@@ -1,8 +1,9 @@
-"""The audio families (spoken digits: a spectrogram GAN, and a neural vocoder that voices
-it) and the inputs of a spoken-digit request. The pipelines are in pipelines/audio.py."""
+"""The audio families (spoken digits: a spectrogram GAN or diffusion model, and the neural
+vocoders that voice them) and the inputs of a spoken-digit request. The pipelines are in pipelines/audio.py."""
 
 from ..controls import Control, InputError
 from . import VOCODER, Family, RankingMetric
+from .image import DIFFUSION
 
 GRIFFIN_LIM = "griffin-lim"  # the classic vocoder, always there: no network, no checkpoint
 MAX_DIGITS = 16
@@ -13,12 +14,15 @@ SPECGAN = Family("specgan", "audio", "aigc_demo.pipelines.audio:SpecGANPipeline"
                                    "Scales the GAN's latent: 0 is the average voice, 1 as trained, above 1 unusual "
                                    "voices."),),
                  summary="a class-conditional spectrogram GAN (SpecGAN)")
+MEL_DIFFUSION = Family("mel_diffusion", "audio", "aigc_demo.pipelines.audio:MelDiffusionPipeline",
+                       controls=DIFFUSION.controls,  # the image diffusion's sampler, the same controls
+                       summary="a class-conditional diffusion model over log-mel spectrograms")
 WAVENET = Family("wavenet", "audio", "aigc_demo.pipelines.audio:WaveNetVocoder", role=VOCODER,
                  summary="a WaveNet vocoder (mel-conditioned, mu-law, autoregressive)")
 ISTFT_WAVENET = Family("istft_wavenet", "audio", "aigc_demo.pipelines.audio:ISTFTWaveNetVocoder", role=VOCODER,
                        summary="a WaveNet vocoder trained non-autoregressively: frame-rate dilated stack, "
                                "inverse-STFT output")
-FAMILIES = (SPECGAN, WAVENET, ISTFT_WAVENET)
+FAMILIES = (SPECGAN, MEL_DIFFUSION, WAVENET, ISTFT_WAVENET)
 # The arena shows humans' ranking of generator + vocoder pairs beside this one (metrics/audio.py).
 RANKED_BY = RankingMetric("fd_digits", "FD-digits", higher_is_better=False)
 

@@ -21,6 +21,7 @@ class DiffusionConfig:
     num_train_steps: int = 1000
     schedule: str = "cosine"
     p_uncond: float = 0.1  # how often training drops the class, so one net learns both eps(x|y) and eps(x)
+    image_size: int = 28  # square, one channel: 28 for Fashion-MNIST, 64 for the spoken digits' log-mels
 
     @classmethod
     def from_dict(cls, d: dict) -> "DiffusionConfig":
@@ -52,8 +53,9 @@ class ConditionalDiffusion(nn.Module):
 
     @torch.no_grad()
     def sample(self, labels: torch.Tensor, generator: torch.Generator | None = None, *, steps: int = 25,
-               guidance: float = 2.0, sampler: str = "ddim") -> torch.Tensor:
-        """Images (B, 1, 28, 28) in [-1, 1] of classes `labels`.
+               guidance: float = 2.0, sampler: str = "ddim", noise: torch.Tensor | None = None) -> torch.Tensor:
+        """Images (B, 1, S, S) in [-1, 1] of classes `labels`, S = config.image_size; `noise`:
+        the starting x_T (B, 1, S, S) if given, else drawn from `generator`.
 
         sampler "ddim" is deterministic given the starting noise (eta = 0); "ancestral" adds
         fresh noise at every step (eta = 1). guidance w mixes the conditional and the
@@ -72,5 +74,8 @@ class ConditionalDiffusion(nn.Module):
             eps_cond, eps_uncond = self.unet(torch.cat([x, x]), torch.cat([t, t]), torch.cat([labels, null])).chunk(2)
             return eps_uncond + guidance * (eps_cond - eps_uncond)
 
-        x = torch.randn(len(labels), 1, 28, 28, generator=generator).to(device)  # x_T, drawn on the CPU for portability
+        size = self.config.image_size
+        if noise is None:  # x_T, drawn on the CPU for portability
+            noise = torch.randn(len(labels), 1, size, size, generator=generator)
+        x = noise.to(device)
         return self.schedule.sample(predict, x, steps, eta=eta, generator=generator)

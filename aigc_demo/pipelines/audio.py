@@ -1,4 +1,5 @@
-"""Audio pipelines: spoken digits from the spectrogram GAN, made audible by a vocoder.
+"""Audio pipelines: spoken digits from a spectrogram generator (the GAN, or the diffusion
+model over log-mels), made audible by a vocoder.
 
     gan = SpecGANPipeline.from_checkpoint("checkpoints/audio/specgan")
     out = gan("2026", seed=42)                                   # Griffin-Lim
@@ -23,7 +24,8 @@ import torch
 from ..audio import HOP, N_FRAMES, GriffinLimVocoder, LogMel, mu_law_decode
 from ..data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE
 from ..controls import InputError, check_inputs, resolve_seed
-from ..families.audio import GRIFFIN_LIM, ISTFT_WAVENET, SPECGAN, WAVENET, check_digits, check_tts_text
+from ..families.audio import (GRIFFIN_LIM, ISTFT_WAVENET, MEL_DIFFUSION, SPECGAN, WAVENET, check_digits,
+                              check_tts_text)
 from .base import Meta, Timer, read_checkpoint
 
 PAUSE_S = 0.15  # silence between spoken digits
@@ -166,38 +168,29 @@ def resynthesise(vocoder, wave: np.ndarray, seed: int = 0) -> np.ndarray:
     return out.reshape(-1)[:len(wave)].numpy()
 
 
-class SpecGANPipeline:
-    """The class-conditional spectrogram GAN (models/dcgan.py at 64x64) plus a vocoder."""
+class SpokenDigitPipeline:
+    """What every spoken-digit generator shares: log-mels of digits from the model
+    (`mels`, the subclass's), made audible by a vocoder, checked inputs, and the request
+    that speaks a number digit by digit in one voice."""
 
-    family, controls = SPECGAN.name, SPECGAN.controls  # variety scales the latent: 0 is the "average" voice
+    family: str
+    controls: tuple
 
-    def __init__(self, gan, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
-        self.model = gan.to(device).eval()
+    def __init__(self, model, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
+        self.model = model.to(device).eval()
         self.name, self.checkpoint_sha256, self.device = name, checkpoint_sha256, device
         self.griffin_lim = GriffinLim()
         self._to_mel = LogMel()
 
-    @classmethod
-    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "SpecGANPipeline":
-        from ..models.dcgan import DCGAN, DCGANConfig
+    def mels(self, labels: torch.Tensor, generator: torch.Generator, *, one_voice: bool = False,
+             **params) -> torch.Tensor:
+        """Normalised log-mels (B, 64, 64) of digits `labels` (B,); one_voice: the same voice
+        for all of them, as far as the model ties the voice to its random input."""
+        raise NotImplementedError
 
-        folder, config, weights, sha = read_checkpoint(folder, cls.family)
-        gan = DCGAN(DCGANConfig(**config["model"]))
-        gan.generator.load_state_dict({k.removeprefix("generator."): v for k, v in weights.items()})
-        return cls(gan, name=folder.name, checkpoint_sha256=sha, device=device)
-
-    @torch.no_grad()
-    def mels(self, labels: torch.Tensor, generator: torch.Generator, variety: float = 1.0,
-             one_voice: bool = False) -> torch.Tensor:
-        """Normalised log-mels (B, 64, 64) of digits `labels` (B,). one_voice: one latent
-        for all of them (the same speaker, as far as the GAN ties voice to z)."""
-        z = self.model.sample_latent(1 if one_voice else len(labels), generator)
-        z = z.expand(len(labels), -1) if one_voice else z
-        return self.model.generator(z * variety, labels.to(self.device)).squeeze(1).float().cpu()
-
-    def sample(self, labels: torch.Tensor, generator: torch.Generator, vocoder=None, variety: float = 1.0) -> torch.Tensor:
+    def sample(self, labels: torch.Tensor, generator: torch.Generator, vocoder=None, **params) -> torch.Tensor:
         """Clips (B, 16000) of digits `labels`, each its own voice: what the metrics score."""
-        mels = self.mels(labels, generator, variety)
+        mels = self.mels(labels, generator, **self.check_params(params))
         return (vocoder or self.griffin_lim).vocode(mels, generator)
 
     def check_params(self, params: dict) -> dict:
@@ -217,7 +210,7 @@ class SpecGANPipeline:
         labels = torch.tensor([int(d) for d in digits])
         with Timer() as t:
             generator = torch.Generator().manual_seed(seed)
-            mels = self.mels(labels, generator, params["variety"], one_voice=True)
+            mels = self.mels(labels, generator, one_voice=True, **params)
             waves = vocoder.vocode(mels, generator).numpy()
             audio = join_digits(list(waves))
         duration = len(audio) / SAMPLE_RATE
@@ -228,6 +221,54 @@ class SpecGANPipeline:
         meta.update(vocoder_sha256=vocoder.checkpoint_sha256, sample_rate=SAMPLE_RATE, duration_s=round(duration, 3),
                     real_time_factor=round(t.seconds / duration, 3) if duration else None)
         return AudioOutput(audio, SAMPLE_RATE, spectrogram, digits, meta)
+
+
+class SpecGANPipeline(SpokenDigitPipeline):
+    """The class-conditional spectrogram GAN (models/dcgan.py at 64x64) plus a vocoder."""
+
+    family, controls = SPECGAN.name, SPECGAN.controls  # variety scales the latent: 0 is the "average" voice
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "SpecGANPipeline":
+        from ..models.dcgan import DCGAN, DCGANConfig
+
+        folder, config, weights, sha = read_checkpoint(folder, cls.family)
+        gan = DCGAN(DCGANConfig(**config["model"]))
+        gan.generator.load_state_dict({k.removeprefix("generator."): v for k, v in weights.items()})
+        return cls(gan, name=folder.name, checkpoint_sha256=sha, device=device)
+
+    @torch.no_grad()
+    def mels(self, labels: torch.Tensor, generator: torch.Generator, *, one_voice: bool = False,
+             variety: float = 1.0) -> torch.Tensor:
+        z = self.model.sample_latent(1 if one_voice else len(labels), generator)
+        z = z.expand(len(labels), -1) if one_voice else z
+        return self.model.generator(z * variety, labels.to(self.device)).squeeze(1).float().cpu()
+
+
+class MelDiffusionPipeline(SpokenDigitPipeline):
+    """The class-conditional diffusion model over log-mels (models/diffusion.py at 64x64)
+    plus a vocoder. One voice for a number: every digit starts from the same noise x_T."""
+
+    family, controls = MEL_DIFFUSION.name, MEL_DIFFUSION.controls
+
+    @classmethod
+    def from_checkpoint(cls, folder: str | Path, *, device: str = "cpu") -> "MelDiffusionPipeline":
+        from ..models.diffusion import ConditionalDiffusion, DiffusionConfig
+
+        folder, config, weights, sha = read_checkpoint(folder, cls.family)
+        model = ConditionalDiffusion(DiffusionConfig.from_dict(config["model"]))
+        model.load_state_dict(weights)
+        return cls(model, name=folder.name, checkpoint_sha256=sha, device=device)
+
+    @torch.no_grad()
+    def mels(self, labels: torch.Tensor, generator: torch.Generator, *, one_voice: bool = False, steps: int = 25,
+             guidance: float = 2.0, sampler: str = "ddim") -> torch.Tensor:
+        size = self.model.config.image_size
+        noise = torch.randn(1 if one_voice else len(labels), 1, size, size, generator=generator)
+        noise = noise.expand(len(labels), -1, -1, -1) if one_voice else noise
+        out = self.model.sample(labels.to(self.device), generator, steps=steps, guidance=guidance, sampler=sampler,
+                                noise=noise)
+        return out.squeeze(1).float().cpu()
 
 
 class HubSpeechPipeline:

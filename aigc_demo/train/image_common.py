@@ -78,12 +78,13 @@ def export_generative(args, run: Run, *, config_dict: dict, family: str, weights
 
 
 def diffusion_epochs(run: Run, net, model, ema, opt, sched, *, n_items: int, per_epoch: int, make_batch, sample_fn,
-                     evaluator) -> None:
-    """The loop of the diffusion models (class-conditional and text-to-image): the loss
-    net(*make_batch(indices)) (forward() is the loss, so DDP sees the call), clipped AdamW
-    steps on a per-step schedule, the EMA of the weights updated after each, and at each
+                     evaluator, close=None) -> None:
+    """The loop of the diffusion models (class-conditional, text-to-image, and the log-mels'):
+    the loss net(*make_batch(indices)) (forward() is the loss, so DDP sees the call), clipped
+    AdamW steps on a per-step schedule, the EMA of the weights updated after each, and at each
     epoch's end the figures of the EMA model's samples (drawn by sample_fn in eval mode: no
-    dropout, and no draw from the global RNG that a resumed run would not replay)."""
+    dropout, and no draw from the global RNG that a resumed run would not replay).
+    close(sample_fn): how an epoch is closed (default: the Fashion-MNIST grid and scores)."""
     args, acc = run.args, run.accelerator
 
     def eval_sample_fn(labels, generator):
@@ -114,5 +115,8 @@ def diffusion_epochs(run: Run, net, model, ema, opt, sched, *, n_items: int, per
                 run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
             if run.finished():
                 break
-        end_epoch(run, eval_sample_fn, evaluator, per_epoch=per_epoch)
+        if close is None:
+            end_epoch(run, eval_sample_fn, evaluator, per_epoch=per_epoch)
+        else:
+            close(eval_sample_fn)
         run.save({"model": model, "ema": ema}, {"opt": opt, "sched": sched})

@@ -1,6 +1,7 @@
-"""The Audio tab: spoken digits from the spectrogram GAN, through the vocoder of your choice.
+"""The Audio tab: spoken digits from a spectrogram generator, through the vocoder of your choice.
 
-The generator's controls are its family's declared ones (aigc_demo/families/audio.py); the
+The generator's controls are its family's declared ones (aigc_demo/families/audio.py), only
+the picked model's shown; the
 waveform and spectrogram plot is drawn from what the pipeline returned, not recomputed.
 """
 
@@ -11,7 +12,7 @@ import gradio as gr
 from .. import exports, plots
 from ..controls import MAX_SEED
 from ..families.audio import EXAMPLE_TTS_ID, GRIFFIN_LIM, MAX_DIGITS
-from .common import bind, disabled_note, not_trained, seed_row, widget
+from .common import bind, disabled_note, not_trained, own_controls, seed_row, show_controls, widget
 
 
 def _info(out) -> str:
@@ -25,10 +26,10 @@ def _info(out) -> str:
 
 def generate_audio(studio, model: str = "", text: str = "", seed: int = -1, vocoder: str = GRIFFIN_LIM, **controls):
     """Speak digits ("7", "2026"; at most 16) in one voice with short pauses. vocoder:
-    griffin-lim or a neural vocoder; the generator's controls (variety 0-2; 0: the average
-    voice); seed -1 draws a random seed. Returns the WAV (parameters in its comment field), a
-    summary, metadata."""
-    out = studio.generate_audio(model, text, seed=seed, vocoder=vocoder, **controls)
+    griffin-lim or a neural vocoder; each model takes its own family's controls (the others
+    are ignored); seed -1 draws a random seed. Returns the WAV (parameters in its comment
+    field), a summary, metadata."""
+    out = studio.generate_audio(model, text, seed=seed, vocoder=vocoder, **own_controls(studio, "audio", model, controls))
     figure = plots.audio_figure(out.audio, out.sample_rate, out.spectrogram)
     return str(exports.save_wav(out)), _info(out), out.meta, figure
 
@@ -69,8 +70,9 @@ def build(studio) -> gr.Dropdown | None:
     models = studio.audio_models()
     vocoders = studio.vocoders()
     controls = studio.controls("audio")  # every declared audio generator family's controls
+    first_model = studio.best_audio_generator()  # the best measured one
     generate = bind(generate_audio, studio, controls=controls,
-                    defaults={"model": models[0]} if models else None)
+                    defaults={"model": first_model} if models else None)
     hub = bind(speak_text_hub, studio)
 
     notice = not_trained("audio", studio)
@@ -84,14 +86,15 @@ def build(studio) -> gr.Dropdown | None:
 
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
-            model = gr.Dropdown(models, value=models[0], label="Model", allow_custom_value=True)
+            model = gr.Dropdown(models, value=first_model, label="Model", allow_custom_value=True)
             vocoder = gr.Radio(vocoders, value=studio.best_vocoder(), label="Vocoder", info="; ".join(
                 [f"{GRIFFIN_LIM}: phase by iteration, instant"]
                 + [f"{v}: {studio.entry('audio', v).spec.summary}" for v in vocoders if v != GRIFFIN_LIM]))
             text = gr.Textbox(value="2026", label=f"Digits to speak (at most {MAX_DIGITS})", max_length=64,
                               elem_id="audio-text")
             seed = seed_row()
-            widgets = [widget(c) for c in controls]
+            first = {c.name for c in studio.controls("audio", first_model)}
+            widgets = {c.name: widget(c, visible=c.name in first) for c in controls}
             go = gr.Button("Speak", variant="primary")
             gr.Examples([["7"], ["2026"], ["3141592653589793"]], inputs=[text])
         with gr.Column(scale=3):
@@ -138,7 +141,9 @@ def build(studio) -> gr.Dropdown | None:
                                    gr.Markdown(visible=False), gr.JSON(visible=False)], api_name="vocode",
                                    concurrency_limit=1)
 
-    go.click(generate, [model, text, seed, vocoder, *widgets], [audio, info, meta, drawn], api_name="generate_audio",
+    model.change(lambda m: show_controls(studio, "audio", m, list(widgets)), model, list(widgets.values()),
+                 api_visibility="private")
+    go.click(generate, [model, text, seed, vocoder, *widgets.values()], [audio, info, meta, drawn], api_name="generate_audio",
              concurrency_limit=2).success(lambda f: f, drawn, figure, api_visibility="private")
     hub_go.click(hub, [hub_id, hub_text, hub_seed], [hub_audio, hub_info, hub_meta], api_name="speak_text_hub",
                  concurrency_limit=1)

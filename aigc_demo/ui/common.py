@@ -92,6 +92,25 @@ def bind(handler, studio, *, parameters: list[inspect.Parameter] | None = None, 
     return user_errors(fn)
 
 
+def own_controls(studio, modality: str, model, given: dict) -> dict:
+    """Of all the controls of a modality's endpoint that a request carries, those of the
+    picked model's family (the others are ignored)."""
+    try:
+        names = [c.name for c in studio.controls(modality, model)] if isinstance(model, str) else []
+    except ModelUnavailable:  # an unknown model: the studio says so when asked to generate
+        names = []
+    return {k: given[k] for k in names if k in given}
+
+
+def show_controls(studio, modality: str, model: str, names: list[str]):
+    """Visibility of each control widget (named `names`) for the picked model."""
+    try:
+        own = {c.name for c in studio.controls(modality, model)}
+    except ModelUnavailable:
+        own = set()
+    return [gr.update(visible=name in own) for name in names]
+
+
 def control_parameters(controls: list[Control]) -> list[inspect.Parameter]:
     """Keyword parameters, with their declared defaults, for the given controls."""
     return [inspect.Parameter(c.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=c.default,

@@ -17,8 +17,8 @@ from ..controls import MAX_SEED
 from ..families.image import (ALL_CLASSES, CAPTION_BEAMS, CAPTION_LANGUAGE, CAPTION_LANGUAGES, DIRECTION,
                               INTERPOLATION_STEPS, LABEL, MAX_PROMPT_CHARS, N, PROMPT_EXAMPLES, PROMPT_GUIDANCE,
                               PROMPT_STEPS)
-from ..studio import InputError, ModelUnavailable
-from .common import bind, disabled_note, example_picker, not_trained, seed_row, widget
+from ..studio import InputError
+from .common import bind, disabled_note, example_picker, not_trained, own_controls, seed_row, show_controls, widget
 
 CLASSES = [c for c in LABEL.choices if c != ALL_CLASSES]
 
@@ -44,22 +44,13 @@ def _info(output) -> str:
             f"effective seed **{m['seed']}** · checkpoint `{m['checkpoint_sha256'][:12]}`")
 
 
-def _own(studio, model, given: dict) -> dict:
-    """Of all the image controls a request carries, those of the picked model's family."""
-    try:
-        names = [c.name for c in studio.controls("image", model)] if isinstance(model, str) else []
-    except ModelUnavailable:  # an unknown model: the studio says so when asked to generate
-        names = []
-    return {k: given[k] for k in names if k in given}
-
-
 # --- handlers: module level, the studio passed in (bound by `common.bind`) ------------------
 
 def generate_image(studio, model: str = "", label: str = ALL_CLASSES, n: int = N.default, seed: int = -1, **controls):
     """Generate Fashion-MNIST images. Each model takes its own family's controls (the others
     are ignored); seed -1 draws a random seed (shown in the result). Returns the gallery, a
     summary, the metadata and a ZIP of PNGs with their parameters."""
-    out = studio.generate_image(model, label=label, n=n, seed=seed, **_own(studio, model, controls))
+    out = studio.generate_image(model, label=label, n=n, seed=seed, **own_controls(studio, "image", model, controls))
     return _gallery(out), _info(out), out.meta, str(exports.save_zip(out))
 
 
@@ -69,13 +60,13 @@ def generate_image_zip(studio, model: str = "", label: str = ALL_CLASSES, n: int
     with its parameters in its metadata, and metadata.json), with the summary and the
     metadata: one file for a client to fetch whatever n, where the gallery is one a picture
     (gradio_client fetches those one after another)."""
-    out = studio.generate_image(model, label=label, n=n, seed=seed, **_own(studio, model, controls))
+    out = studio.generate_image(model, label=label, n=n, seed=seed, **own_controls(studio, "image", model, controls))
     return str(exports.save_zip(out)), _info(out), out.meta
 
 
 def interpolate_image(studio, model: str, label: str, seed_a: int, seed_b: int, steps: int, **controls):
     out = studio.interpolate_image(model, label=label, seed_a=seed_a, seed_b=seed_b, steps=steps,
-                                   **_own(studio, model, controls))
+                                   **own_controls(studio, "image", model, controls))
     return _gallery(out), _info(out)
 
 
@@ -195,15 +186,6 @@ def describe_then_draw(studio, image=None, model: str = "", text_model: str = ""
 
 
 generate_image_from_text.__doc__ = generate_image_from_text.__doc__.format(max_chars=MAX_PROMPT_CHARS)
-
-
-def show_controls(studio, model: str, names: list[str]):
-    """Visibility of each control widget (named `names`) for the picked model."""
-    try:
-        own = {c.name for c in studio.controls("image", model)}
-    except ModelUnavailable:
-        own = set()
-    return [gr.update(visible=name in own) for name in names]
 
 
 # --- the tab --------------------------------------------------------------------------------
@@ -388,7 +370,7 @@ def build(studio) -> gr.Dropdown | None:
         cmp_gallery = gr.Gallery(label="One row per model", columns=1, height="auto", format="png", object_fit="contain")
         cmp_info = gr.Markdown()
 
-    model.change(lambda m: show_controls(studio, m, list(widgets)), model, list(widgets.values()), api_visibility="private")
+    model.change(lambda m: show_controls(studio, "image", m, list(widgets)), model, list(widgets.values()), api_visibility="private")
     go.click(generate, [model, label, n, seed, *widgets.values()], [gallery, info, meta, zip_file],
              api_name="generate_image", concurrency_limit=2)
     # the same pictures in one file, for API clients (a button the page does not show)

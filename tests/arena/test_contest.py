@@ -22,8 +22,8 @@ def arena(studio, tmp_path):
 def test_contestants_per_modality(arena):
     assert arena.contestants("text") == ["gpt", "lstm"]
     assert arena.contestants("image") == ["dcgan", "diffusion", "text_to_image", "vae"]
-    assert arena.contestants("audio") == ["specgan + griffin-lim", "specgan + istft_wavenet",
-                                           "specgan + wavenet"]
+    assert arena.contestants("audio") == [f"{g} + {v}" for g in ("mel_diffusion", "specgan")
+                                          for v in ("griffin-lim", "istft_wavenet", "wavenet")]
     assert arena.modalities() == ["text", "image", "audio"]
 
 

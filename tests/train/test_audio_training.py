@@ -1,6 +1,7 @@
 """The audio models for real: the WaveNet's cached sampling against its own teacher-forced
-network, training steps and resume of SpecGAN and both WaveNet vocoders on a miniature espeak-ng corpus,
-exported folders reloaded through the registry, seeded reproducibility, measurement."""
+network, training steps and resume of both spectrogram generators (SpecGAN, the mel diffusion
+model) and both WaveNet vocoders on a miniature espeak-ng corpus, exported folders reloaded
+through the registry, seeded reproducibility, measurement."""
 
 import numpy as np
 import pytest
@@ -8,8 +9,9 @@ import torch
 
 from aigc_demo import checkpoint as ckpt
 from aigc_demo.models.wavenet import WaveNet, WaveNetConfig
-from aigc_demo.pipelines.audio import ISTFTWaveNetVocoder, SpecGANPipeline, WaveNetVocoder, join_digits
-from aigc_demo.studio import Studio
+from aigc_demo.pipelines.audio import (ISTFTWaveNetVocoder, MelDiffusionPipeline, SpecGANPipeline, WaveNetVocoder,
+                                       join_digits)
+from aigc_demo.studio import InputError, Studio
 from tests.conftest import train
 
 
@@ -31,7 +33,7 @@ def test_cached_wavenet_sampling_matches_the_network():
     assert not torch.equal(a, model.generate(mel, torch.Generator().manual_seed(2)))
 
 
-@pytest.mark.parametrize("model", ["specgan", "wavenet", "istft_wavenet"])
+@pytest.mark.parametrize("model", ["specgan", "mel_diffusion", "wavenet", "istft_wavenet"])
 def test_a_training_run_resumes_and_exports_a_loadable_checkpoint(model, digits_corpus, tiny_audio_checkpoints, tmp_path):
     evaluator = tiny_audio_checkpoints / "evaluators" / "digit-classifier"
     run_dir, out = tmp_path / "run", tmp_path / "checkpoints" / "audio" / model
@@ -53,24 +55,36 @@ def test_a_training_run_resumes_and_exports_a_loadable_checkpoint(model, digits_
     assert (out / "preview.wav").is_file() and (out / "README.md").is_file()
     metrics = ckpt.read_json(out / "metrics.json")
     assert metrics["n"] == 20 and "fd_digits" in metrics["generated"] and "fd_digits" in metrics["real_reference"]
-    if model == "specgan":
+    if model in ("specgan", "mel_diffusion"):
         assert (out / "preview.png").is_file() and len(list((out / "samples").glob("*.png"))) == 2
         assert list(metrics["vocoders"]) == ["griffin-lim"] and metrics["command"].startswith("python -m aigc_demo.evaluate")
 
 
-def test_exported_models_reload_and_are_reproducible(tiny_audio_checkpoints):
-    gan = SpecGANPipeline.from_checkpoint(tiny_audio_checkpoints / "audio" / "specgan")
+@pytest.mark.parametrize("pipeline, params", [(SpecGANPipeline, dict(variety=0.7)),
+                                              (MelDiffusionPipeline, dict(steps=5, guidance=3.0))])
+def test_exported_models_reload_and_are_reproducible(tiny_audio_checkpoints, pipeline, params):
+    folder = tiny_audio_checkpoints / "audio" / pipeline.family
+    gen = pipeline.from_checkpoint(folder)
     vocoders = (WaveNetVocoder.from_checkpoint(tiny_audio_checkpoints / "audio" / "wavenet"),
                 ISTFTWaveNetVocoder.from_checkpoint(tiny_audio_checkpoints / "audio" / "istft_wavenet"))
     for voc in (None, *vocoders):
-        a = gan("2026", seed=3, vocoder=voc, variety=0.7)
-        b = SpecGANPipeline.from_checkpoint(tiny_audio_checkpoints / "audio" / "specgan")("2026", seed=3, vocoder=voc, variety=0.7)
+        a = gen("2026", seed=3, vocoder=voc, **params)
+        b = pipeline.from_checkpoint(folder)("2026", seed=3, vocoder=voc, **params)
         assert np.array_equal(a.audio, b.audio) and a.meta["params"]["vocoder"] == (voc.name if voc else "griffin-lim")
+        assert a.meta["params"] == {"digits": "2026", "vocoder": a.meta["params"]["vocoder"],
+                                    **gen.check_params(params)}
         assert a.audio.dtype == np.float32 and np.abs(a.audio).max() <= 1.0
         assert a.spectrogram.shape[0] == 64 and a.meta["duration_s"] == pytest.approx(len(a.audio) / 16000, abs=1e-3)
 
 
 def test_one_voice_for_all_digits_and_variety_zero_is_the_average_voice(tiny_audio_checkpoints):
+    """One random input for a whole number (the same digit sounds the same), in both
+    generators; the GAN's variety 0 is its average voice."""
+    diffusion = MelDiffusionPipeline.from_checkpoint(tiny_audio_checkpoints / "audio" / "mel_diffusion")
+    twice = diffusion.mels(torch.tensor([4, 4]), torch.Generator().manual_seed(0), one_voice=True, steps=3)
+    assert twice.shape == (2, 64, 64) and torch.equal(twice[0], twice[1])
+    apart = diffusion.mels(torch.tensor([4, 4]), torch.Generator().manual_seed(0), steps=3)
+    assert not torch.equal(apart[0], apart[1])
     gan = SpecGANPipeline.from_checkpoint(tiny_audio_checkpoints / "audio" / "specgan")
     labels = torch.tensor([4, 4])
     same = gan.mels(labels, torch.Generator().manual_seed(0), one_voice=True)
@@ -92,9 +106,14 @@ def test_digits_are_joined_with_short_pauses():
 
 def test_studio_lists_generators_and_vocoders_apart(tiny_audio_checkpoints):
     studio = Studio(tiny_audio_checkpoints)
-    assert studio.audio_models() == ["specgan"] and studio.vocoders() == ["griffin-lim", "istft_wavenet", "wavenet"]
+    assert studio.audio_models() == ["mel_diffusion", "specgan"]
+    assert studio.vocoders() == ["griffin-lim", "istft_wavenet", "wavenet"]
     out = studio.generate_audio("specgan", " 1 2 ", seed=5, vocoder="wavenet")
     assert out.digits == "12" and out.meta["vocoder_sha256"]
+    out = studio.generate_audio("mel_diffusion", "3", seed=5, steps=4, sampler="ancestral")
+    assert out.digits == "3" and out.meta["params"]["steps"] == 4 and out.meta["family"] == "mel_diffusion"
+    with pytest.raises(InputError, match="mel_diffusion has no parameter 'variety'"):
+        studio.generate_audio("mel_diffusion", "3", seed=5, variety=0.5)
 
 
 def test_specgan_ships_its_best_snapshot(digits_corpus, tiny_audio_checkpoints, tmp_path):
