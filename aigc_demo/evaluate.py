@@ -295,8 +295,7 @@ def main(argv=None) -> None:
                 write_record(e.path, m, force=args.force)
             except RecordKept as refused:
                 kept.append(str(refused))
-        g, r = m["generated"], m["real_reference"]
-        print(f"{e.name}: " + ", ".join(f"{k} {_num(v)} (real {_num(r.get(k))})" for k, v in g.items()))
+        print_record(e.name, m)
         if "fid_inceptionv3" in m:
             i = m["fid_inceptionv3"]
             print(f"  fid_inceptionv3 {_num(i['value'])} (real {_num(i['real_reference'])})" if i["available"]
@@ -312,6 +311,21 @@ def main(argv=None) -> None:
         print(message, file=sys.stderr)
     if kept:
         sys.exit(1)
+
+
+def print_record(name: str, m: dict) -> None:
+    """A record's figures on one line beside the real reference's; a record without them (a
+    translator's, the poet's) by its headline and its bars."""
+    if "generated" in m:
+        g, r = m["generated"], m.get("real_reference", {})
+        print(f"{name}: " + ", ".join(f"{k} {_num(v)} (real {_num(r.get(k))})" for k, v in g.items()))
+    else:
+        head = m.get("headline", {})
+        print(f"{name}: {head.get('name')} {_num(head.get('value'))} (reference {_num(head.get('reference'))})")
+    for t in m.get("targets", []):
+        where = t.get("direction") or t.get("vocoder") or ""
+        print(f"  bar {t['metric']}{f' ({where})' if where else ''}: {_num(t['value'])}, {t['target']}: "
+              f"{'met' if t['met'] else 'NOT met'}")
 
 
 def check_all(entries, args) -> bool:
