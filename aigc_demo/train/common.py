@@ -110,12 +110,15 @@ def cli_args(args) -> list[str]:
         out.append(f"--max-steps {args.max_steps}")
     if getattr(args, "init", None):
         out.append(f"--init {args.init}")
-    if getattr(args, "model", None) == "vae":  # the VAE's options, where not their defaults
-        for option, value, default in (("--beta", f"{args.beta:g}", "1"), ("--latent-dim", str(args.latent_dim), "16"),
-                                       ("--prior-components", str(args.prior_components), "1")):
-            if value != default:
-                out.append(f"{option} {value}")
+    for name in MODEL_OPTIONS.get(args.model, ()):  # the model's own options, defaults or not
+        out.append(f"--{name.replace('_', '-')} {getattr(args, name):g}")
     return out
+
+
+# Options of one model that change what it learns: each run's recorded command carries them.
+MODEL_OPTIONS = {"vae": ("beta", "latent_dim", "prior_components"),
+                 "cyclegan": ("n_residual", "cycle_weight", "identity_weight"),
+                 "wavenet": ("window_frames",)}
 
 
 def training_block(args, run, command: str) -> dict:
