@@ -162,6 +162,7 @@ def test_a_default_run_prints_and_changes_nothing(checkpoints_copy, tmp_path, ca
     import json
 
     from aigc_demo.evaluate import main
+    from tests.conftest import FMNIST_FIXTURE
 
     before = _files(checkpoints_copy)
     out = tmp_path / "mine.json"
@@ -172,7 +173,8 @@ def test_a_default_run_prints_and_changes_nothing(checkpoints_copy, tmp_path, ca
     record = json.loads(out.read_text())["vae"]
     assert record["n"] == 10 and record["seed"] == 3 and "fid_fmnist" in record["generated"]
     # a record without generated-vs-real figures (the translator's) prints its headline and bars
-    main(["--model", "cyclegan", "--n", "10", "--seed", "0", "--checkpoints", str(checkpoints_copy)])
+    main(["--model", "cyclegan", "--n", "10", "--seed", "0", "--checkpoints", str(checkpoints_copy),
+          "--corpus-dir", str(FMNIST_FIXTURE)])
     printed = capsys.readouterr().out
     assert "cyclegan: target-class accuracy (both ways)" in printed and "bar silhouette_iou_margin (a_to_b)" in printed
     assert _files(checkpoints_copy) == before

@@ -24,7 +24,8 @@ def test_ema_smoothing():
 
 def test_metrics_table_has_reference_beside_each_value(tiny_checkpoints):
     table = plots.metrics_table(registry.discover(tiny_checkpoints))
-    assert set(table["model"]) == {"gpt", "lstm", "dcgan", "vae", "diffusion", "specgan", "wavenet", "istft_wavenet", "cyclegan", "seq2seq",
+    assert set(table["model"]) == {"gpt", "lstm", "dcgan", "vae", "diffusion", "specgan", "mel_diffusion", "wavenet", "istft_wavenet",
+                                    "cyclegan", "seq2seq",
                                     "captioner",
                                     "folk_gpt", "bach_chorale", "text_to_image"}
     # translators compare with other things than real data; the music model has its own test
@@ -65,7 +66,7 @@ def test_comparison_bars_carry_the_real_data_reference(tiny_checkpoints):
     assert list(bar.x) == ["gpt", "lstm"] and all(r is not None for r in ref.y)
     assert bar.error_y.visible  # bootstrap errors of test-BLEU-4
     bar, ref = plots.comparison_bars(entries, "fd_digits").data  # and the audio family
-    assert list(bar.x) == ["istft_wavenet", "specgan", "wavenet"] and all(r is not None for r in ref.y)
+    assert list(bar.x) == ["istft_wavenet", "mel_diffusion", "specgan", "wavenet"] and all(r is not None for r in ref.y)
 
 
 def test_training_texts_are_listed_in_step_order(tiny_checkpoints):

@@ -74,7 +74,7 @@ def test_audio_input_is_validated(studio, text, message):
     (dict(model="specgan", vocoder="../wavenet"), "Unknown vocoder"),
     (dict(model="specgan", variety=2.5), "variety must be between 0.0 and 2.0"),
     (dict(model="specgan", variety="loud"), "variety must be a number"),
-    (dict(model="nope"), "Unknown audio model 'nope'. Available: istft_wavenet, specgan, wavenet"),
+    (dict(model="nope"), "Unknown audio model 'nope'. Available: istft_wavenet, mel_diffusion, specgan, wavenet"),
 ])
 def test_audio_models_and_vocoders_are_validated(studio, kwargs, message):
     with pytest.raises((InputError, ModelUnavailable), match=message):
@@ -91,7 +91,7 @@ def test_overview_rows(studio):
     assert [(r["modality"], r["model"]) for r in rows] == [("text", "gpt"), ("text", "lstm"), ("text", "seq2seq"),
                                                          ("image", "captioner"), ("image", "cyclegan"), ("image", "dcgan"),
                                                          ("image", "diffusion"), ("image", "text_to_image"), ("image", "vae"),
-                                                         ("audio", "istft_wavenet"), ("audio", "specgan"),
+                                                         ("audio", "istft_wavenet"), ("audio", "mel_diffusion"), ("audio", "specgan"),
                                                          ("audio", "wavenet"), ("music", "bach_chorale"),
                                                          ("music", "folk_gpt")]
     assert all(r["status"] == "ready" for r in rows)

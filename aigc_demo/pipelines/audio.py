@@ -213,6 +213,11 @@ class SpokenDigitPipeline:
             mels = self.mels(labels, generator, one_voice=True, **params)
             waves = vocoder.vocode(mels, generator).numpy()
             audio = join_digits(list(waves))
+            # a neural vocoder's level is not bounded (an inverse STFT of predicted magnitudes);
+            # the output is in [-1, 1] as promised, by scaling down, never by clipping
+            peak = float(np.abs(audio).max()) if len(audio) else 0.0
+            if peak > 1.0:
+                audio = (audio / peak).astype(np.float32)
         duration = len(audio) / SAMPLE_RATE
         spectrogram = self._to_mel.full(torch.from_numpy(audio)).numpy()
         meta = Meta(model=self.name, family=self.family, checkpoint_sha256=self.checkpoint_sha256, seed=seed,
@@ -268,7 +273,7 @@ class MelDiffusionPipeline(SpokenDigitPipeline):
         noise = noise.expand(len(labels), -1, -1, -1) if one_voice else noise
         out = self.model.sample(labels.to(self.device), generator, steps=steps, guidance=guidance, sampler=sampler,
                                 noise=noise)
-        return out.squeeze(1).float().cpu()
+        return out.squeeze(1).float().cpu()  # in [-1, 1], as the log-mels were normalised
 
 
 class HubSpeechPipeline:

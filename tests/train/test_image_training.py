@@ -209,7 +209,7 @@ def test_cyclegan_dry_run_exports_a_translator_the_studio_serves(tiny_image_chec
     assert set(metrics["directions"]) == {"a_to_b", "b_to_a"}
     assert metrics["directions"]["a_to_b"]["from"] == "Sneaker" and metrics["directions"]["b_to_a"]["from"] == "Ankle boot"
     assert {"silhouette_iou_random", "lowpass_correlation_margin", "cycle_l1"} <= set(metrics["directions"]["a_to_b"]["translated"])
-    assert len(metrics["targets"]) == 6 and "Sneaker → Ankle boot" in (folder / "README.md").read_text()
+    assert len(metrics["targets"]) == 8 and "Sneaker → Ankle boot" in (folder / "README.md").read_text()
 
     studio = Studio(tiny_image_checkpoints)
     assert "cyclegan" not in studio.models("image") and studio.translators() == ["cyclegan"]
