@@ -344,32 +344,20 @@ def train_mel_diffusion(args) -> None:
     EMA of the weights scored each epoch and shipped."""
     from dataclasses import asdict
 
-    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
-
     from ..audio import N_MELS
-    from ..models.diffusion import ConditionalDiffusion, DiffusionConfig
+    from ..models.diffusion import DiffusionConfig
     from ..models.unet import UNetConfig
     from .common import end_epoch
-    from .image_common import diffusion_epochs
+    from .image_common import diffusion_epochs, prepare_diffusion
 
     run = Run(args, ["loss", "lr", "fd_digits_mel", "digit_accuracy_mel"])
     acc = run.accelerator
     x, y = train_mels(args, args.run_dir)
     evaluator = _digit_evaluator(args)
     config = DiffusionConfig(unet=UNetConfig(width=args.width, mults=MEL_UNET_MULTS), image_size=N_MELS)
-    model = ConditionalDiffusion(config)
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.999))
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
     per_epoch = len(x) // args.batch_size
-    total = args.epochs * per_epoch  # the schedule spans the epochs; --max-steps only stops early
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(total, 1), pct_start=0.05)
-    run.restore({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
-    net, opt = acc.prepare(model, opt)
-    ema.to(run.device)
-
-    def sample_fn(labels, generator):
-        # a short, fixed sampler for the per-epoch figures; metrics.json uses the pipeline's defaults
-        return ema.module.sample(labels.to(run.device), generator, steps=args.eval_steps, guidance=2.0)
+    # the schedule spans the epochs; --max-steps only stops early
+    model, ema, net, opt, sched, sample_fn = prepare_diffusion(run, config, args.epochs * per_epoch)
 
     def close(fn):
         end_epoch(run, per_epoch, lambda path: mel_epoch_grid(fn, path),

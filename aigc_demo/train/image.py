@@ -30,7 +30,7 @@ from .common import (Run, add_common_arguments, copy_log_and_samples, fill_defau
                      train_classifier_epochs, train_gan_epochs)
 from .common import end_epoch as close_epoch
 from .image_common import (DATA_NOTE, batches_per_epoch, diffusion_epochs, end_epoch, export_generative,
-                           load_evaluator, training_block)
+                           load_evaluator, prepare_diffusion, training_block)
 from .text_to_image import train_text_to_image
 
 MODELS = ("classifier", "dcgan", "vae", "diffusion", "wgan_gp", "cyclegan", "captioner", "text_to_image")
@@ -381,7 +381,7 @@ def train_vae(args) -> None:
 
 
 def train_diffusion(args) -> None:
-    from ..models.diffusion import ConditionalDiffusion, DiffusionConfig
+    from ..models.diffusion import DiffusionConfig
     from ..models.unet import UNetConfig
 
     run = Run(args, ["loss", "lr", "fid_fmnist", "class_accuracy"])
@@ -389,21 +389,8 @@ def train_diffusion(args) -> None:
     x, y = load_data(args)
     evaluator = load_evaluator(args)
     config = DiffusionConfig(unet=UNetConfig(width=args.width))
-    model = ConditionalDiffusion(config)
-    # An exponential moving average of the weights samples far better than the raw weights
-    # after few steps; it is what gets evaluated and shipped.
-    ema = torch.optim.swa_utils.AveragedModel(model, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(0.999))
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.0)
-    total_steps = args.max_steps or args.epochs * batches_per_epoch(args)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=max(total_steps, 1), pct_start=0.05)
-    run.restore({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
-    net, opt = acc.prepare(model, opt)
-    ema.to(run.device)
-
-    def sample_fn(labels, generator):
-        # a short, fixed sampler for the per-epoch figures; metrics.json uses the defaults
-        return ema.module.sample(labels.to(run.device), generator, steps=args.eval_steps, guidance=2.0)
-
+    model, ema, net, opt, sched, sample_fn = prepare_diffusion(
+        run, config, args.max_steps or args.epochs * batches_per_epoch(args))
     diffusion_epochs(run, net, model, ema, opt, sched, n_items=len(x), per_epoch=batches_per_epoch(args),
                      make_batch=lambda idx: (x[idx].to(run.device), y[idx].to(run.device)), sample_fn=sample_fn,
                      evaluator=evaluator)

@@ -77,6 +77,31 @@ def export_generative(args, run: Run, *, config_dict: dict, family: str, weights
     print(f"exported {out}")
 
 
+def prepare_diffusion(run: Run, config, total_steps: int):
+    """A class-conditional diffusion model's training set-up (the Fashion-MNIST one and the
+    log-mels'): the model, the EMA of its weights (what gets scored and shipped: it samples
+    far better than the raw weights after few steps), AdamW on a one-cycle schedule over
+    total_steps, restored from the run's state, and the per-epoch sampler (a short, fixed one:
+    10 DDIM steps by default, guidance 2; the records use the pipeline's defaults).
+    Returns (model, ema, net, opt, sched, sample_fn)."""
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    from ..models.diffusion import ConditionalDiffusion
+
+    model = ConditionalDiffusion(config)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.999))
+    opt = torch.optim.AdamW(model.parameters(), lr=run.args.lr, weight_decay=0.0)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=run.args.lr, total_steps=max(total_steps, 1), pct_start=0.05)
+    run.restore({"model": model, "ema": ema}, {"opt": opt, "sched": sched})
+    net, opt = run.accelerator.prepare(model, opt)
+    ema.to(run.device)
+
+    def sample_fn(labels, generator):
+        return ema.module.sample(labels.to(run.device), generator, steps=run.args.eval_steps, guidance=2.0)
+
+    return model, ema, net, opt, sched, sample_fn
+
+
 def diffusion_epochs(run: Run, net, model, ema, opt, sched, *, n_items: int, per_epoch: int, make_batch, sample_fn,
                      evaluator, close=None) -> None:
     """The loop of the diffusion models (class-conditional, text-to-image, and the log-mels'):
