@@ -114,6 +114,8 @@ def test_studio_lists_generators_and_vocoders_apart(tiny_audio_checkpoints):
     assert out.digits == "3" and out.meta["params"]["steps"] == 4 and out.meta["family"] == "mel_diffusion"
     with pytest.raises(InputError, match="mel_diffusion has no parameter 'variety'"):
         studio.generate_audio("mel_diffusion", "3", seed=5, variety=0.5)
+    with pytest.raises(InputError, match="steps must be between 1 and 100"):  # 16 digits x 1000 steps: minutes
+        studio.generate_audio("mel_diffusion", "3", seed=5, steps=1000)
 
 
 def test_specgan_ships_its_best_snapshot(digits_corpus, tiny_audio_checkpoints, tmp_path):
