@@ -48,7 +48,7 @@ DEFINITIONS = {
 }
 # Bars of the shipped translator, each direction: accuracy, and the shape kept clearly
 # better than a random pair's, read as: each margin at least half the best real match's
-# (more than half-way from a random pair to the best-fitting real image), and the own input
+# (at least half-way from a random pair to the best-fitting real image), and the own input
 # retrieved at least as often as from the best real matches. An earlier reading (margins of
 # at least 0.1) was above what even the best-fitting real boot reaches on low-pass correlation
 # (0.096 from Sneaker: the README has the figures).
