@@ -34,7 +34,7 @@ DEFAULTS = {
     "classifier": dict(epochs=15, lr=2e-3, width=32, batch_size=64),
     "specgan": dict(epochs=120, lr=2e-4, width=32, batch_size=64),
     # 200 clips scored per epoch, not 500: each costs 20 passes of the UNet (10 DDIM steps, guided)
-    "mel_diffusion": dict(epochs=30, lr=1e-3, width=32, batch_size=32, eval_n=200),
+    "mel_diffusion": dict(epochs=20, lr=1e-3, width=32, batch_size=32, eval_n=200),
     "wavenet": dict(epochs=4, lr=1e-3, width=48, batch_size=8),
     "istft_wavenet": dict(epochs=24, lr=1e-3, width=128, batch_size=16),
 }
