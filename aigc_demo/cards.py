@@ -180,6 +180,7 @@ def _speech_section(speech: dict | None) -> list[str]:
     if not speech:
         return []
     rows = {**speech["generated"], "real held-out clips": speech["real_reference"],
+            **{f"real clips through {k}": v for k, v in speech.get("vocoded_reference", {}).items()},
             **{f"control: {k.replace('_', ' ')}": v for k, v in speech["controls"].items()}}
     keys = ["intelligibility", "voiced_share", "stoi", "pesq_wb", "digit_accuracy", "fd_digits"]
     keys = [k for k in keys if any(k in r for r in rows.values())]

@@ -105,7 +105,8 @@ def metrics_table(entries: list[ModelEntry]) -> pd.DataFrame:
                 real = pf["controls"]["real_pictures"][part]
                 rows += [_row(e, f"{k} ({setting}, {part})", v, real.get(k), m) for k, v in parts[part].items() if k != "n"]
         speech = m.get("speech") or {}  # an audio model's independent instruments, and their negative controls
-        for kind, sets in (("", speech.get("generated", {})), ("control: ", speech.get("controls", {}))):
+        for kind, sets in (("", speech.get("generated", {})), ("real through ", speech.get("vocoded_reference", {})),
+                           ("control: ", speech.get("controls", {}))):
             for name, figures in sets.items():
                 rows += [{**_row(e, f"{k} ({kind}{name})", v, speech["real_reference"].get(k, ref.get(k)), m),
                           "samples": speech["copy_clips"] if k in ("stoi", "pesq_wb") else speech["n"]}

@@ -280,16 +280,22 @@ def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, c
             **scores, "task": "copy synthesis of held-out real clips (valid + test voices) from their log-mels",
             "speech": speech, "targets": copy_synthesis_targets(speech["generated"], entry.name, GRIFFIN_LIM),
             **_audio_common(pipe, _command(entry.name, n, seed, draws), draws)})
-    by_vocoder, made = {}, {}
+    from ..metrics.speech import generator_targets
+    from ..pipelines.audio import GriffinLim
+
+    by_vocoder, made, vocoded = {}, {}, {}
     for name, vocoder in vocoders.items():
         made[name] = _sampled(pipe, vocoder, n, seed)
         by_vocoder[name] = score_draws(
             lambda s, first=made[name], vocoder=vocoder: evaluator.score(*(first if s == seed else
                                                                            _sampled(pipe, vocoder, n, s)), seed=s),
             draws, seed, evaluator.NAMES)
+        vocoded[name] = _copy_synthesis(vocoder or GriffinLim(), held_out, n, seed)  # the same clips as `real`
     record = audio_generator_record(pipe, by_vocoder, {name: _vocoder_family(name, vocoders) for name in vocoders},
                                     command=_command(entry.name, n, seed, draws), draws=draws)
-    return {**record, "speech": _finite(speech_figures(real, made, evaluator=evaluator, seed=seed))}
+    speech = _finite(speech_figures(real, made, evaluator=evaluator, seed=seed, vocoded=vocoded))
+    headline = next(iter(vocoders))
+    return {**record, "speech": speech, "targets": record["targets"] + generator_targets(speech, headline)}
 
 
 LINEAR_CEILING = "griffin-lim from the linear spectrogram"  # the mel representation's ceiling, in copy synthesis
@@ -302,13 +308,15 @@ def torch_generator(seed: int):
     return torch.Generator().manual_seed(seed)
 
 
-def speech_figures(real: tuple, made: dict[str, tuple], *, evaluator, seed: int, copy_synthesis: bool = False) -> dict:
+def speech_figures(real: tuple, made: dict[str, tuple], *, evaluator, seed: int, copy_synthesis: bool = False,
+                   vocoded: dict[str, tuple] | None = None) -> dict:
     """metrics.json's "speech" block (metrics/speech.py). `real` is (clips, digits) of held-out
     real clips; `made` names sets of (clips, digits). Each set gets intelligibility and voiced
     share; with copy_synthesis (the sets re-make `real`, clip for clip) also STOI and PESQ-WB
-    against the originals. Beside them the real clips, and the negative controls: the real
-    clips degraded each way in speech.CONTROLS, scored by every instrument, the digit
-    classifier's too, to show which failure each can see."""
+    against the originals. Beside them the real clips, `vocoded` (the real clips re-made from
+    their log-mels by each vocoder a generator's sets went through: what the vocoder alone
+    costs) and the negative controls: the real clips degraded each way in speech.CONTROLS,
+    scored by every instrument, the digit classifier's too, to show which failure each can see."""
     import torch
 
     from ..metrics import speech
@@ -332,6 +340,8 @@ def speech_figures(real: tuple, made: dict[str, tuple], *, evaluator, seed: int,
     return {"n": len(real_clips), "copy_clips": len(real_clips[some]),
             "generated": {name: figures(clips, digits, copy_synthesis) for name, (clips, digits) in made.items()},
             "real_reference": figures(real_clips, real_digits, True),  # STOI and PESQ: the originals against themselves
+            **({"vocoded_reference": {name: figures(clips, digits, True) for name, (clips, digits) in vocoded.items()}}
+               if vocoded else {}),
             "controls": controls, "definitions": speech.DEFINITIONS}
 
 

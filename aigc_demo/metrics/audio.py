@@ -33,9 +33,11 @@ DEFINITIONS = {
 }
 
 
-# The bars of issue #5, per vocoder the GAN's spectrograms go through (1,000 clips).
+# The bars of issue #5, per vocoder a generator's spectrograms go through (1,000 clips); through
+# Griffin-Lim also issue #17's FD-digits bar for a voice (1.5 x real; its other two bars need the
+# speech instruments: speech.generator_targets).
 TARGETS = {
-    "griffin-lim": [("digit_accuracy", ">=", 0.90), ("fd_digits", "ratio<=", 3.0)],
+    "griffin-lim": [("digit_accuracy", ">=", 0.90), ("fd_digits", "ratio<=", 3.0), ("fd_digits", "ratio<=", 1.5)],
     "wavenet": [("digit_accuracy", ">=", 0.85), ("fd_digits", "ratio<=", 3.0)],
     # issue #17: a vocoder that beats Griffin-Lim in copy synthesis is held to Griffin-Lim's bars
     "istft_wavenet": [("digit_accuracy", ">=", 0.90), ("fd_digits", "ratio<=", 3.0)],

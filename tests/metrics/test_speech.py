@@ -82,3 +82,14 @@ def test_controls_keep_shape_level_and_are_seeded(real):
         assert np.abs(out).max() == pytest.approx(spoken_digits.PEAK, abs=1e-4), name
         assert np.array_equal(out, degrade(clips, seed=1)), name
     assert not np.array_equal(speech.noise_vocoded(clips, seed=1), speech.noise_vocoded(clips, seed=2))
+
+
+def test_the_voice_bars_pass_real_clips_and_fail_the_controls_they_can_see(real, listener, controls):
+    clips, digits = real
+    sets = {"real": speech.listen(clips, digits, listener),
+            **{name: speech.listen(bad, digits, listener) for name, bad in controls.items()}}
+    block = {"generated": sets, "real_reference": sets["real"]}
+    verdict = {name: {t["metric"]: t["met"] for t in speech.generator_targets(block, name)} for name in sets}
+    assert verdict["real"] == {"intelligibility": True, "voiced_share": True}
+    assert not verdict["noise_vocoded"]["voiced_share"]  # voiceless: a whisper fails
+    assert not verdict["time_reversed"]["intelligibility"]  # voiced, but not the word
