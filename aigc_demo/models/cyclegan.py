@@ -41,6 +41,9 @@ class CycleGANConfig:
     domain_b: int = 9  # Ankle boot
     width: int = 32  # generator base channels (64 and 128 after the downsamplings)
     n_residual: int = 6
+    # a U-Net skip: the encoder's 14x14 features joined to the decoder's. The 7x7 bottleneck
+    # alone keeps the outline only as well as 49 positions can (issue #20's shape margins).
+    skip: bool = False
     d_width: int = 32
     cycle_weight: float = 10.0  # lambda
     identity_weight: float = 0.5  # times lambda
@@ -61,24 +64,36 @@ class ResidualBlock(nn.Module):
 
 
 class ResnetGenerator(nn.Module):
-    """(B, 1, 28, 28) in [-1, 1] -> the same shape, translated."""
+    """(B, 1, 28, 28) in [-1, 1] -> the same shape, translated. With config.skip the 14x14
+    features of the way down are joined to those of the way up (one sequence of layers either
+    way, so a checkpoint's weight names do not depend on it)."""
 
     def __init__(self, c: CycleGANConfig):
         super().__init__()
         w = c.width
+        self.skip = c.skip
         layers = [nn.ReflectionPad2d(3), nn.Conv2d(1, w, 7), nn.InstanceNorm2d(w), nn.ReLU(True)]
         for mult in (1, 2):  # 28 -> 14 -> 7
             layers += [nn.Conv2d(w * mult, w * mult * 2, 3, stride=2, padding=1), nn.InstanceNorm2d(w * mult * 2),
                        nn.ReLU(True)]
+            if mult == 1:
+                self.down_14 = len(layers)  # the layers before this index make the 14x14 features
         layers += [ResidualBlock(4 * w) for _ in range(c.n_residual)]
         for mult in (4, 2):  # 7 -> 14 -> 28: upsample, then convolve (no checkerboards)
+            if mult == 2:
+                self.up_14 = len(layers)  # the layers before this index make the decoder's 14x14 features
+            extra = 2 * w if (mult == 2 and c.skip) else 0  # the joined encoder features (2w at 14x14)
             layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.ReflectionPad2d(1),
-                       nn.Conv2d(w * mult, w * mult // 2, 3), nn.InstanceNorm2d(w * mult // 2), nn.ReLU(True)]
+                       nn.Conv2d(w * mult + extra, w * mult // 2, 3), nn.InstanceNorm2d(w * mult // 2), nn.ReLU(True)]
         layers += [nn.ReflectionPad2d(3), nn.Conv2d(w, 1, 7), nn.Tanh()]
         self.net = nn.Sequential(*layers)
 
     def forward(self, x):
-        return self.net(x)
+        if not self.skip:
+            return self.net(x)
+        down = self.net[:self.down_14](x)
+        up = self.net[self.down_14:self.up_14](down)
+        return self.net[self.up_14:](torch.cat([up, down], dim=1))
 
 
 # --- the discriminator -----------------------------------------------------------------------

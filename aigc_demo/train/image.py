@@ -76,6 +76,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-residual", type=int, default=6, help="cyclegan: residual blocks in each generator")
     p.add_argument("--cycle-weight", type=float, default=10.0, help="cyclegan: weight of the cycle loss (lambda)")
     p.add_argument("--identity-weight", type=float, default=0.5, help="cyclegan: weight of the identity loss, times lambda")
+    p.add_argument("--skip", type=int, choices=(0, 1), default=0,
+                   help="cyclegan: 1 joins the generators' 14x14 encoder features to their decoder's (a U-Net skip)")
     p.add_argument("--data-dir", help=f"Fashion-MNIST folder (default: ${fashion_mnist.ENV_VAR} or the Debian package)")
     p.add_argument("--evaluator", help="folder of the FMNIST classifier used for metrics "
                    "(default: evaluators/fmnist-classifier in the checkpoints tree of --out)")
@@ -422,7 +424,7 @@ def train_cyclegan(args) -> None:
                      "target_accuracy_a_to_b", "target_accuracy_b_to_a", "cycle_l1"])
     acc = run.accelerator
     config = CycleGANConfig(width=args.width, d_width=args.width, n_residual=args.n_residual,
-                            cycle_weight=args.cycle_weight, identity_weight=args.identity_weight)
+                            cycle_weight=args.cycle_weight, identity_weight=args.identity_weight, skip=bool(args.skip))
     x, y = fashion_mnist.as_tensors("train", args.data_dir)
     a_all, b_all = x[y == config.domain_a], x[y == config.domain_b]
     n = min(len(a_all), len(b_all), args.limit or len(x))

@@ -19,6 +19,22 @@ def test_shapes_and_the_reference_design():
     assert nn.InstanceNorm2d in kinds and nn.ReflectionPad2d in kinds and nn.BatchNorm2d not in kinds
 
 
+def test_the_skip_joins_the_encoders_14x14_features_under_the_same_weight_names():
+    plain, joined = CycleGAN(TINY).g_ab, CycleGAN(CycleGANConfig(**{**TINY.__dict__, "skip": True})).g_ab
+    assert plain.state_dict().keys() == joined.state_dict().keys()  # a checkpoint's names do not depend on it
+    changed = {k: (v.shape, joined.state_dict()[k].shape) for k, v in plain.state_dict().items()
+               if v.shape != joined.state_dict()[k].shape}
+    assert len(changed) == 1 and [(a[1], b[1]) for a, b in changed.values()] == [(2 * TINY.width, 4 * TINY.width)]
+    x = torch.rand(2, 1, 28, 28) * 2 - 1
+    assert joined(x).shape == x.shape
+    # the joined features carry the input past the bottleneck: with the way up cut off
+    # (the 7x7 features' contribution zeroed), the output still depends on the input
+    conv = joined.net[joined.up_14 + 2]
+    with torch.no_grad():
+        conv.weight[:, :2 * TINY.width] = 0
+    assert not torch.allclose(joined(x), joined(torch.rand(2, 1, 28, 28) * 2 - 1))
+
+
 def test_translation_is_deterministic_and_comes_back_through_the_other_generator():
     torch.manual_seed(0)
     gan = CycleGAN(TINY).eval()
