@@ -41,8 +41,8 @@ class CycleGANConfig:
     domain_b: int = 9  # Ankle boot
     width: int = 32  # generator base channels (64 and 128 after the downsamplings)
     n_residual: int = 6
-    # a U-Net skip: the encoder's 14x14 features joined to the decoder's. The 7x7 bottleneck
-    # alone keeps the outline only as well as 49 positions can (issue #20's shape margins).
+    # a U-Net skip: the encoder's 14x14 features joined to the decoder's, so the outline need
+    # not pass the 7x7 bottleneck alone (a lead for issue #20's shape margins, not yet trained)
     skip: bool = False
     d_width: int = 32
     cycle_weight: float = 10.0  # lambda
