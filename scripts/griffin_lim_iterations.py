@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 
 from aigc_demo.audio import GriffinLimVocoder, LogMel  # noqa: E402
-from aigc_demo.evaluation.records import _held_out_clips, _held_out_pick, torch_generator  # noqa: E402
+from aigc_demo.evaluation.records import held_out_clips, held_out_pick, torch_generator  # noqa: E402
 from aigc_demo.metrics import speech  # noqa: E402
 
 
@@ -30,7 +30,7 @@ def main() -> None:
     args = p.parse_args()
 
     # the evaluate command's pick of held-out clips, so the figures sit beside the records'
-    clips, _ = _held_out_pick(_held_out_clips(), args.n, torch_generator(args.seed))
+    clips, _ = held_out_pick(held_out_clips(), args.n, torch_generator(args.seed))
     mels = LogMel()(clips)
     real = clips.numpy()
     print(f"{args.n} held-out clips; real voiced share {speech.voiced_share(real):.3f}")

@@ -259,8 +259,8 @@ def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, c
     from their own log-mels, which shows what the vocoder alone costs. Both get the "speech"
     block (speech_figures): the instruments that owe nothing to our classifier, on the first
     draw's clips, beside n real held-out clips and the negative controls."""
-    held_out = _held_out_clips(corpus_dir)
-    real = _held_out_pick(held_out, n, torch_generator(seed))
+    held_out = held_out_clips(corpus_dir)
+    real = held_out_pick(held_out, n, torch_generator(seed))
     if entry.is_vocoder:
         from ..audio import GriffinLimVocoder, linear_spectrogram
         from ..families.audio import GRIFFIN_LIM
@@ -375,7 +375,7 @@ def _audio_common(pipe, command: str, draws: int) -> dict:
             "versions": _versions(), "command": command}
 
 
-def _held_out_clips(corpus_dir=None):
+def held_out_clips(corpus_dir=None):
     """All held-out real clips (valid + test voices) and their digits, as tensors."""
     import torch
 
@@ -389,7 +389,7 @@ def _held_out_clips(corpus_dir=None):
     return torch.from_numpy(np.concatenate(clips)), torch.from_numpy(np.concatenate(digits))
 
 
-def _held_out_pick(held_out, n: int, g):
+def held_out_pick(held_out, n: int, g):
     """n digit-balanced held-out clips, picked by the torch.Generator g: (clips, digits)."""
     import torch
 
@@ -410,7 +410,7 @@ def _copy_synthesis(pipe, held_out, n: int, seed: int):
     from ..audio import LogMel
 
     g = torch_generator(seed)
-    clips, labels = _held_out_pick(held_out, n, g)
+    clips, labels = held_out_pick(held_out, n, g)
     mels = LogMel()(clips)
     return torch.cat([pipe.vocode(mels[i:i + 500], g) for i in range(0, len(mels), 500)]), labels
 
