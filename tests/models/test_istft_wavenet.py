@@ -67,3 +67,32 @@ def test_a_few_steps_lower_the_loss():
         parts["loss"].backward()
         opt.step()
     assert parts["loss"].item() < 0.85 * first["loss"] and parts["stft_loss"].item() < 0.85 * first["stft_loss"]
+
+
+def test_the_judges_see_the_same_half_second_and_learn_to_tell_real_from_noise():
+    from aigc_demo.models.istft_wavenet import (DiscriminatorConfig, Discriminators, adversarial_parts,
+                                                discriminator_loss)
+
+    torch.manual_seed(0)
+    judges = Discriminators(DiscriminatorConfig(channels=4, segment=4000))
+    real = voiced().repeat(4, 1)
+    noise = torch.randn_like(real) * real.std()
+    a, b = judges.crop(real, 2 * real, generator=torch.Generator().manual_seed(1))
+    assert a.shape == (4, 4000) and torch.equal(b, 2 * a)  # the same place in both
+    assert not torch.equal(a[0], a[1])  # a place of its own for each clip
+    assert len(judges(a)) == 5 + 3 and all(f[-1].shape[1] == 1 for f in judges(a))  # 5 periods, 3 resolutions
+    opt = torch.optim.Adam(judges.parameters(), lr=1e-3)
+    first = discriminator_loss(judges, real, noise).item()
+    for _ in range(30):
+        opt.zero_grad()
+        discriminator_loss(judges, real, noise).backward()
+        opt.step()
+    assert discriminator_loss(judges, real, noise).item() < 0.5 * first
+    # the vocoder's side: fooling them costs more for noise than for the real clip itself,
+    # and its gradient reaches the made waveform (not the real one, which is detached)
+    made = noise.clone().requires_grad_(True)
+    parts = adversarial_parts(judges, real, made)
+    assert parts["adversarial_loss"] > adversarial_parts(judges, real, real)["adversarial_loss"]
+    assert adversarial_parts(judges, real, real)["feature_loss"].item() == 0.0
+    sum(parts.values()).backward()
+    assert made.grad.abs().sum() > 0

@@ -134,3 +134,35 @@ def test_specgan_ships_its_best_snapshot(digits_corpus, tiny_audio_checkpoints, 
     assert f"after epoch {int(best['epoch'])} of 3" in note
     shipped, kept = ckpt.load_model_weights(out), ckpt.load_model_weights(run_dir / "best")
     assert shipped.keys() == kept.keys() and all(torch.equal(shipped[k], kept[k]) for k in kept)
+
+
+def test_adversarial_fine_tuning_starts_from_a_vocoder_resumes_and_exports(digits_corpus, tiny_audio_checkpoints,
+                                                                            tmp_path):
+    """--init a trained vocoder, --adversarial-weight: the judges train beside it (their loss
+    logged, their state resumable), and the export records where it started."""
+    from aigc_demo.train.common import load_state
+
+    start = tiny_audio_checkpoints / "audio" / "istft_wavenet"
+    evaluator = tiny_audio_checkpoints / "evaluators" / "digit-classifier"
+    run_dir, out = tmp_path / "run", tmp_path / "checkpoints" / "audio" / "istft_wavenet"
+    common = ["audio", "--model", "istft_wavenet", "--dry-run", "--epochs", "3", "--data-dir", str(digits_corpus),
+              "--run-dir", str(run_dir), "--out", str(out), "--evaluator", str(evaluator), "--save-every", "1",
+              "--final-eval-n", "0", "--init", str(start), "--adversarial-weight", "0.2"]
+    train(*common, "--max-steps", "1")
+    state = load_state(run_dir / "state.pt")
+    assert set(state["modules"]) == {"model", "judges"} and "opt_d" in state["optimizers"]
+    train(*common, "--max-steps", "2")  # resumes, judges and all
+    config = ckpt.read_json(out / "config.json")
+    assert config["training"]["steps"] == 2 and "--adversarial-weight 0.2" in config["training"]["command"]
+    assert config["training"]["init"].startswith(f"started from the checkpoint {start}")
+    assert "adversarial loss" in config["design"]
+    rows = [r.split(",") for r in (out / "train_log.csv").read_text().splitlines()]
+    d_loss = rows[0].index("d_loss")
+    assert [float(r[d_loss]) > 0 for r in rows[1:] if r[d_loss]] == [True, True]
+    # a run made without the judges is not silently resumed with them
+    plain = tmp_path / "plain"
+    train("audio", "--model", "istft_wavenet", "--dry-run", "--data-dir", str(digits_corpus), "--run-dir", str(plain),
+          "--out", str(tmp_path / "plain-out"), "--evaluator", str(evaluator), "--max-steps", "1", "--final-eval-n", "0")
+    with pytest.raises(SystemExit, match="without the adversarial judges"):
+        train("audio", "--model", "istft_wavenet", "--dry-run", "--data-dir", str(digits_corpus), "--run-dir", str(plain),
+              "--out", str(tmp_path / "plain-out"), "--evaluator", str(evaluator), "--adversarial-weight", "0.2")
