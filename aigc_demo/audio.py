@@ -25,11 +25,13 @@ LOG_MIN, LOG_MAX = float(np.log(MEL_FLOOR)), 4.0
 
 
 class LogMel(torch.nn.Module):
-    """Waveforms (B, 16000) in [-1, 1] -> normalised log-mel (B, 64, 64) in about [-1, 1]."""
+    """Waveforms (B, 16000) in [-1, 1] -> normalised log-mel (B, 64, 64) in about [-1, 1].
+    n_mels: another band count, only to measure what the representation's resolution costs
+    (scripts/mel_bands.py); every model reads and writes N_MELS bands."""
 
-    def __init__(self):
+    def __init__(self, n_mels: int = N_MELS):
         super().__init__()
-        self.mel = T.MelSpectrogram(sample_rate=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP, n_mels=N_MELS, power=1.0,
+        self.mel = T.MelSpectrogram(sample_rate=SAMPLE_RATE, n_fft=N_FFT, hop_length=HOP, n_mels=n_mels, power=1.0,
                                     f_min=0.0, f_max=SAMPLE_RATE / 2, norm="slaney", mel_scale="slaney")
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
@@ -53,9 +55,9 @@ class GriffinLimVocoder(torch.nn.Module):
     """Normalised log-mel (B, 64, 64) -> waveform (B, 16000): mel -> linear magnitude by
     torchaudio's InverseMelScale (least squares), then phase by Griffin-Lim iterations."""
 
-    def __init__(self, n_iter: int = 32):
+    def __init__(self, n_iter: int = 32, n_mels: int = N_MELS):
         super().__init__()
-        self.inverse_mel = T.InverseMelScale(n_stft=N_FFT // 2 + 1, n_mels=N_MELS, sample_rate=SAMPLE_RATE, f_min=0.0,
+        self.inverse_mel = T.InverseMelScale(n_stft=N_FFT // 2 + 1, n_mels=n_mels, sample_rate=SAMPLE_RATE, f_min=0.0,
                                              f_max=SAMPLE_RATE / 2, norm="slaney", mel_scale="slaney")
         self.griffin_lim = T.GriffinLim(n_fft=N_FFT, hop_length=HOP, power=1.0, n_iter=n_iter, momentum=0.99,
                                         length=CLIP_SAMPLES, rand_init=False)
