@@ -178,6 +178,16 @@ class DiscriminatorConfig:
         self.resolutions = tuple(int(n) for n in self.resolutions)
 
 
+def judge_layers(convs: nn.ModuleList, out: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
+    """A judge's layers on its view of the waveform: every feature map (what feature matching
+    compares), the last entry the scores."""
+    features = []
+    for conv in convs:
+        x = nn.functional.leaky_relu(conv(x), 0.1)
+        features.append(x)
+    return features + [out(x)]
+
+
 class PeriodDiscriminator(nn.Module):
     """HiFi-GAN's: (B, T) waveform -> rows of `period` samples -> 2-D convolutions down the rows
     (kernel k x 1), so each output sees one phase of the period across many cycles."""
@@ -198,11 +208,7 @@ class PeriodDiscriminator(nn.Module):
         p = self.period
         x = nn.functional.pad(wave[:, None], (0, (-wave.shape[-1]) % p), mode="reflect")
         x = x.view(len(wave), 1, -1, p)
-        features = []
-        for conv in self.convs:
-            x = nn.functional.leaky_relu(conv(x), 0.1)
-            features.append(x)
-        return features + [self.out(x)]
+        return judge_layers(self.convs, self.out, x)
 
 
 class ResolutionDiscriminator(nn.Module):
@@ -225,11 +231,7 @@ class ResolutionDiscriminator(nn.Module):
     def forward(self, wave: torch.Tensor) -> list[torch.Tensor]:
         spec = torch.stft(wave.float(), self.n_fft, self.n_fft // 4, window=self.window, return_complex=True)
         x = torch.log(spec.abs().clamp_min(1e-5))[:, None]  # (B, 1, bins, frames)
-        features = []
-        for conv in self.convs:
-            x = nn.functional.leaky_relu(conv(x), 0.1)
-            features.append(x)
-        return features + [self.out(x)]
+        return judge_layers(self.convs, self.out, x)
 
 
 class Discriminators(nn.Module):
