@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torchaudio
 import torchaudio.transforms as T
 
 from .data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE
@@ -78,6 +79,25 @@ class GriffinLimVocoder(torch.nn.Module):
         wave = self.griffin_lim(linear)
         peak = wave.abs().amax(dim=-1, keepdim=True).clamp_min(1e-6)
         return wave / peak * 0.8
+
+
+def mel_bank(n_mels: int = N_MELS) -> torch.Tensor:
+    """The mel filters of LogMel (513 STFT bins, n_mels): linear magnitudes @ bank = mel bands."""
+    return torchaudio.functional.melscale_fbanks(N_FFT // 2 + 1, 0.0, SAMPLE_RATE / 2, n_mels, SAMPLE_RATE,
+                                                 norm="slaney", mel_scale="slaney")
+
+
+@torch.no_grad()
+def rebanded(mels: torch.Tensor, n_mels: int = N_MELS) -> torch.Tensor:
+    """Normalised log-mels (B, bands, frames) of any band count -> the same frames in n_mels
+    bands, through the least-squares linear magnitudes: how a reader of N_MELS bands (the
+    digit classifier) sees a generator that draws more. Approximate: a finer mel holds detail
+    the coarser one averages away, which is all the conversion needs to do."""
+    if mels.shape[1] == n_mels:
+        return mels
+    bank_from, bank_to = mel_bank(mels.shape[1]), mel_bank(n_mels)
+    linear = torch.linalg.pinv(bank_from).t() @ (torch.exp(denormalise(mels.float())) - MEL_FLOOR)
+    return normalise(torch.log((bank_to.t() @ linear.clamp_min(0)) + MEL_FLOOR))
 
 
 def linear_spectrogram(wave: torch.Tensor) -> torch.Tensor:

@@ -324,12 +324,18 @@ class Studio:
         models = self.audio_models()
         return min(models, key=fd_ratio) if models else None
 
-    def best_vocoder(self) -> str:
+    def best_vocoder(self, generator: str | None = None) -> str:
         """The vocoder the Audio tab starts on: the one whose shipped copy synthesis scored the
         highest PESQ-WB, where that beats Griffin-Lim's on the same clips (its record's speech
-        block); else Griffin-Lim. Reads the records only: nothing is loaded."""
+        block); else Griffin-Lim. With a generator: among the vocoders that read its log-mels'
+        band count. Reads the records only: nothing is loaded."""
+        from .families.audio import mel_bands
+
+        bands = mel_bands(self.entry("audio", generator).config) if generator else None
         best, best_pesq = GRIFFIN_LIM, None
         for name in self.vocoders()[1:]:
+            if bands is not None and mel_bands(self.entry("audio", name).config) != bands:
+                continue
             made = (self.entry("audio", name).metrics or {}).get("speech", {}).get("generated", {})
             mine, classic = made.get(name, {}).get("pesq_wb"), made.get(GRIFFIN_LIM, {}).get("pesq_wb")
             if mine is not None and classic is not None and mine > classic and (best_pesq is None or mine > best_pesq):

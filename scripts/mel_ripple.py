@@ -43,7 +43,8 @@ def main() -> None:
     pipe = load_pipeline(read_entry(Path(args.folder), "audio"))
     made = pipe.mels(digits, torch.Generator().manual_seed(args.seed))
     print("bands    " + "  ".join(f"{lo:>2}-{hi + 1:<3}" for lo, hi in BAND_GROUPS))  # d2 at i spans bands i..i+2
-    for name, mels in (("real", log_mels(audio)), (pipe.name, made)):
+    # the real clips in the generator's own band count: the groups index its bands
+    for name, mels in (("real", log_mels(audio, pipe.n_mels)), (pipe.name, made)):
         print(f"{name:8} " + "  ".join(f"{r:6.3f}" for r in ripple(mels)))
 
 

@@ -269,7 +269,8 @@ def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, c
         first = _copy_synthesis(pipe, held_out, n, seed)
         scores = score_draws(lambda s: evaluator.score(*(first if s == seed else _copy_synthesis(pipe, held_out, n, s)),
                                                        seed=s), draws, seed, evaluator.NAMES)
-        made = {entry.name: first, GRIFFIN_LIM: _copy_synthesis(GriffinLim(), held_out, n, seed),
+        # Griffin-Lim from the same representation as the vocoder (its band count), and from none
+        made = {entry.name: first, GRIFFIN_LIM: _copy_synthesis(GriffinLim(), held_out, n, seed, n_mels=pipe.n_mels),
                 LINEAR_CEILING: (GriffinLimVocoder().from_linear(linear_spectrogram(real[0])), real[1])}
         from ..metrics.speech import copy_synthesis_targets
 
@@ -284,13 +285,16 @@ def audio_record(pipe, entry, *, n: int, seed: int, evaluator, vocoders: dict, c
     from ..pipelines.audio import GriffinLim
 
     by_vocoder, made, vocoded = {}, {}, {}
+    # only the vocoders that read the generator's band count (Griffin-Lim reads any)
+    vocoders = {name: v for name, v in vocoders.items() if v is None or v.n_mels == pipe.n_mels}
     for name, vocoder in vocoders.items():
         made[name] = _sampled(pipe, vocoder, n, seed)
         by_vocoder[name] = score_draws(
             lambda s, first=made[name], vocoder=vocoder: evaluator.score(*(first if s == seed else
                                                                            _sampled(pipe, vocoder, n, s)), seed=s),
             draws, seed, evaluator.NAMES)
-        vocoded[name] = _copy_synthesis(vocoder or GriffinLim(), held_out, n, seed)  # the same clips as `real`
+        # the same clips as `real`, from their own mels of the generator's band count
+        vocoded[name] = _copy_synthesis(vocoder or GriffinLim(), held_out, n, seed, n_mels=pipe.n_mels)
     record = audio_generator_record(pipe, by_vocoder, {name: _vocoder_family(name, vocoders) for name in vocoders},
                                     command=_command(entry.name, n, seed, draws), draws=draws)
     speech = _finite(speech_figures(real, made, evaluator=evaluator, seed=seed, vocoded=vocoded))
@@ -402,16 +406,17 @@ def held_out_pick(held_out, n: int, g):
     return clips[pick], digits[pick]
 
 
-def _copy_synthesis(pipe, held_out, n: int, seed: int):
+def _copy_synthesis(pipe, held_out, n: int, seed: int, n_mels: int | None = None):
     """n digit-balanced held-out clips (a seeded pick) re-synthesised by the vocoder `pipe`
-    from their own log-mels: (clips, digits)."""
+    from their own log-mels of n_mels bands (default: the vocoder's own, else N_MELS):
+    (clips, digits)."""
     import torch
 
-    from ..audio import LogMel
+    from ..audio import N_MELS, LogMel
 
     g = torch_generator(seed)
     clips, labels = held_out_pick(held_out, n, g)
-    mels = LogMel()(clips)
+    mels = LogMel(n_mels or pipe.n_mels or N_MELS)(clips)
     return torch.cat([pipe.vocode(mels[i:i + 500], g) for i in range(0, len(mels), 500)]), labels
 
 

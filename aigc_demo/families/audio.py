@@ -30,6 +30,14 @@ FAMILIES = (SPECGAN, MEL_DIFFUSION, WAVENET, ISTFT_WAVENET)
 RANKED_BY = RankingMetric("fd_digits", "FD-digits", higher_is_better=False)
 
 
+def mel_bands(config: dict) -> int | None:
+    """The band count of the log-mels an audio checkpoint reads (a vocoder's n_mels) or draws
+    (a generator's picture rows), from its config.json; a generator and a vocoder work together
+    only where these agree (Griffin-Lim reads any)."""
+    model = config.get("model", {})
+    return model.get("n_mels") or model.get("image_height") or model.get("image_size")
+
+
 MAX_TTS_CHARS = 300
 
 

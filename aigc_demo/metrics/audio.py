@@ -90,10 +90,15 @@ class DigitEvaluator(FeatureEvaluator):
 
     @torch.no_grad()
     def prepare(self, samples: torch.Tensor) -> torch.Tensor:
-        """Waveforms (B, 16000) -> log-mel (B, 1, 64, 64); log-mels (B, 64, 64) pass through."""
+        """Waveforms (B, 16000) -> log-mel (B, 1, 64, 64); log-mels (B, bands, 64) pass through,
+        those of another band count than the classifier's 64 converted (audio.rebanded)."""
+        from ..audio import N_MELS, rebanded
+
         if samples.dim() == 2:
             samples = torch.cat([self.to_mel(samples[i:i + 256]) for i in range(0, len(samples), 256)])
-        return samples[:, None] if samples.dim() == 3 else samples
+        if samples.dim() == 4:
+            samples = samples[:, 0]
+        return rebanded(samples, N_MELS)[:, None]
 
     @torch.no_grad()
     def real_accuracy(self) -> float | None:

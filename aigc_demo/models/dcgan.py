@@ -32,10 +32,19 @@ class DCGANConfig:
     g_width: int = 64  # G channels one step below full size (twice that per step further down)
     d_width: int = 64  # D channels after its first stride-2 conv (doubling per conv)
     image_size: int = 28  # 28 (Fashion-MNIST: from 7x7, two upsamplings) or 64 (spectrograms: from 4x4, four)
+    # rows, where the picture is not square (0: image_size): a log-mel of more bands than its 64
+    # frames; a multiple of the stride-2 steps' 2**n (16 at width 64)
+    image_height: int = 0
     # D also sees how much its batch varies (ProGAN's minibatch standard deviation): a
     # generator that draws every sample alike is then easy to tell apart. The SpecGAN needs
     # it; without it, on 6k clips, each digit collapsed to nearly one voice.
     minibatch_std: bool = False
+
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns) of the pictures."""
+        return self.image_height or self.image_size, self.image_size
 
 
 def _steps(image_size: int) -> tuple[int, int]:
@@ -52,14 +61,17 @@ class Generator(nn.Module):
         super().__init__()
         w = c.g_width
         side, n_up = _steps(c.image_size)
+        rows = c.shape[0] // 2**n_up
+        if rows * 2**n_up != c.shape[0]:
+            raise ValueError(f"image_height must be a multiple of {2**n_up}, not {c.shape[0]}")
         chans = [w * 2 ** (n_up - 1 - i) for i in range(n_up)] + [w // 2]  # 28: 2w, w, w/2
         self.embed = nn.Embedding(c.n_classes, c.embed_dim)
-        first = chans[0] * side * side
+        first = chans[0] * rows * side
         self.fc = nn.Sequential(nn.Linear(c.latent_dim + c.embed_dim, first, bias=False), nn.BatchNorm1d(first), nn.ReLU())
-        layers: list[nn.Module] = [nn.Unflatten(1, (chans[0], side, side))]
+        layers: list[nn.Module] = [nn.Unflatten(1, (chans[0], rows, side))]
         for cin, cout in zip(chans, chans[1:]):  # each doubles the side: 7 -> 14 -> 28
             layers += [nn.ConvTranspose2d(cin, cout, 4, 2, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU()]
-        layers += [nn.Conv2d(chans[-1], 1, 3, padding=1), nn.Tanh()]  # (B, 1, size, size) in [-1, 1]
+        layers += [nn.Conv2d(chans[-1], 1, 3, padding=1), nn.Tanh()]  # (B, 1, rows, size) in [-1, 1]
         self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -131,7 +143,7 @@ class DCGAN(nn.Module):
     @torch.no_grad()
     def sample(self, labels: torch.Tensor, generator: torch.Generator | None = None, truncation: float | None = None,
                z: torch.Tensor | None = None) -> torch.Tensor:
-        """Images (B, 1, size, size) in [-1, 1] of classes `labels` (B,)."""
+        """Images (B, 1, rows, columns) in [-1, 1] of classes `labels` (B,): config.shape."""
         if z is None:
             z = self.sample_latent(len(labels), generator, truncation)
         return self.generator(z, labels)

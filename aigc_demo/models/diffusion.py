@@ -21,7 +21,13 @@ class DiffusionConfig:
     num_train_steps: int = 1000
     schedule: str = "cosine"
     p_uncond: float = 0.1  # how often training drops the class, so one net learns both eps(x|y) and eps(x)
-    image_size: int = 28  # square, one channel: 28 for Fashion-MNIST, 64 for the spoken digits' log-mels
+    image_size: int = 28  # one channel: 28 for Fashion-MNIST, 64 for the spoken digits' log-mels (64 frames)
+    image_height: int = 0  # rows, where not square (0: image_size): a log-mel of more than 64 bands
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns) of the pictures."""
+        return self.image_height or self.image_size, self.image_size
 
     @classmethod
     def from_dict(cls, d: dict) -> "DiffusionConfig":
@@ -54,8 +60,8 @@ class ConditionalDiffusion(nn.Module):
     @torch.no_grad()
     def sample(self, labels: torch.Tensor, generator: torch.Generator | None = None, *, steps: int = 25,
                guidance: float = 2.0, sampler: str = "ddim", noise: torch.Tensor | None = None) -> torch.Tensor:
-        """Images (B, 1, S, S) in [-1, 1] of classes `labels`, S = config.image_size; `noise`:
-        the starting x_T (B, 1, S, S) if given, else drawn from `generator`.
+        """Images (B, 1, H, W) in [-1, 1] of classes `labels`, (H, W) = config.shape; `noise`:
+        the starting x_T (B, 1, H, W) if given, else drawn from `generator`.
 
         sampler "ddim" is deterministic given the starting noise (eta = 0); "ancestral" adds
         fresh noise at every step (eta = 1). guidance w mixes the conditional and the
@@ -74,8 +80,7 @@ class ConditionalDiffusion(nn.Module):
             eps_cond, eps_uncond = self.unet(torch.cat([x, x]), torch.cat([t, t]), torch.cat([labels, null])).chunk(2)
             return eps_uncond + guidance * (eps_cond - eps_uncond)
 
-        size = self.config.image_size
         if noise is None:  # x_T, drawn on the CPU for portability
-            noise = torch.randn(len(labels), 1, size, size, generator=generator)
+            noise = torch.randn(len(labels), 1, *self.config.shape, generator=generator)
         x = noise.to(device)
         return self.schedule.sample(predict, x, steps, eta=eta, generator=generator)

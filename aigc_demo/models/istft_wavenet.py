@@ -23,9 +23,8 @@ from dataclasses import asdict, dataclass
 
 import torch
 import torch.nn as nn
-from torchaudio.functional import melscale_fbanks
 
-from ..audio import MEL_FLOOR, denormalise
+from ..audio import MEL_FLOOR, denormalise, mel_bank
 
 
 @dataclass
@@ -75,9 +74,7 @@ class ISTFTWaveNet(nn.Module):
         # least-squares magnitudes (what Griffin-Lim starts from). The network predicts the
         # log-magnitude as a correction of those: its last layer starts at zero, so training
         # starts from silence where the mel is silent, not from a hiss everywhere.
-        bank = melscale_fbanks(c.n_fft // 2 + 1, 0.0, c.sample_rate / 2, c.n_mels, c.sample_rate, norm="slaney",
-                               mel_scale="slaney")
-        self.register_buffer("mel_inverse", torch.linalg.pinv(bank).t().contiguous(), persistent=False)
+        self.register_buffer("mel_inverse", torch.linalg.pinv(mel_bank(c.n_mels)).t().contiguous(), persistent=False)
         nn.init.zeros_(self.head[-1].weight[:self.bins])
         nn.init.zeros_(self.head[-1].bias)
 

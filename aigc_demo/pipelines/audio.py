@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..audio import HOP, N_FRAMES, GriffinLimVocoder, LogMel, mu_law_decode
+from ..audio import HOP, N_FRAMES, N_MELS, GriffinLimVocoder, LogMel, mu_law_decode
 from ..data.spoken_digits import CLIP_SAMPLES, SAMPLE_RATE
 from ..controls import InputError, check_inputs, resolve_seed
 from ..families.audio import (GRIFFIN_LIM, ISTFT_WAVENET, MEL_DIFFUSION, SPECGAN, WAVENET, check_digits,
@@ -36,22 +36,27 @@ EDGE_S = 0.05  # silence before the first and after the last
 class AudioOutput:
     audio: np.ndarray  # float32 (samples,) in [-1, 1]
     sample_rate: int
-    spectrogram: np.ndarray  # the output's normalised log-mel, (64 bands, frames), low bands first
+    spectrogram: np.ndarray  # the output's normalised log-mel, (64 bands, frames), low bands first (for the plot)
     digits: str
     meta: dict
 
 
 class GriffinLim:
-    """The classic vocoder: no network, phase by Griffin-Lim iterations (deterministic)."""
+    """The classic vocoder: no network, phase by Griffin-Lim iterations (deterministic). It
+    inverts log-mels of any band count (n_mels None), so it voices every generator."""
 
     name = GRIFFIN_LIM
     checkpoint_sha256 = None
+    n_mels = None
 
     def __init__(self):
-        self.vocoder = GriffinLimVocoder()
+        self._by_bands: dict[int, GriffinLimVocoder] = {}
 
     def vocode(self, mels: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        return self.vocoder(mels.cpu())
+        bands = mels.shape[1]
+        if bands not in self._by_bands:
+            self._by_bands[bands] = GriffinLimVocoder(n_mels=bands)
+        return self._by_bands[bands](mels.cpu())
 
 
 class NeuralVocoder:
@@ -63,6 +68,16 @@ class NeuralVocoder:
     def __init__(self, model, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
         self.model = model.to(device).eval()
         self.name, self.checkpoint_sha256, self.device = name, checkpoint_sha256, device
+
+    @property
+    def n_mels(self) -> int:
+        """The band count of the log-mels it was trained on, and so reads."""
+        return self.model.config.n_mels
+
+    def check_mels(self, mels: torch.Tensor) -> None:
+        if mels.shape[1] != self.n_mels:
+            raise InputError(f"The vocoder {self.name} reads {self.n_mels}-band log-mels, not {mels.shape[1]}-band ones: "
+                             f"pick a vocoder trained on {mels.shape[1]} bands, or griffin-lim.")
 
     @classmethod
     def build(cls, config: dict):
@@ -89,9 +104,10 @@ class WaveNetVocoder(NeuralVocoder):
 
     @torch.no_grad()
     def vocode(self, mels: torch.Tensor, generator: torch.Generator | None = None, margin: int = 3) -> torch.Tensor:
-        """Normalised log-mels (B, 64, 64) -> waveforms (B, 16000). Sampling is sequential, so
+        """Normalised log-mels (B, n_mels, 64) -> waveforms (B, 16000). Sampling is sequential, so
         only the frames that hold sound (in any clip of the batch, plus `margin` frames each
         side) are generated; the silent rest of each second stays silent."""
+        self.check_mels(mels)
         context = self.model.CONTEXT
         loud = active_frames(mels)
         any_loud = loud.any(dim=0).nonzero().flatten()
@@ -119,12 +135,13 @@ class ISTFTWaveNetVocoder(NeuralVocoder):
 
     @torch.no_grad()
     def vocode(self, mels: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Normalised log-mels (B, 64, 64) -> waveforms (B, 16000)."""
+        """Normalised log-mels (B, n_mels, 64) -> waveforms (B, 16000)."""
+        self.check_mels(mels)
         return self.model(mels.to(self.device).float()).float().cpu()
 
 
 def active_frames(mels: torch.Tensor, threshold: float = 0.3) -> torch.Tensor:
-    """(B, 64, frames) -> (B, frames) bool: frames whose mean level is within the top 70% of
+    """(B, bands, frames) -> (B, frames) bool: frames whose mean level is within the top 70% of
     the clip's range between its quietest and loudest frame (where the digit is spoken)."""
     level = mels.mean(dim=1)
     lo, hi = level.amin(dim=1, keepdim=True), level.amax(dim=1, keepdim=True)
@@ -153,16 +170,16 @@ def join_digits(clips: list[np.ndarray], pause_s: float = PAUSE_S) -> np.ndarray
 
 @torch.no_grad()
 def resynthesise(vocoder, wave: np.ndarray, seed: int = 0) -> np.ndarray:
-    """Copy synthesis of a 16 kHz waveform of any length: its own log-mel, one second (64
-    frames) at a time and the seconds as one batch, re-made by `vocoder` (GriffinLim or a
-    NeuralVocoder). Each second is brought back to the original second's peak, since a
+    """Copy synthesis of a 16 kHz waveform of any length: its own log-mel (of the vocoder's band
+    count; Griffin-Lim's: the shipped N_MELS), one second (64 frames) at a time and the seconds
+    as one batch, re-made by `vocoder` (GriffinLim or a NeuralVocoder). Each second is brought back to the original second's peak, since a
     vocoder's level is not what is compared. Returns float32 samples, as many as given."""
     wave = np.asarray(wave, dtype=np.float32)
     seconds = max(1, -(-len(wave) // CLIP_SAMPLES))
     padded = np.zeros(seconds * CLIP_SAMPLES, np.float32)
     padded[:len(wave)] = wave
     chunks = torch.from_numpy(padded).reshape(seconds, CLIP_SAMPLES)
-    out = vocoder.vocode(LogMel()(chunks), torch.Generator().manual_seed(seed)).float().cpu()
+    out = vocoder.vocode(LogMel(vocoder.n_mels or N_MELS)(chunks), torch.Generator().manual_seed(seed)).float().cpu()
     peak_in, peak_out = chunks.abs().amax(dim=1, keepdim=True), out.abs().amax(dim=1, keepdim=True)
     out = torch.where(peak_out > 0, out / peak_out.clamp_min(1e-8) * peak_in, out)
     return out.reshape(-1)[:len(wave)].numpy()
@@ -182,16 +199,30 @@ class SpokenDigitPipeline:
         self.griffin_lim = GriffinLim()
         self._to_mel = LogMel()
 
+    @property
+    def n_mels(self) -> int:
+        """The band count of the log-mels it draws (rows of its pictures)."""
+        return self.model.config.shape[0]
+
     def mels(self, labels: torch.Tensor, generator: torch.Generator, *, one_voice: bool = False,
              **params) -> torch.Tensor:
-        """Normalised log-mels (B, 64, 64) of digits `labels` (B,); one_voice: the same voice
+        """Normalised log-mels (B, n_mels, 64) of digits `labels` (B,); one_voice: the same voice
         for all of them, as far as the model ties the voice to its random input."""
         raise NotImplementedError
 
+    def check_vocoder(self, vocoder):
+        """The vocoder that voices a request (Griffin-Lim if none), if it reads this model's bands."""
+        vocoder = vocoder or self.griffin_lim
+        if vocoder.n_mels not in (None, self.n_mels):
+            raise InputError(f"The vocoder {vocoder.name} reads {vocoder.n_mels}-band log-mels; {self.name} draws "
+                             f"{self.n_mels}-band ones: pick a vocoder trained on {self.n_mels} bands, or griffin-lim.")
+        return vocoder
+
     def sample(self, labels: torch.Tensor, generator: torch.Generator, vocoder=None, **params) -> torch.Tensor:
         """Clips (B, 16000) of digits `labels`, each its own voice: what the metrics score."""
+        vocoder = self.check_vocoder(vocoder)
         mels = self.mels(labels, generator, **self.check_params(params))
-        return (vocoder or self.griffin_lim).vocode(mels, generator)
+        return vocoder.vocode(mels, generator)
 
     def check_params(self, params: dict) -> dict:
         """The family's own controls of a request: given ones checked, the rest at defaults."""
@@ -206,7 +237,7 @@ class SpokenDigitPipeline:
         """Speak `digits` ("7", "2026"; spaces between them allowed) digit by digit in one
         voice, with short pauses."""
         digits, seed, params = self.check_inputs(digits, seed, params)
-        vocoder = vocoder or self.griffin_lim
+        vocoder = self.check_vocoder(vocoder)
         labels = torch.tensor([int(d) for d in digits])
         with Timer() as t:
             generator = torch.Generator().manual_seed(seed)
@@ -229,7 +260,7 @@ class SpokenDigitPipeline:
 
 
 class SpecGANPipeline(SpokenDigitPipeline):
-    """The class-conditional spectrogram GAN (models/dcgan.py at 64x64) plus a vocoder."""
+    """The class-conditional spectrogram GAN (models/dcgan.py at n_mels x 64) plus a vocoder."""
 
     family, controls = SPECGAN.name, SPECGAN.controls  # variety scales the latent: 0 is the "average" voice
 
@@ -251,7 +282,7 @@ class SpecGANPipeline(SpokenDigitPipeline):
 
 
 class MelDiffusionPipeline(SpokenDigitPipeline):
-    """The class-conditional diffusion model over log-mels (models/diffusion.py at 64x64)
+    """The class-conditional diffusion model over log-mels (models/diffusion.py at n_mels x 64)
     plus a vocoder. One voice for a number: every digit starts from the same noise x_T."""
 
     family, controls = MEL_DIFFUSION.name, MEL_DIFFUSION.controls
@@ -268,8 +299,7 @@ class MelDiffusionPipeline(SpokenDigitPipeline):
     @torch.no_grad()
     def mels(self, labels: torch.Tensor, generator: torch.Generator, *, one_voice: bool = False, steps: int = 25,
              guidance: float = 2.0, sampler: str = "ddim") -> torch.Tensor:
-        size = self.model.config.image_size
-        noise = torch.randn(1 if one_voice else len(labels), 1, size, size, generator=generator)
+        noise = torch.randn(1 if one_voice else len(labels), 1, *self.model.config.shape, generator=generator)
         noise = noise.expand(len(labels), -1, -1, -1) if one_voice else noise
         out = self.model.sample(labels.to(self.device), generator, steps=steps, guidance=guidance, sampler=sampler,
                                 noise=noise)

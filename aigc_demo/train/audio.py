@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from .. import checkpoint as ckpt
+from ..audio import N_FRAMES, N_MELS
 from ..data import spoken_digits
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR, evaluator_dir, tree_of
 from .common import (Run, add_common_arguments, cli_args, fill_defaults, measure_or_card, train_classifier_epochs,
@@ -85,6 +86,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--final-eval-n", type=int, help="clips scored for metrics.json at the end (default 1000)")
     p.add_argument("--eval-steps", type=int, default=10, help="mel_diffusion: DDIM steps for the per-epoch samples")
     p.add_argument("--window-frames", type=int, default=16, help="wavenet: mel frames per training window (250 samples each)")
+    p.add_argument("--mel-bands", type=int, default=N_MELS,
+                   help=f"log-mel bands the model draws or reads (default {N_MELS}, the shipped representation; "
+                   "the digit classifier always reads 64, others converted for it)")
     p.add_argument("--adversarial-weight", type=float, default=0.0,
                    help="istft_wavenet: weight of the adversarial and feature-matching losses against the "
                    "reconstruction losses (0: none; HiFi-GAN's judges, models/istft_wavenet.py)")
@@ -94,8 +98,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(default: evaluators/digit-classifier in the checkpoints tree of --out)")
 
 
+# what each model's pictures need of their rows: the GAN's four stride-2 steps, the UNet's
+# three (MEL_UNET_MULTS); the classifier is the metrics' fixed reader
+MEL_BANDS_MULTIPLE = {"specgan": 16, "mel_diffusion": 8, "wavenet": 1, "istft_wavenet": 1}
+
+
 def resolve(args):
     fill_defaults(args, {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})})
+    if args.model == "classifier" and args.mel_bands != N_MELS:
+        raise SystemExit(f"--mel-bands: the digit classifier reads the {N_MELS}-band log-mels the metrics are defined on")
+    multiple = MEL_BANDS_MULTIPLE.get(args.model, 1)
+    if not 16 <= args.mel_bands <= 256 or args.mel_bands % multiple:
+        raise SystemExit(f"--mel-bands must be 16-256{f' and a multiple of {multiple}' if multiple > 1 else ''} for "
+                         f"{args.model}, not {args.mel_bands}")
     args.run_dir = Path(args.run_dir or RUNS_DIR / "audio" / args.model)
     default_out = evaluator_dir("audio") if args.model == "classifier" else CHECKPOINTS_DIR / "audio" / args.model
     args.out = Path(args.out or default_out)
@@ -105,10 +120,10 @@ def resolve(args):
 
 
 @torch.no_grad()
-def log_mels(audio: np.ndarray, batch: int = 256) -> torch.Tensor:
+def log_mels(audio: np.ndarray, n_mels: int = N_MELS, batch: int = 256) -> torch.Tensor:
     from ..audio import LogMel
 
-    to_mel = LogMel()
+    to_mel = LogMel(n_mels)
     return torch.cat([to_mel(torch.from_numpy(audio[i:i + batch])) for i in range(0, len(audio), batch)])
 
 
@@ -225,8 +240,13 @@ def train_mels(args, run_dir: Path) -> tuple[torch.Tensor, torch.Tensor]:
     audio, y, _ = spoken_digits.load("train", args.data_dir)
     if args.limit:
         audio, y = audio[:args.limit], y[:args.limit]
-    x = cached(run_dir / f"train_mels_{len(audio)}.safetensors", lambda: log_mels(audio))
+    x = cached(run_dir / mels_file(len(audio), args.mel_bands), lambda: log_mels(audio, args.mel_bands))
     return x, torch.from_numpy(y)
+
+
+def mels_file(n_clips: int, n_mels: int) -> str:
+    """The cache of a run's training log-mels (the shipped band count keeps the old name)."""
+    return f"train_mels_{n_clips}.safetensors" if n_mels == N_MELS else f"train_mels_{n_clips}_{n_mels}bands.safetensors"
 
 
 def mel_grid(mels: torch.Tensor, path: Path) -> None:
@@ -272,7 +292,7 @@ def write_previews(folder: str | Path, *, data_dir=None) -> None:
         vocoder = load_pipeline(entry)
         audio, digit, _ = spoken_digits.load("test", data_dir)
         pick = [int(np.flatnonzero(digit == d)[0]) for d in range(10)]
-        mels = LogMel()(torch.from_numpy(audio[pick]))
+        mels = LogMel(vocoder.n_mels)(torch.from_numpy(audio[pick]))
         waves = vocoder.vocode(mels, torch.Generator().manual_seed(0)).numpy()
         sf.write(folder / "preview.wav", join_digits(list(waves)), spoken_digits.SAMPLE_RATE, subtype="PCM_16")
 
@@ -284,8 +304,8 @@ def _digit_evaluator(args):
 
 
 def train_specgan(args) -> None:
-    """SpecGAN (Donahue et al. 2019): the project's conditional DCGAN at 64x64, drawing
-    log-mel spectrograms; the same loop as the image GAN (common.train_gan_epochs)."""
+    """SpecGAN (Donahue et al. 2019): the project's conditional DCGAN at --mel-bands x 64,
+    drawing log-mel spectrograms; the same loop as the image GAN (common.train_gan_epochs)."""
     from dataclasses import asdict
 
     from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
@@ -297,7 +317,8 @@ def train_specgan(args) -> None:
     acc = run.accelerator
     x, y = train_mels(args, args.run_dir)
     evaluator = _digit_evaluator(args)
-    config = DCGANConfig(g_width=args.width, d_width=args.width, image_size=64, minibatch_std=True)
+    config = DCGANConfig(g_width=args.width, d_width=args.width, image_size=N_FRAMES, image_height=args.mel_bands,
+                         minibatch_std=True)
     gan = DCGAN(config)
     # An exponential moving average of the generator's weights (and BatchNorm statistics) is
     # what gets scored and shipped: the raw generator's FD swung 500-900 from one epoch to the
@@ -346,18 +367,17 @@ def train_specgan(args) -> None:
 
 
 # The UNet over 64x64 log-mels: one level more than the Fashion-MNIST one's (64 -> 32 -> 16
-# -> 8), so self-attention runs at 8x8 and the middle sees the whole second.
+# -> 8), so self-attention runs at 8x8 and the middle sees the whole second (80 bands: 10x8).
 MEL_UNET_MULTS = (1, 2, 2, 2)
 
 
 def train_mel_diffusion(args) -> None:
     """A class-conditional diffusion model over the log-mels (issue #17: the SpecGAN's
     spectrograms lack a voice's harmonics): the image diffusion's model (models/diffusion.py,
-    its UNet at 64x64) and loop (image_common.diffusion_epochs) on the spoken digits, the
+    its UNet at --mel-bands x 64) and loop (image_common.diffusion_epochs) on the spoken digits, the
     EMA of the weights scored each epoch and shipped."""
     from dataclasses import asdict
 
-    from ..audio import N_MELS
     from ..models.diffusion import DiffusionConfig
     from ..models.unet import UNetConfig
     from .common import end_epoch
@@ -367,7 +387,8 @@ def train_mel_diffusion(args) -> None:
     acc = run.accelerator
     x, y = train_mels(args, args.run_dir)
     evaluator = _digit_evaluator(args)
-    config = DiffusionConfig(unet=UNetConfig(width=args.width, mults=MEL_UNET_MULTS), image_size=N_MELS)
+    config = DiffusionConfig(unet=UNetConfig(width=args.width, mults=MEL_UNET_MULTS), image_size=N_FRAMES,
+                             image_height=args.mel_bands)
     per_epoch = len(x) // args.batch_size
     # the schedule spans the epochs; --max-steps only stops early
     model, ema, net, opt, sched, sample_fn = prepare_diffusion(run, config, args.epochs * per_epoch)
@@ -390,10 +411,10 @@ def vocoder_data(args, n_valid: int = 64) -> tuple[torch.Tensor, torch.Tensor, t
     audio, _, _ = spoken_digits.load("train", args.data_dir)
     if args.limit:
         audio = audio[:args.limit]
-    mels = cached(args.run_dir / f"train_mels_{len(audio)}.safetensors", lambda: log_mels(audio))
+    mels = cached(args.run_dir / mels_file(len(audio), args.mel_bands), lambda: log_mels(audio, args.mel_bands))
     valid_audio, _, _ = spoken_digits.load("valid", args.data_dir)
     valid_audio = valid_audio[:: max(1, len(valid_audio) // n_valid)][:n_valid]  # a fixed spread of voices
-    return torch.from_numpy(audio), mels, torch.from_numpy(valid_audio), log_mels(valid_audio)
+    return torch.from_numpy(audio), mels, torch.from_numpy(valid_audio), log_mels(valid_audio, args.mel_bands)
 
 
 def train_wavenet(args) -> None:
@@ -407,7 +428,7 @@ def train_wavenet(args) -> None:
     run = Run(args, ["loss", "valid_loss", "lr"])
     acc = run.accelerator
     wave, mels, valid_wave, valid_mels = vocoder_data(args)
-    config = WaveNetConfig(residual_channels=args.width, skip_channels=2 * args.width)
+    config = WaveNetConfig(residual_channels=args.width, skip_channels=2 * args.width, n_mels=args.mel_bands)
     if args.dry_run:
         config.dilations = (1, 2, 4)
     model = WaveNet(config)
@@ -514,7 +535,7 @@ def train_istft_wavenet(args) -> None:
                      *(["adversarial_loss", "feature_loss", "d_loss"] if adversarial else []), "valid_loss", "lr"])
     acc = run.accelerator
     wave, mels, valid_wave, valid_mels = vocoder_data(args)
-    config = iw.ISTFTWaveNetConfig(channels=args.width)
+    config = iw.ISTFTWaveNetConfig(channels=args.width, n_mels=args.mel_bands)
     if args.dry_run:
         config.dilations = (1, 2)
     model = iw.ISTFTWaveNet(config)

@@ -87,7 +87,7 @@ def build(studio) -> gr.Dropdown | None:
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             model = gr.Dropdown(models, value=first_model, label="Model", allow_custom_value=True)
-            vocoder = gr.Radio(vocoders, value=studio.best_vocoder(), label="Vocoder", info="; ".join(
+            vocoder = gr.Radio(vocoders, value=studio.best_vocoder(first_model), label="Vocoder", info="; ".join(
                 [f"{GRIFFIN_LIM}: phase by iteration, instant"]
                 + [f"{v}: {studio.entry('audio', v).spec.summary}" for v in vocoders if v != GRIFFIN_LIM]))
             text = gr.Textbox(value="2026", label=f"Digits to speak (at most {MAX_DIGITS})", max_length=64,
@@ -124,8 +124,8 @@ def build(studio) -> gr.Dropdown | None:
         hub_meta = gr.JSON(visible=False)
 
     with gr.Accordion("Hear what the vocoder does: your clip, re-synthesised by each vocoder", open=False):
-        gr.Markdown("Upload or record a clip (WAV, FLAC or OGG, at most 10 s). Each vocoder re-makes it from its own "
-                    "64-band log-mel (one second at a time): what the vocoder alone does to a voice, scored against "
+        gr.Markdown("Upload or record a clip (WAV, FLAC or OGG, at most 10 s). Each vocoder re-makes it from its "
+                    "log-mel (64 bands, or as many as the vocoder was trained on; one second at a time): what the vocoder alone does to a voice, scored against "
                     "your clip by STOI and wide-band PESQ. The clip is made mono, 16 kHz and peak-normalised first.")
         with gr.Row():
             clip = gr.Audio(sources=["upload", "microphone"], type="filepath", label="Your clip", elem_id="vocode-clip")

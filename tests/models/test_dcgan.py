@@ -1,5 +1,6 @@
 """models/dcgan.py: shapes at both layouts, seeded sampling, truncation, the losses."""
 
+import pytest
 import torch
 
 from aigc_demo.models.dcgan import DCGAN, DCGANConfig, d_loss, g_loss
@@ -16,6 +17,16 @@ def test_shapes_at_28_and_64():
         x = gan.sample(torch.arange(3), torch.Generator().manual_seed(0))
         assert x.shape == (3, 1, size, size) and x.min() >= -1 and x.max() <= 1
         assert gan.discriminator(x, torch.arange(3)).shape[0] == 3
+
+
+def test_spectrograms_of_more_bands_than_frames():
+    """image_height: log-mels of 80 bands by 64 frames; rows the stride-2 steps cannot halve are refused."""
+    gan = tiny(64, image_height=80, minibatch_std=True)
+    x = gan.sample(torch.arange(3), torch.Generator().manual_seed(0))
+    assert x.shape == (3, 1, 80, 64) and gan.config.shape == (80, 64)
+    assert gan.discriminator(x, torch.arange(3)).shape == (3,)
+    with pytest.raises(ValueError, match="multiple of 16"):
+        tiny(64, image_height=72)
 
 
 def test_the_same_seed_draws_the_same_images_and_another_does_not():

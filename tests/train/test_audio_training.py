@@ -166,3 +166,46 @@ def test_adversarial_fine_tuning_starts_from_a_vocoder_resumes_and_exports(digit
     with pytest.raises(SystemExit, match="without the adversarial judges"):
         train("audio", "--model", "istft_wavenet", "--dry-run", "--data-dir", str(digits_corpus), "--run-dir", str(plain),
               "--out", str(tmp_path / "plain-out"), "--evaluator", str(evaluator), "--adversarial-weight", "0.2")
+
+
+def test_a_finer_representation_trains_and_pairs_only_with_vocoders_of_its_bands(digits_corpus, tiny_audio_checkpoints,
+                                                                                  tmp_path):
+    """--mel-bands 80 (issue #17: the 64 bands cap the voicing Griffin-Lim keeps): a diffusion
+    model and a vocoder of 80-band log-mels train and export beside the 64-band ones; the
+    generator is voiced by Griffin-Lim and the 80-band vocoder, a 64-band vocoder is refused
+    with a clear message, its record leaves the 64-band vocoders out, and the digit classifier
+    (64 bands) still scores it."""
+    import shutil
+
+    import soundfile as sf
+
+    from aigc_demo.data import spoken_digits
+
+    tree = tmp_path / "checkpoints"
+    shutil.copytree(tiny_audio_checkpoints / "evaluators", tree / "evaluators")
+    shutil.copytree(tiny_audio_checkpoints / "audio" / "istft_wavenet", tree / "audio" / "istft_wavenet")
+    common = ["--dry-run", "--data-dir", str(digits_corpus), "--mel-bands", "80", "--evaluator",
+              str(tree / "evaluators" / "digit-classifier")]
+    train("audio", "--model", "istft_wavenet", *common, "--run-dir", str(tmp_path / "v"), "--out", str(tree / "audio" / "istft80"))
+    train("audio", "--model", "mel_diffusion", *common, "--run-dir", str(tmp_path / "g"), "--out", str(tree / "audio" / "mel80"))
+    config = ckpt.read_json(tree / "audio" / "mel80" / "config.json")
+    assert config["model"]["image_height"] == 80 and "--mel-bands 80" in config["training"]["command"]
+    record = ckpt.read_json(tree / "audio" / "mel80" / "metrics.json")
+    assert list(record["vocoders"]) == ["griffin-lim", "istft80"] and record["generated"]["fd_digits"] > 0
+
+    studio = Studio(tree)
+    assert studio.best_vocoder("mel80") in ("griffin-lim", "istft80")
+    out = studio.generate_audio("mel80", "12", seed=0, vocoder="istft80", steps=2)
+    assert out.meta["params"]["vocoder"] == "istft80" and len(out.audio) > 0
+    assert len(studio.generate_audio("mel80", "12", seed=0, steps=2).audio) > 0  # Griffin-Lim reads any bands
+    with pytest.raises(InputError, match="istft_wavenet reads 64-band log-mels; mel80 draws 80-band ones"):
+        studio.generate_audio("mel80", "12", seed=0, vocoder="istft_wavenet", steps=2)
+    # an uploaded clip is re-made from a log-mel of the bands each vocoder reads
+    clip, _, _ = spoken_digits.load("test", digits_corpus)
+    path = tmp_path / "clip.wav"
+    sf.write(path, clip[0], spoken_digits.SAMPLE_RATE)
+    assert 0 < studio.vocode(str(path), "istft80")["scores"]["stoi"] <= 1
+
+    for model, bands, why in (("specgan", "72", "multiple of 16"), ("classifier", "80", "digit classifier reads")):
+        with pytest.raises(SystemExit, match=why):
+            train("audio", "--model", model, "--dry-run", "--data-dir", str(digits_corpus), "--mel-bands", bands)
