@@ -190,6 +190,7 @@ def test_a_finer_representation_trains_and_pairs_only_with_vocoders_of_its_bands
     train("audio", "--model", "mel_diffusion", *common, "--run-dir", str(tmp_path / "g"), "--out", str(tree / "audio" / "mel80"))
     config = ckpt.read_json(tree / "audio" / "mel80" / "config.json")
     assert config["model"]["image_height"] == 80 and "--mel-bands 80" in config["training"]["command"]
+    assert "log-mels have 80 bands" in config["design"]
     record = ckpt.read_json(tree / "audio" / "mel80" / "metrics.json")
     assert list(record["vocoders"]) == ["griffin-lim", "istft80"] and record["generated"]["fd_digits"] > 0
 
