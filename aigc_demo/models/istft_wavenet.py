@@ -210,7 +210,8 @@ class PeriodDiscriminator(nn.Module):
 
 class ResolutionDiscriminator(nn.Module):
     """UnivNet's / Vocos': the log-magnitude STFT at one resolution, 2-D convolutions over
-    (frequency, time), striding down frequency only, so the stripes of harmonics stay visible."""
+    (frequency, time). The first strides time only (halving the frames to judge, the bulk of the
+    cost on a CPU), the rest frequency, so the stripes of harmonics stay visible to the first."""
 
     def __init__(self, n_fft: int, channels: int):
         super().__init__()
@@ -220,7 +221,7 @@ class ResolutionDiscriminator(nn.Module):
         self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         widths = [1, channels, channels, channels, channels]
         self.convs = nn.ModuleList(
-            weight_norm(nn.Conv2d(cin, cout, (7, 5) if i == 0 else (5, 3), (1 if i == 0 else 2, 1),
+            weight_norm(nn.Conv2d(cin, cout, (7, 5) if i == 0 else (5, 3), (1, 2) if i == 0 else (2, 1),
                                   padding=(3, 2) if i == 0 else (2, 1)))
             for i, (cin, cout) in enumerate(zip(widths, widths[1:])))
         self.out = weight_norm(nn.Conv2d(channels, 1, 3, padding=1))

@@ -571,12 +571,14 @@ def train_istft_wavenet(args) -> None:
             return iw.loss_parts(net, mels[idx].to(run.device), real, criterion)
         parts, made = iw.loss_parts(net, mels[idx].to(run.device), real, criterion, with_made=True)
         judged["real"], judged["made"] = acc.unwrap_model(judges).crop(real, made, generator=crops)
+        judges.requires_grad_(False)  # the vocoder's step needs gradients through the judges, not of them
         adv = iw.adversarial_parts(judges, judged["real"], judged["made"])
         # HiFi-GAN weighs feature matching twice the adversarial term
         parts["loss"] = parts["loss"] + args.adversarial_weight * (adv["adversarial_loss"] + 2 * adv["feature_loss"])
         return {**parts, **adv}
 
     def judges_step() -> dict:
+        judges.requires_grad_(True)
         with acc.autocast():
             d_loss = iw.discriminator_loss(judges, judged["real"], judged["made"])
         opt_d.zero_grad(set_to_none=True)
