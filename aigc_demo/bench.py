@@ -291,14 +291,14 @@ def bench_text(studio, repeats: int, max_new_tokens: int = 128) -> list[dict]:
 
 
 def bench_audio(studio, repeats: int) -> list[dict]:
-    """Each audio generator through each vocoder, in-process: generation time and real-time
+    """Each audio generator through each vocoder of its bands, in-process: generation time and real-time
     factor (generation seconds per second of audio produced; below 1 is faster than real time)."""
     rows = []
     for name in studio.audio_models():
         t0 = time.perf_counter()
         studio.cache.get("audio", name)
         load_s = time.perf_counter() - t0
-        for vocoder in studio.vocoders():
+        for vocoder in studio.vocoders(name):
             for text in AUDIO_TEXTS:
                 studio.generate_audio(name, text, seed=0, vocoder=vocoder)  # warm-up (and the vocoder's load)
                 times, rtfs = [], []

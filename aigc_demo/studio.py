@@ -306,9 +306,14 @@ class Studio:
         """The audio generators (vocoders are picked separately, see `vocoders`)."""
         return [n for n in self.models("audio") if not self.entry("audio", n).is_vocoder]
 
-    def vocoders(self) -> list[str]:
-        """"griffin-lim" (no network) and every usable neural vocoder."""
-        return [GRIFFIN_LIM] + [n for n in self.models("audio") if self.entry("audio", n).is_vocoder]
+    def vocoders(self, generator: str | None = None) -> list[str]:
+        """"griffin-lim" (no network) and every usable neural vocoder; with a generator, only the
+        neural vocoders that read the band count of its log-mels (Griffin-Lim reads any)."""
+        from .families.audio import mel_bands
+
+        bands = mel_bands(self.entry("audio", generator).config) if generator else None
+        return [GRIFFIN_LIM] + [n for n in self.models("audio") if self.entry("audio", n).is_vocoder
+                                and (bands is None or mel_bands(self.entry("audio", n).config) == bands)]
 
     def best_audio_generator(self) -> str | None:
         """The generator the Audio tab starts on: the lowest FD-digits through Griffin-Lim
@@ -329,13 +334,8 @@ class Studio:
         highest PESQ-WB, where that beats Griffin-Lim's on the same clips (its record's speech
         block); else Griffin-Lim. With a generator: among the vocoders that read its log-mels'
         band count. Reads the records only: nothing is loaded."""
-        from .families.audio import mel_bands
-
-        bands = mel_bands(self.entry("audio", generator).config) if generator else None
         best, best_pesq = GRIFFIN_LIM, None
-        for name in self.vocoders()[1:]:
-            if bands is not None and mel_bands(self.entry("audio", name).config) != bands:
-                continue
+        for name in self.vocoders(generator)[1:]:
             made = (self.entry("audio", name).metrics or {}).get("speech", {}).get("generated", {})
             mine, classic = made.get(name, {}).get("pesq_wb"), made.get(GRIFFIN_LIM, {}).get("pesq_wb")
             if mine is not None and classic is not None and mine > classic and (best_pesq is None or mine > best_pesq):

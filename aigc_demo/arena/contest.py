@@ -58,7 +58,7 @@ class Arena:
     def contestants(self, modality: str) -> list[str]:
         s = self.studio
         if modality == "audio":
-            return [f"{g}{_VOCODER_SEP}{v}" for g in s.audio_models() for v in s.vocoders()]
+            return [f"{g}{_VOCODER_SEP}{v}" for g in s.audio_models() for v in s.vocoders(g)]
         return s.models(modality)
 
     def modalities(self) -> list[str]:

@@ -64,6 +64,15 @@ def speak_text_hub(studio, model_id: str = EXAMPLE_TTS_ID, text: str = "", seed:
     return str(exports.save_wav(out)), info, m
 
 
+def vocoder_choices(studio, model, current):
+    """The vocoder picker for a newly picked generator: the vocoders that read its log-mels'
+    band count, keeping the current pick where it is one of them (else the generator's best)."""
+    if model not in studio.audio_models():
+        return gr.update()  # an unknown name: the request itself will say so
+    choices = studio.vocoders(model)
+    return gr.update(choices=choices, value=current if current in choices else studio.best_vocoder(model))
+
+
 # --- the tab --------------------------------------------------------------------------------
 
 def build(studio) -> gr.Dropdown | None:
@@ -143,6 +152,7 @@ def build(studio) -> gr.Dropdown | None:
 
     model.change(lambda m: show_controls(studio, "audio", m, list(widgets)), model, list(widgets.values()),
                  api_visibility="private")
+    model.change(bind(vocoder_choices, studio), [model, vocoder], vocoder, api_visibility="private")
     go.click(generate, [model, text, seed, vocoder, *widgets.values()], [audio, info, meta, drawn], api_name="generate_audio",
              concurrency_limit=2).success(lambda f: f, drawn, figure, api_visibility="private")
     hub_go.click(hub, [hub_id, hub_text, hub_seed], [hub_audio, hub_info, hub_meta], api_name="speak_text_hub",

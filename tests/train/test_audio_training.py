@@ -195,7 +195,16 @@ def test_a_finer_representation_trains_and_pairs_only_with_vocoders_of_its_bands
     assert list(record["vocoders"]) == ["griffin-lim", "istft80"] and record["generated"]["fd_digits"] > 0
 
     studio = Studio(tree)
+    assert studio.vocoders("mel80") == ["griffin-lim", "istft80"] and studio.vocoders() == ["griffin-lim", "istft80",
+                                                                                            "istft_wavenet"]
     assert studio.best_vocoder("mel80") in ("griffin-lim", "istft80")
+    from aigc_demo.arena import Arena, VoteStore
+    from aigc_demo.ui.audio_tab import vocoder_choices
+
+    arena = Arena(studio, VoteStore(f"sqlite:///{tmp_path / 'votes.sqlite3'}"))
+    assert arena.contestants("audio") == ["mel80 + griffin-lim", "mel80 + istft80"]
+    picker = vocoder_choices(studio, "mel80", "istft_wavenet")  # the Audio tab, on picking the generator
+    assert picker["choices"] == ["griffin-lim", "istft80"] and picker["value"] == studio.best_vocoder("mel80")
     out = studio.generate_audio("mel80", "12", seed=0, vocoder="istft80", steps=2)
     assert out.meta["params"]["vocoder"] == "istft80" and len(out.audio) > 0
     assert len(studio.generate_audio("mel80", "12", seed=0, steps=2).audio) > 0  # Griffin-Lim reads any bands
