@@ -36,7 +36,7 @@ class ISTFTWaveNetConfig:
     dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2, 4, 8, 1, 2)
     n_fft: int = 1024  # the STFT the mels are made from (aigc_demo/audio.py)
     hop: int = 250
-    sample_rate: int = 16000
+    sample_rate: int = 16000  # recorded for the card; the mel filters are the shared ones (audio.mel_bank)
     max_log_magnitude: float = 6.0  # exp(6) ~ 400: above any magnitude of a clip in [-1, 1]
 
     def __post_init__(self):
