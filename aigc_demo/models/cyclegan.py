@@ -20,7 +20,8 @@ The reference repository's choices, at this scale:
 
 A low cycle loss alone does not show that the content is kept: a generator can hide its
 input in a faint high-frequency pattern and decode it on the way back (Chu et al. 2017).
-metrics/translation.py measures the shape kept directly.
+metrics/translation.py measures the shape kept directly; config.cycle_noise is the defence
+of noise on the way back.
 """
 
 from __future__ import annotations
@@ -42,8 +43,14 @@ class CycleGANConfig:
     width: int = 32  # generator base channels (64 and 128 after the downsamplings)
     n_residual: int = 6
     # a U-Net skip: the encoder's 14x14 features joined to the decoder's, so the outline need
-    # not pass the 7x7 bottleneck alone (a lead for issue #20's shape margins, not yet trained)
+    # not pass the 7x7 bottleneck alone (a lead for issue #20's shape margins; measured in the
+    # README, not shipped)
     skip: bool = False
+    # Gaussian noise (std, in [-1, 1] units) added to a translation before it goes back round
+    # in the cycle term: a pattern too faint to see is too faint to survive it, so what the
+    # round trip needs must be kept visibly (Bashkirova et al. 2019, "Adversarial Self-Defense
+    # for Cycle-Consistent GANs", their additive-noise defence). 0: the plain CycleGAN.
+    cycle_noise: float = 0.0
     d_width: int = 32
     cycle_weight: float = 10.0  # lambda
     identity_weight: float = 0.5  # times lambda
@@ -119,6 +126,11 @@ class PatchDiscriminator(nn.Module):
 def lsgan_loss(scores: torch.Tensor, real: bool) -> torch.Tensor:
     """Least squares against 1 (real) or 0 (fake), averaged over every patch."""
     return F.mse_loss(scores, torch.full_like(scores, 1.0 if real else 0.0))
+
+
+def noisy(x: torch.Tensor, std: float) -> torch.Tensor:
+    """x plus Gaussian noise of std (from the global RNG, which a resumed run restores)."""
+    return x + std * torch.randn_like(x) if std > 0 else x
 
 
 def cycle_loss(reconstructed: torch.Tensor, original: torch.Tensor) -> torch.Tensor:

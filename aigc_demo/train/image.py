@@ -78,6 +78,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--identity-weight", type=float, default=0.5, help="cyclegan: weight of the identity loss, times lambda")
     p.add_argument("--skip", type=int, choices=(0, 1), default=0,
                    help="cyclegan: 1 joins the generators' 14x14 encoder features to their decoder's (a U-Net skip)")
+    p.add_argument("--cycle-noise", type=float, default=0.0,
+                   help="cyclegan: std of the Gaussian noise added to a translation before it goes back round "
+                   "(a defence against hiding the input in a faint pattern; 0: none)")
     p.add_argument("--data-dir", help=f"Fashion-MNIST folder (default: ${fashion_mnist.ENV_VAR} or the Debian package)")
     p.add_argument("--evaluator", help="folder of the FMNIST classifier used for metrics "
                    "(default: evaluators/fmnist-classifier in the checkpoints tree of --out)")
@@ -418,13 +421,17 @@ def train_cyclegan(args) -> None:
         ImagePool,
         cycle_loss,
         lsgan_loss,
+        noisy,
     )
 
+    if args.cycle_noise < 0:
+        raise SystemExit(f"--cycle-noise is a standard deviation: {args.cycle_noise} is below 0")
     run = Run(args, ["g_loss", "gan_loss", "cycle_loss", "identity_loss", "d_loss",
                      "target_accuracy_a_to_b", "target_accuracy_b_to_a", "cycle_l1"])
     acc = run.accelerator
     config = CycleGANConfig(width=args.width, d_width=args.width, n_residual=args.n_residual,
-                            cycle_weight=args.cycle_weight, identity_weight=args.identity_weight, skip=bool(args.skip))
+                            cycle_weight=args.cycle_weight, identity_weight=args.identity_weight, skip=bool(args.skip),
+                            cycle_noise=args.cycle_noise)
     x, y = fashion_mnist.as_tensors("train", args.data_dir)
     a_all, b_all = x[y == config.domain_a], x[y == config.domain_b]
     n = min(len(a_all), len(b_all), args.limit or len(x))
@@ -497,7 +504,8 @@ def train_cyclegan(args) -> None:
             with acc.autocast():
                 fake_b, fake_a = g_ab(real_a), g_ba(real_b)
                 gan_loss = lsgan_loss(d_b(fake_b), True) + lsgan_loss(d_a(fake_a), True)
-                cyc = cycle_loss(g_ba(fake_b), real_a) + cycle_loss(g_ab(fake_a), real_b)
+                sigma = config.cycle_noise
+                cyc = cycle_loss(g_ba(noisy(fake_b, sigma)), real_a) + cycle_loss(g_ab(noisy(fake_a, sigma)), real_b)
                 idt = cycle_loss(g_ba(real_a), real_a) + cycle_loss(g_ab(real_b), real_b)
                 g_loss = gan_loss + lam * cyc + config.identity_weight * lam * idt
             opt_g.zero_grad(set_to_none=True)

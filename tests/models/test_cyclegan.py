@@ -3,7 +3,7 @@ import random
 import torch
 import torch.nn as nn
 
-from aigc_demo.models.cyclegan import CycleGAN, CycleGANConfig, ImagePool, lsgan_loss
+from aigc_demo.models.cyclegan import CycleGAN, CycleGANConfig, ImagePool, lsgan_loss, noisy
 
 TINY = CycleGANConfig(width=4, d_width=4, n_residual=2)
 
@@ -64,3 +64,14 @@ def test_the_image_pool_fills_then_mixes_old_and_new_and_round_trips():
     probe = torch.full((6, 1, 1, 1), 5.0)
     assert torch.equal(pool.query(probe), twin.query(probe))
     assert torch.equal(ImagePool(0).query(new), new)
+
+
+def test_the_noise_on_the_way_back_has_the_configured_size_and_is_off_by_default():
+    assert CycleGANConfig().cycle_noise == 0
+    x = torch.zeros(64, 1, 28, 28)
+    assert noisy(x, 0.0) is x
+    torch.manual_seed(0)
+    a = noisy(x, 0.1)
+    assert abs(float(a.std()) - 0.1) < 0.005 and abs(float(a.mean())) < 0.005
+    torch.manual_seed(0)
+    assert torch.equal(noisy(x, 0.1), a)  # from the global RNG, which a resumed run restores
