@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -116,6 +117,12 @@ def resolve(args):
     if not 16 <= args.mel_bands <= 256 or args.mel_bands % multiple:
         raise SystemExit(f"--mel-bands must be 16-256{f' and a multiple of {multiple}' if multiple > 1 else ''} for "
                          f"{args.model}, not {args.mel_bands}")
+    if args.model != "istft_wavenet" and (args.adversarial_weight or args.init):
+        raise SystemExit(f"--adversarial-weight and --init are options of istft_wavenet, not of {args.model}")
+    if not (math.isfinite(args.adversarial_weight) and args.adversarial_weight >= 0):
+        raise SystemExit(f"--adversarial-weight must be a number >= 0 (0: no judges), not {args.adversarial_weight}")
+    if args.init and not (Path(args.init) / ckpt.CONFIG_FILE).is_file():
+        raise SystemExit(f"--init {args.init}: no checkpoint folder there (it needs a {ckpt.CONFIG_FILE})")
     args.run_dir = Path(args.run_dir or RUNS_DIR / "audio" / args.model)
     default_out = evaluator_dir("audio") if args.model == "classifier" else CHECKPOINTS_DIR / "audio" / args.model
     args.out = Path(args.out or default_out)
@@ -154,6 +161,7 @@ def train_classifier(args) -> None:
     from ..models.digit_classifier import augment, build
 
     run = Run(args, ["loss", "train_accuracy", "valid_accuracy", "valid_accuracy_griffin_lim", "lr"])
+    run.pin(width=args.width)
     acc = run.accelerator
     audio, y, _ = spoken_digits.load("train", args.data_dir)
     valid_audio, y_valid, _ = spoken_digits.load("valid", args.data_dir)
@@ -319,6 +327,7 @@ def train_specgan(args) -> None:
     from .common import end_epoch, train_gan_epochs
 
     run = Run(args, ["d_loss", "g_loss", "d_real", "d_fake", "fd_digits_mel", "digit_accuracy_mel"])
+    run.pin(width=args.width, mel_bands=args.mel_bands)
     acc = run.accelerator
     x, y = train_mels(args, args.run_dir)
     evaluator = _digit_evaluator(args)
@@ -389,6 +398,7 @@ def train_mel_diffusion(args) -> None:
     from .image_common import diffusion_epochs, prepare_diffusion
 
     run = Run(args, ["loss", "lr", "fd_digits_mel", "digit_accuracy_mel"])
+    run.pin(width=args.width, mel_bands=args.mel_bands)
     acc = run.accelerator
     x, y = train_mels(args, args.run_dir)
     evaluator = _digit_evaluator(args)
@@ -431,6 +441,7 @@ def train_wavenet(args) -> None:
     from ..models.wavenet import WaveNet, WaveNetConfig
 
     run = Run(args, ["loss", "valid_loss", "lr"])
+    run.pin(width=args.width, mel_bands=args.mel_bands)
     acc = run.accelerator
     wave, mels, valid_wave, valid_mels = vocoder_data(args)
     config = WaveNetConfig(residual_channels=args.width, skip_channels=2 * args.width, n_mels=args.mel_bands)
@@ -538,6 +549,9 @@ def train_istft_wavenet(args) -> None:
     adversarial = args.adversarial_weight > 0
     run = Run(args, ["loss", "stft_loss", "magnitude_loss", "phase_loss",
                      *(["adversarial_loss", "feature_loss", "d_loss"] if adversarial else []), "valid_loss", "lr"])
+    # the judges' weights and the starting checkpoint belong to the run: a resume asks for the same
+    run.pin(width=args.width, mel_bands=args.mel_bands, adversarial_weight=args.adversarial_weight,
+            init=str(Path(args.init).resolve()) if args.init else None)
     acc = run.accelerator
     wave, mels, valid_wave, valid_mels = vocoder_data(args)
     config = iw.ISTFTWaveNetConfig(channels=args.width, n_mels=args.mel_bands)
@@ -552,12 +566,14 @@ def train_istft_wavenet(args) -> None:
     judges = opt_d = None
     if adversarial:
         judges = iw.Discriminators(iw.DiscriminatorConfig(channels=4 if args.dry_run else 16))
-        # HiFi-GAN's optimiser settings for both players: betas (0.8, 0.99)
+        # the judges take HiFi-GAN's optimiser settings, betas (0.8, 0.99); the vocoder keeps its
+        # own (AdamW's defaults, as without judges), so a fine-tune changes its losses alone
         opt_d = torch.optim.AdamW(judges.parameters(), lr=args.lr, betas=(0.8, 0.99))
     extra_modules, extra_opts = ({"judges": judges}, {"opt_d": opt_d}) if adversarial else ({}, {})
-    if run.state and set(extra_modules) - set(run.state["modules"]):
-        raise SystemExit(f"{args.run_dir} holds a run without the adversarial judges: give --adversarial-weight "
-                         "a new --run-dir (with --init to start from that run's export)")
+    if run.state and ("judges" in run.state["modules"]) != adversarial:  # states saved before the pins
+        raise SystemExit(f"{args.run_dir} holds a run {'with' if 'judges' in run.state['modules'] else 'without'} "
+                         f"the adversarial judges: resume it with its own --adversarial-weight, or give a new "
+                         "--run-dir (with --init to start from that run's export)")
     run.restore({"model": model, **extra_modules}, {"opt": opt, "sched": sched, **extra_opts})
     net, opt = acc.prepare(model, opt)
     if adversarial:
@@ -570,15 +586,18 @@ def train_istft_wavenet(args) -> None:
         if not adversarial:
             return iw.loss_parts(net, mels[idx].to(run.device), real, criterion)
         parts, made = iw.loss_parts(net, mels[idx].to(run.device), real, criterion, with_made=True)
-        judged["real"], judged["made"] = acc.unwrap_model(judges).crop(real, made, generator=crops)
-        judges.requires_grad_(False)  # the vocoder's step needs gradients through the judges, not of them
-        adv = iw.adversarial_parts(judges, judged["real"], judged["made"])
+        bare = acc.unwrap_model(judges)
+        judged["real"], judged["made"] = bare.crop(real, made, generator=crops)
+        # the vocoder's step needs gradients through the judges, not of them: frozen, and called
+        # bare, so that under several processes the judges' DDP wrapper sees only their own step
+        bare.requires_grad_(False)
+        adv = iw.adversarial_parts(bare, judged["real"], judged["made"])
         # HiFi-GAN weighs feature matching twice the adversarial term
         parts["loss"] = parts["loss"] + args.adversarial_weight * (adv["adversarial_loss"] + 2 * adv["feature_loss"])
         return {**parts, **adv}
 
     def judges_step() -> dict:
-        judges.requires_grad_(True)
+        acc.unwrap_model(judges).requires_grad_(True)
         with acc.autocast():
             d_loss = iw.discriminator_loss(judges, judged["real"], judged["made"])
         opt_d.zero_grad(set_to_none=True)
@@ -614,7 +633,7 @@ def vocoder_start(args, model, run) -> str | None:
     folder = Path(args.init)
     config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
     if config.get("family") != args.model or config["model"] != json.loads(json.dumps(model.config_dict())):
-        raise SystemExit(f"--init {args.init}: not an {args.model} checkpoint of this shape (--width {args.width})")
+        raise SystemExit(f"--init {args.init}: not an {args.model} checkpoint of this shape (--width {args.width}, --mel-bands {args.mel_bands})")
     if not run.state:
         model.load_state_dict({k: v.float() for k, v in ckpt.load_model_weights(folder).items()})
         run.accelerator.print(f"started from {args.init}")

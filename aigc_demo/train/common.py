@@ -161,10 +161,23 @@ class Run:
         self.log = CsvLog(args.run_dir / ckpt.TRAIN_LOG_FILE, log_fields, resume_step=self.step if self.state else None)
         self.clock = Clock(self.state["wall_seconds"] if self.state else 0.0)
         self.extra = dict(self.state.get("extra", {})) if self.state else {}
+        self.pinned = dict(self.state.get("pinned", {})) if self.state else {}
         torch.manual_seed(args.seed)
         if self.state:
             torch.set_rng_state(self.state["rng"])
             self.accelerator.print(f"resuming from step {self.step} (epoch {self.epoch}, batch {self.batch_in_epoch})")
+
+    def pin(self, **settings) -> None:
+        """Settings a run cannot change once started (the shape of its model, its losses, where
+        it started): kept in its state, and a resume that asks for others is refused, naming
+        them, before any work, rather than failing later on a weight's shape or quietly
+        training something else. A state saved before a setting was pinned takes this run's."""
+        changed = {k: (self.pinned[k], v) for k, v in settings.items() if k in self.pinned and self.pinned[k] != v}
+        if changed:
+            told = "; ".join(f"{k} {old!r} (this command: {new!r})" for k, (old, new) in changed.items())
+            raise SystemExit(f"{self.args.run_dir} holds a run started with {told}: resume it with its own "
+                             "settings, or give a new --run-dir (or --fresh to start it over)")
+        self.pinned.update(settings)
 
     def restore(self, modules: dict, optimizers: dict) -> None:
         if not self.state:
@@ -189,7 +202,7 @@ class Run:
             modules={k: self.accelerator.unwrap_model(m).state_dict() for k, m in modules.items()},
             optimizers={k: o.state_dict() for k, o in optimizers.items()},
             step=self.step, epoch=self.epoch, batch_in_epoch=self.batch_in_epoch,
-            wall_seconds=self.clock(), rng=torch.get_rng_state(), extra=self.extra,
+            wall_seconds=self.clock(), rng=torch.get_rng_state(), extra=self.extra, pinned=self.pinned,
         )
 
     def batches(self, n_items: int):

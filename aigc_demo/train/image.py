@@ -432,6 +432,7 @@ def train_cyclegan(args) -> None:
     config = CycleGANConfig(width=args.width, d_width=args.width, n_residual=args.n_residual,
                             cycle_weight=args.cycle_weight, identity_weight=args.identity_weight, skip=bool(args.skip),
                             cycle_noise=args.cycle_noise)
+    run.pin(**{k: v for k, v in asdict(config).items() if k != "pool_size"})  # the model and its losses
     x, y = fashion_mnist.as_tensors("train", args.data_dir)
     a_all, b_all = x[y == config.domain_a], x[y == config.domain_b]
     n = min(len(a_all), len(b_all), args.limit or len(x))

@@ -163,9 +163,31 @@ def test_adversarial_fine_tuning_starts_from_a_vocoder_resumes_and_exports(digit
     plain = tmp_path / "plain"
     train("audio", "--model", "istft_wavenet", "--dry-run", "--data-dir", str(digits_corpus), "--run-dir", str(plain),
           "--out", str(tmp_path / "plain-out"), "--evaluator", str(evaluator), "--max-steps", "1", "--final-eval-n", "0")
-    with pytest.raises(SystemExit, match="without the adversarial judges"):
+    with pytest.raises(SystemExit, match="started with adversarial_weight 0.0 \\(this command: 0.2\\)"):
         train("audio", "--model", "istft_wavenet", "--dry-run", "--data-dir", str(digits_corpus), "--run-dir", str(plain),
               "--out", str(tmp_path / "plain-out"), "--evaluator", str(evaluator), "--adversarial-weight", "0.2")
+    # nor a run made with them resumed without them, from another start, or at another band count
+    without = [a for a in common if a not in ("--adversarial-weight", "0.2")]
+    with pytest.raises(SystemExit, match="adversarial_weight 0.2 \\(this command: 0.0\\)"):
+        train(*without)
+    with pytest.raises(SystemExit, match="started with init"):
+        train(*common[:-4], "--adversarial-weight", "0.2")
+    with pytest.raises(SystemExit, match="mel_bands 64 \\(this command: 80\\)"):
+        train(*common, "--mel-bands", "80")
+    assert load_state(run_dir / "state.pt")["step"] == 2  # refused before any step
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--model", "istft_wavenet", "--adversarial-weight", "-1"], "must be a number >= 0"),
+    (["--model", "istft_wavenet", "--adversarial-weight", "nan"], "must be a number >= 0"),
+    (["--model", "istft_wavenet", "--init", "/nowhere/at/all"], "no checkpoint folder there"),
+    (["--model", "mel_diffusion", "--adversarial-weight", "0.2"], "options of istft_wavenet, not of mel_diffusion"),
+    (["--model", "wavenet", "--init", "."], "options of istft_wavenet, not of wavenet"),
+])
+def test_the_vocoder_options_are_checked_before_any_work(tmp_path, options, message):
+    with pytest.raises(SystemExit, match=message):
+        train("audio", *options, "--run-dir", str(tmp_path / "run"), "--out", str(tmp_path / "out"))
+    assert not (tmp_path / "run").exists()
 
 
 def test_a_finer_representation_trains_and_pairs_only_with_vocoders_of_its_bands(digits_corpus, tiny_audio_checkpoints,
