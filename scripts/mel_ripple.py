@@ -24,12 +24,18 @@ from aigc_demo.train.audio import log_mels  # noqa: E402
 BAND_GROUPS = ((0, 10), (10, 20), (20, 30), (30, 45), (45, 62))  # second differences: 62 of the 64 bands
 
 
+def band_groups(n_mels: int) -> list[tuple[int, int]]:
+    """BAND_GROUPS for n_mels bands: the same stretches of the mel scale (bands are spaced
+    evenly on it, so the indices scale), the last ending at the last second difference."""
+    return [(round(lo * n_mels / 64), round(hi * n_mels / 64) if hi < 62 else n_mels - 2) for lo, hi in BAND_GROUPS]
+
+
 def ripple(mels: torch.Tensor) -> list[float]:
-    """(B, 64, frames) normalised log-mels -> the mean |second difference across frequency|
-    over sounding frames, one figure per band group."""
+    """(B, n_mels, frames) normalised log-mels -> the mean |second difference across
+    frequency| over sounding frames, one figure per band group."""
     sounding = active_frames(mels).float()  # (B, frames)
-    d2 = (mels[:, 2:] - 2 * mels[:, 1:-1] + mels[:, :-2]).abs()  # (B, 62, frames)
-    return [float((d2[:, lo:hi].mean(1) * sounding).sum() / sounding.sum()) for lo, hi in BAND_GROUPS]
+    d2 = (mels[:, 2:] - 2 * mels[:, 1:-1] + mels[:, :-2]).abs()  # (B, n_mels - 2, frames)
+    return [float((d2[:, lo:hi].mean(1) * sounding).sum() / sounding.sum()) for lo, hi in band_groups(mels.shape[1])]
 
 
 def main() -> None:
@@ -42,8 +48,9 @@ def main() -> None:
     audio, digits = audio[:args.n], torch.from_numpy(digits[:args.n]).long()
     pipe = load_pipeline(read_entry(Path(args.folder), "audio"))
     made = pipe.mels(digits, torch.Generator().manual_seed(args.seed))
-    print("bands    " + "  ".join(f"{lo:>2}-{hi + 1:<3}" for lo, hi in BAND_GROUPS))  # d2 at i spans bands i..i+2
-    # the real clips in the generator's own band count: the groups index its bands
+    groups = band_groups(pipe.n_mels)
+    print("bands    " + "  ".join(f"{lo:>2}-{hi + 1:<3}" for lo, hi in groups))  # d2 at i spans bands i..i+2
+    # the real clips in the generator's own band count, the groups scaled to it
     for name, mels in (("real", log_mels(audio, pipe.n_mels)), (pipe.name, made)):
         print(f"{name:8} " + "  ".join(f"{r:6.3f}" for r in ripple(mels)))
 
