@@ -3,7 +3,10 @@ spectrogram (what the GAN draws, what the WaveNet is conditioned on, what the di
 classifier reads) and its inversion by Griffin-Lim, all from `torchaudio.transforms`.
 
 One second at 16 kHz becomes a 64 x 64 image: 64 mel bands (0-8 kHz) by 64 frames of
-250 samples (the 65th frame of a centred STFT is dropped). Magnitudes are compressed with
+250 samples (the 65th frame of a centred STFT is dropped). 64 bands are the shipped models'
+and the metrics' representation; a model may be trained on another band count (`--mel-bands`:
+the picture is then n_mels x 64), and the digit classifier reads its mels converted
+(`rebanded`). Magnitudes are compressed with
 log(mel + 1e-5) and mapped linearly from [LOG_MIN, LOG_MAX] to [-1, 1], the range of the
 GAN's tanh output.
 """
@@ -26,9 +29,9 @@ LOG_MIN, LOG_MAX = float(np.log(MEL_FLOOR)), 4.0
 
 
 class LogMel(torch.nn.Module):
-    """Waveforms (B, 16000) in [-1, 1] -> normalised log-mel (B, 64, 64) in about [-1, 1].
-    n_mels: another band count, only to measure what the representation's resolution costs
-    (scripts/mel_bands.py); every model reads and writes N_MELS bands."""
+    """Waveforms (B, 16000) in [-1, 1] -> normalised log-mel (B, n_mels, 64) in about [-1, 1].
+    n_mels: the band count (N_MELS = 64 for the shipped models and the digit classifier; a
+    model trained with --mel-bands records its own)."""
 
     def __init__(self, n_mels: int = N_MELS):
         super().__init__()
@@ -53,7 +56,7 @@ def denormalise(x: torch.Tensor) -> torch.Tensor:
 
 
 class GriffinLimVocoder(torch.nn.Module):
-    """Normalised log-mel (B, 64, 64) -> waveform (B, 16000): mel -> linear magnitude by
+    """Normalised log-mel (B, n_mels, 64) -> waveform (B, 16000): mel -> linear magnitude by
     torchaudio's InverseMelScale (least squares), then phase by Griffin-Lim iterations."""
 
     def __init__(self, n_iter: int = 32, n_mels: int = N_MELS):

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn as nn
 
-from ..audio import MEL_FLOOR, denormalise, mel_bank
+from ..audio import HOP, MEL_FLOOR, N_FFT, denormalise, mel_bank
 
 
 @dataclass
@@ -34,13 +34,18 @@ class ISTFTWaveNetConfig:
     kernel_size: int = 3  # non-causal: each layer sees the frames on both sides
     # receptive field 1 + (kernel - 1) * sum(dilations) = 67 frames of 250 samples: about a second
     dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2, 4, 8, 1, 2)
-    n_fft: int = 1024  # the STFT the mels are made from (aigc_demo/audio.py)
-    hop: int = 250
+    # the STFT the mels are made from (aigc_demo/audio.py's, the one representation): recorded
+    # in config.json for the card; any other value is refused, since the mel filters are those
+    n_fft: int = N_FFT
+    hop: int = HOP
     sample_rate: int = 16000  # recorded for the card; the mel filters are the shared ones (audio.mel_bank)
     max_log_magnitude: float = 6.0  # exp(6) ~ 400: above any magnitude of a clip in [-1, 1]
 
     def __post_init__(self):
         self.dilations = tuple(int(d) for d in self.dilations)  # JSON gives a list
+        if (self.n_fft, self.hop) != (N_FFT, HOP):
+            raise ValueError(f"the vocoder reads aigc_demo/audio.py's log-mels (n_fft {N_FFT}, hop {HOP}), "
+                             f"not n_fft {self.n_fft}, hop {self.hop}")
 
 
 class GatedResidualBlock(nn.Module):

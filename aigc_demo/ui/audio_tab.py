@@ -96,7 +96,12 @@ def build(studio) -> gr.Dropdown | None:
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             model = gr.Dropdown(models, value=first_model, label="Model", allow_custom_value=True)
-            vocoder = gr.Radio(vocoders, value=studio.best_vocoder(first_model), label="Vocoder", info="; ".join(
+            # every vocoder at first, not only the first generator's band count: Gradio checks an API
+            # call's vocoder against these choices, and /generate_audio serves every generator (a
+            # vocoder of other bands gets the studio's message naming both); vocoder_choices
+            # narrows the list in the page once a generator is picked
+            vocoder = gr.Radio(vocoders, value=studio.best_vocoder(first_model), label="Vocoder",
+                               info="; ".join(
                 [f"{GRIFFIN_LIM}: phase by iteration, instant"]
                 + [f"{v}: {studio.entry('audio', v).spec.summary}" for v in vocoders if v != GRIFFIN_LIM]))
             text = gr.Textbox(value="2026", label=f"Digits to speak (at most {MAX_DIGITS})", max_length=64,
