@@ -117,7 +117,7 @@ def cli_args(args) -> list[str]:
 
 # Options of one model that change what it learns: each run's recorded command carries them.
 MODEL_OPTIONS = {"vae": ("beta", "latent_dim", "prior_components"),
-                 "cyclegan": ("n_residual", "cycle_weight", "identity_weight", "skip"),
+                 "cyclegan": ("n_residual", "cycle_weight", "identity_weight", "skip", "cycle_noise"),
                  "specgan": ("mel_bands",), "mel_diffusion": ("mel_bands",),
                  "wavenet": ("window_frames", "mel_bands"), "istft_wavenet": ("adversarial_weight", "mel_bands")}
 
