@@ -633,7 +633,8 @@ def vocoder_start(args, model, run) -> str | None:
     folder = Path(args.init)
     config = ckpt.read_json(folder / ckpt.CONFIG_FILE)
     if config.get("family") != args.model or config["model"] != json.loads(json.dumps(model.config_dict())):
-        raise SystemExit(f"--init {args.init}: not an {args.model} checkpoint of this shape (--width {args.width}, --mel-bands {args.mel_bands})")
+        raise SystemExit(f"--init {args.init}: not an {args.model} checkpoint of this shape "
+                         f"(--width {args.width}, --mel-bands {args.mel_bands})")
     if not run.state:
         model.load_state_dict({k: v.float() for k, v in ckpt.load_model_weights(folder).items()})
         run.accelerator.print(f"started from {args.init}")

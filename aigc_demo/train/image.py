@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -93,6 +94,8 @@ def resolve(args: argparse.Namespace) -> argparse.Namespace:
     """Fill in the per-model defaults (or the tiny dry-run config) where no flag was given."""
     fill_defaults(args, {**COMMON_DEFAULTS, **DEFAULTS[args.model],
                          **({**DRY_RUN, **DRY_RUN_OF.get(args.model, {})} if args.dry_run else {})})
+    if not (math.isfinite(args.cycle_noise) and args.cycle_noise >= 0):
+        raise SystemExit(f"--cycle-noise is a standard deviation, a number >= 0, not {args.cycle_noise}")
     args.run_dir = Path(args.run_dir or RUNS_DIR / "image" / args.model)
     args.out = Path(args.out or (evaluator_dir("image") if args.model == "classifier" else CHECKPOINTS_DIR / "image" / args.model))
     # the classifier of the tree the model lands in, never silently the shipped one
@@ -424,8 +427,6 @@ def train_cyclegan(args) -> None:
         noisy,
     )
 
-    if args.cycle_noise < 0:
-        raise SystemExit(f"--cycle-noise is a standard deviation: {args.cycle_noise} is below 0")
     run = Run(args, ["g_loss", "gan_loss", "cycle_loss", "identity_loss", "d_loss",
                      "target_accuracy_a_to_b", "target_accuracy_b_to_a", "cycle_l1"])
     acc = run.accelerator

@@ -27,3 +27,11 @@ def test_a_cyclegan_command_records_its_noise():
     image.add_arguments(parser)
     args = image.resolve(parser.parse_args(["--model", "cyclegan", "--cycle-noise", "0.1"]))
     assert "--cycle-noise 0.1" in cli_args(args)
+
+
+@pytest.mark.parametrize("noise", ["-0.1", "nan"])
+def test_the_cyclegan_noise_is_checked_before_any_work(noise):
+    parser = argparse.ArgumentParser()
+    image.add_arguments(parser)
+    with pytest.raises(SystemExit, match="a standard deviation, a number >= 0"):
+        image.resolve(parser.parse_args(["--model", "cyclegan", "--cycle-noise", noise]))
