@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 import torch
 import torch.nn as nn
 
-from ..audio import HOP, MEL_FLOOR, N_FFT, denormalise, mel_bank
+from ..audio import HOP, MEL_FLOOR, N_FFT, SAMPLE_RATE, denormalise, mel_bank
 
 
 @dataclass
@@ -34,18 +34,19 @@ class ISTFTWaveNetConfig:
     kernel_size: int = 3  # non-causal: each layer sees the frames on both sides
     # receptive field 1 + (kernel - 1) * sum(dilations) = 67 frames of 250 samples: about a second
     dilations: tuple[int, ...] = (1, 2, 4, 8, 1, 2, 4, 8, 1, 2)
-    # the STFT the mels are made from (aigc_demo/audio.py's, the one representation): recorded
-    # in config.json for the card; any other value is refused, since the mel filters are those
+    # the STFT and rate the mels are made from (aigc_demo/audio.py's, the one representation):
+    # recorded in config.json for the card; any others are refused, since the mel filters
+    # (audio.mel_bank) are those
     n_fft: int = N_FFT
     hop: int = HOP
-    sample_rate: int = 16000  # recorded for the card; the mel filters are the shared ones (audio.mel_bank)
+    sample_rate: int = SAMPLE_RATE
     max_log_magnitude: float = 6.0  # exp(6) ~ 400: above any magnitude of a clip in [-1, 1]
 
     def __post_init__(self):
         self.dilations = tuple(int(d) for d in self.dilations)  # JSON gives a list
-        if (self.n_fft, self.hop) != (N_FFT, HOP):
-            raise ValueError(f"the vocoder reads aigc_demo/audio.py's log-mels (n_fft {N_FFT}, hop {HOP}), "
-                             f"not n_fft {self.n_fft}, hop {self.hop}")
+        if (self.n_fft, self.hop, self.sample_rate) != (N_FFT, HOP, SAMPLE_RATE):
+            raise ValueError(f"the vocoder reads aigc_demo/audio.py's log-mels (n_fft {N_FFT}, hop {HOP}, "
+                             f"{SAMPLE_RATE} Hz), not n_fft {self.n_fft}, hop {self.hop}, {self.sample_rate} Hz")
 
 
 class GatedResidualBlock(nn.Module):
