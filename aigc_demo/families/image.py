@@ -67,7 +67,7 @@ CAPTIONER = Family(
 # prompts are the request's own inputs, declared here once for the pipeline, UI and API.
 MAX_PROMPT_CHARS = 120
 PROMPT_EXAMPLES = ("a dark, wide coat", "a light, patterned T-shirt", "a picture of a slim dress", "a high sneaker",
-                   "一件深色、宽的外套", "一双高的运动鞋", "一个浅色、带花纹的包")
+                   "一件深色、宽的外套", "一双高帮的运动鞋", "一个浅色、带花纹的包")
 TEXT_TO_IMAGE = Family(
     "text_to_image", "image", "aigc_demo.pipelines.text_to_image:TextToImagePipeline",
     controls=DIFFUSION.controls[:2], abilities=frozenset({"from_text"}),
