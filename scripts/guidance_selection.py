@@ -3,12 +3,16 @@ requests (no held-out combination), other seeds than the record's, attribute per
 FID against the *training* split, so the test figures in metrics.json play no part.
 
     python scripts/guidance_selection.py checkpoints/image/text_to_image --guidances 1.5 2 3 4
+    python scripts/guidance_selection.py checkpoints/image/text_to_image --guidances 2 1.5+0.5 1+1 2+1
+
+A setting is a classifier-free guidance weight w, or w+c: w on the prompt and c on the class
+named alone (composable guidance, models/text_to_image.py).
 
 The rule, fixed before looking: among the weights whose validation figures meet the seen
 prompt-following bars of metrics/prompts.py (class accuracy >= 0.90, attribute error <= the
 real pictures' + 0.10), the one with the lowest validation FID-FMNIST (training pictures' own
 captions as prompts, records.caption_prompts, as metrics.json's image figures draw from the
-test pictures'). Prints one table row per weight and the choice.
+test pictures'). Prints one table row per setting and the choice.
 """
 
 import argparse
@@ -34,10 +38,20 @@ FIRST_SEED = 1000  # the record draws from seed 0
 REAL_PER_REQUEST = 40
 
 
+def setting(text: str) -> tuple[float, float]:
+    """"2" -> (2.0, 0.0); "1.5+0.5" -> (1.5, 0.5): prompt and class guidance."""
+    try:
+        w, _, c = text.partition("+")
+        return float(w), float(c or 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a setting is w or w+c (numbers), not {text!r}") from None
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("folder", help="a text_to_image checkpoint folder")
-    p.add_argument("--guidances", type=float, nargs="+", default=[1.5, 2.0, 3.0, 4.0])
+    p.add_argument("--guidances", type=setting, nargs="+", default=[(1.5, 0.0), (2.0, 0.0), (3.0, 0.0), (4.0, 0.0)],
+                   help="settings w (prompt guidance) or w+c (and class guidance c)")
     p.add_argument("--per-request", type=int, default=4, help="pictures per seen request at each weight")
     p.add_argument("--fid-n", type=int, default=1000, help="pictures of training captions for the FID")
     p.add_argument("--corpus-dir")
@@ -74,29 +88,30 @@ def main() -> None:
     fid_labels = torch.as_tensor(labels[fid_idx]).long()
     train_features = evaluator._reference_subset_all("train_features")
     rows = []
-    print("| guidance | class accuracy (seen) | attribute error (seen) | FID-FMNIST (valid) | class accuracy (FID draw) | seconds |")
-    print("|---|---|---|---|---|---|")
-    for k, guidance in enumerate(args.guidances):
+    print("| guidance | class guidance | class accuracy (seen) | attribute error (seen) | FID-FMNIST (valid) | "
+          "class accuracy (FID draw) | seconds |")
+    print("|---|---|---|---|---|---|---|")
+    for k, (guidance, class_guidance) in enumerate(args.guidances):
         start = time.perf_counter()
+        controls = {"steps": steps, "guidance": guidance, "class_guidance": class_guidance}
         g = torch.Generator().manual_seed(FIRST_SEED + k)
-        drawn = torch.cat([pipe.draw(prompts[i:i + 256], g, steps=steps, guidance=guidance)
-                           for i in range(0, len(prompts), 256)])
+        drawn = torch.cat([pipe.draw(prompts[i:i + 256], g, **controls) for i in range(0, len(prompts), 256)])
         s = score(to_uint8(drawn), evaluator.predict(drawn).argmax(-1).numpy(), requests_of)
         g = torch.Generator().manual_seed(FIRST_SEED + 100 + k)
-        fid_drawn = torch.cat([pipe.draw(fid_prompts[i:i + 256], g, steps=steps, guidance=guidance)
-                               for i in range(0, args.fid_n, 256)])
+        fid_drawn = torch.cat([pipe.draw(fid_prompts[i:i + 256], g, **controls) for i in range(0, args.fid_n, 256)])
         fid = evaluator._distances(evaluator.features(fid_drawn), train_features)["fid_fmnist"]
         fid_accuracy = float((evaluator.predict(fid_drawn).argmax(-1) == fid_labels).float().mean())
         meets = s["class_accuracy"] >= accuracy_bar and s["attribute_error"] <= bound
-        rows.append((guidance, meets, fid))
-        print(f"| {guidance:g} | {s['class_accuracy']:.3f} | {s['attribute_error']:.3f} | {fid:.1f} | "
+        rows.append(((guidance, class_guidance), meets, fid))
+        print(f"| {guidance:g} | {class_guidance:g} | {s['class_accuracy']:.3f} | {s['attribute_error']:.3f} | {fid:.1f} | "
               f"{fid_accuracy:.3f} | {time.perf_counter() - start:.0f} |", flush=True)
     eligible = [r for r in rows if r[1]]
     if not eligible:
         print("no weight meets the seen bars on validation draws")
         return
     best = min(eligible, key=lambda r: r[2])
-    print(f"chosen: guidance {best[0]:g} (lowest validation FID among the weights meeting the seen bars)")
+    print(f"chosen: guidance {best[0][0]:g}, class guidance {best[0][1]:g} (lowest validation FID among the "
+          "settings meeting the seen bars)")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,10 @@ Classifier-free guidance (Ho & Salimans 2022): training replaces the prompt with
 prompt in `p_uncond` of the steps, so the one network predicts the noise both given the
 prompt and given nothing; sampling moves from the second towards the first by the guidance
 weight. A negative prompt takes the empty prompt's place: the picture moves away from it.
+Composable guidance (Liu et al. 2022, "Compositional Visual Generation with Composable
+Diffusion Models") adds more terms, each moving from the same baseline towards another
+prompt: here optionally the class named alone ("a coat"), so that a combination the model
+never saw together ("a light coat") keeps its class while the full prompt asks for the rest.
 
 Prompts are token ids of the captions' closed vocabulary (models/captioner.CaptionVocab):
 the language token first, the words (English) or characters (Chinese), the end token. The
@@ -119,27 +123,37 @@ class TextToImage(nn.Module):
 
     @torch.no_grad()
     def sample(self, ids: torch.Tensor, generator: torch.Generator | None = None, *, steps: int = 25,
-               guidance: float = 2.0, negative: torch.Tensor | None = None) -> torch.Tensor:
+               guidance: float = 2.0, negative: torch.Tensor | None = None, classes: torch.Tensor | None = None,
+               class_guidance: float = 0.0) -> torch.Tensor:
         """Pictures (B, 1, 28, 28) in [-1, 1] for prompts `ids` (B, S), by DDIM (eta = 0:
         deterministic given the starting noise). guidance w: eps = eps(x|neg) + w (eps(x|prompt)
         - eps(x|neg)), neg the negative prompts (B, S') or the empty prompt; w = 1 is plain
-        conditional sampling, w = 0 draws from the negative (or no) prompt alone."""
+        conditional sampling, w = 0 draws from the negative (or no) prompt alone. With
+        class_guidance w_c > 0 and `classes` (B, S'') the class-alone prompts, composable
+        guidance adds w_c (eps(x|class) - eps(x|neg)) (a class prompt equal to the negative
+        adds nothing: the picture's prompt named no class)."""
         device = next(self.unet.parameters()).device
         b = len(ids)
         if negative is None:
             negative = torch.full((b, 1), EOS, dtype=torch.long)
-        # the two prompts of each picture go through the encoder once, padded to one length
-        width = max(ids.shape[1], negative.shape[1])
-        both = torch.cat([F.pad(ids, (0, width - ids.shape[1]), value=PAD),
-                          F.pad(negative, (0, width - negative.shape[1]), value=PAD)]).to(device)
-        states, pad, pooled = self.text(both)
+        prompts = [ids, negative]
+        if class_guidance:
+            if classes is None:
+                raise ValueError("class_guidance needs the class-alone prompts (classes)")
+            prompts.append(classes)
+        # the prompts of each picture go through the encoder once, padded to one length
+        width = max(p.shape[1] for p in prompts)
+        states, pad, pooled = self.text(torch.cat([F.pad(p, (0, width - p.shape[1]), value=PAD)
+                                                   for p in prompts]).to(device))
+        k = len(prompts)
 
         def predict(x, t):
-            if guidance == 1.0:
+            if guidance == 1.0 and not class_guidance:
                 return self.unet(x, t, context=(states[:b], pad[:b], pooled[:b]))
-            # one batched pass for both predictions
-            eps_cond, eps_neg = self.unet(torch.cat([x, x]), torch.cat([t, t]), context=(states, pad, pooled)).chunk(2)
-            return eps_neg + guidance * (eps_cond - eps_neg)
+            # one batched pass for every prediction
+            eps = self.unet(torch.cat([x] * k), torch.cat([t] * k), context=(states, pad, pooled)).chunk(k)
+            out = eps[1] + guidance * (eps[0] - eps[1])
+            return out + class_guidance * (eps[2] - eps[1]) if class_guidance else out
 
         x = torch.randn(b, 1, 28, 28, generator=generator).to(device)  # x_T, drawn on the CPU for portability
         return self.schedule.sample(predict, x, steps, generator=generator)

@@ -128,19 +128,39 @@ class TextToImagePipeline(ImagePipeline):
     # --- drawing ------------------------------------------------------------------------
 
     def draw(self, prompts: list[list[int]], generator: torch.Generator, *, negative: list[int] | None = None,
-             steps: int = 25, guidance: float = 2.0) -> torch.Tensor:
-        """Token-id prompts (one per picture) -> (B, 1, 28, 28) in [-1, 1]: the metrics' entry."""
-        from ..models.text_to_image import prompt_ids
+             steps: int = 25, guidance: float = 2.0, class_guidance: float = 0.0) -> torch.Tensor:
+        """Token-id prompts (one per picture) -> (B, 1, 28, 28) in [-1, 1]: the metrics' entry.
+        class_guidance > 0 adds composable guidance towards each prompt's class named alone
+        (models/text_to_image.py)."""
+        from ..models.text_to_image import EMPTY_PROMPT, prompt_ids
 
-        ids = prompt_ids(prompts, self.model.config.max_tokens)
-        neg = None if negative is None else prompt_ids([negative] * len(prompts), self.model.config.max_tokens)
-        return self.model.sample(ids.to(self.device), generator, steps=steps, guidance=guidance,
-                                 negative=None if neg is None else neg.to(self.device)).cpu()
+        limit = self.model.config.max_tokens
+        ids = prompt_ids(prompts, limit)
+        neg = None if negative is None else prompt_ids([negative] * len(prompts), limit).to(self.device)
+        classes = None
+        if class_guidance:
+            classes = prompt_ids([self.class_prompt_of(p) or negative or EMPTY_PROMPT for p in prompts], limit)
+            classes = classes.to(self.device)
+        return self.model.sample(ids.to(self.device), generator, steps=steps, guidance=guidance, negative=neg,
+                                 classes=classes, class_guidance=class_guidance).cpu()
 
-    def class_prompt(self, label: int) -> list[int]:
+    def class_prompt(self, label: int, language: str = "en") -> list[int]:
+        """The class's name alone as a prompt: "a coat", "一件外套"."""
         from ..models.text_to_image import encode_prompt
 
-        return encode_prompt(self.vocab, cap.write(label, {}).en[0], "en")
+        caption = cap.write(label, {})
+        return encode_prompt(self.vocab, getattr(caption, language)[0], language)
+
+    def class_prompt_of(self, ids: list[int]) -> list[int] | None:
+        """The class-alone prompt, in its language, of a prompt's token ids; None when the
+        prompt names no single class."""
+        from ..models.captioner import STARTS
+
+        language = next((lang for lang, start in STARTS.items() if ids and ids[0] == start), None)
+        if language is None:
+            return None
+        label, _, _ = cap.read(self.vocab.decode(ids[1:], language), language)
+        return None if label is None else self.class_prompt(label, language)
 
     def sample(self, labels, generator, steps=25, guidance=2.0):
         """Class-conditional use: each class's name alone as the prompt ("a coat")."""

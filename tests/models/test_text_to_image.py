@@ -110,3 +110,24 @@ def test_sampling_is_seeded_and_survives_save_and_reload(data, tmp_path):
     again.load_state_dict(ckpt.load_model_weights(tmp_path))
     assert torch.equal(a, again.sample(ids, torch.Generator().manual_seed(3), steps=5, negative=negative))
     assert TextToImageConfig.from_dict(json.loads(json.dumps(asdict(model.config)))) == model.config  # via config.json
+
+
+def test_composable_guidance_adds_a_term_per_prompt(data):
+    torch.manual_seed(0)
+    model = tiny(data[2]).eval()
+    vocab = data[2]
+    ids = prompt_ids([encode_prompt(vocab, "a dark coat", "en")] * 2, 32)
+    coat = prompt_ids([encode_prompt(vocab, "a coat", "en")] * 2, 32)
+    empty = prompt_ids([[EOS]] * 2, 32)
+
+    def sample(**kw):
+        return model.sample(ids, torch.Generator().manual_seed(2), steps=4, **kw)
+
+    plain = sample(guidance=2.0)
+    assert not torch.equal(plain, sample(guidance=2.0, classes=coat, class_guidance=1.0))
+    # a class prompt equal to the baseline (the empty prompt here) moves nothing
+    assert torch.allclose(plain, sample(guidance=2.0, classes=empty, class_guidance=1.0), atol=1e-5)
+    # the prompt itself as the "class": one larger weight
+    assert torch.allclose(sample(guidance=2.0, classes=ids, class_guidance=1.0), sample(guidance=3.0), atol=1e-5)
+    with pytest.raises(ValueError, match="class-alone prompts"):
+        sample(guidance=2.0, class_guidance=1.0)
