@@ -23,7 +23,9 @@ not installed.
 
 Captions are written in several phrasings, in English and in Chinese. Some class-attribute
 combinations (HELD_OUT) never occur in the training captions: a model's figures on them
-measure how it generalises to combinations it has not seen.
+measure how it generalises to combinations it has not seen. A text-to-image model also holds
+out VALIDATION_HELD_OUT, other combinations of the same kinds, on which its sampling settings
+are chosen, so that the test's held-out combinations choose nothing.
 
 These captions are synthetic: the label and measured attributes, not a person's
 description. Everything that shows them says so (CAPTION_NOTE).
@@ -55,6 +57,10 @@ NOUNS_EN = ("T-shirt", "pair of trousers", "pullover", "dress", "coat", "sandal"
             "ankle boot")
 # Combinations no training caption contains (class index, word): measured apart as "held out"
 HELD_OUT = ((1, "wide"), (2, "patterned"), (4, "light"), (7, "high"), (8, "dark"))
+# Combinations held out the same way to choose a model's settings on (scripts/guidance_selection.py):
+# one per class not in HELD_OUT, the attributes in the same mix (two tones, a width, a texture,
+# a shoe height)
+VALIDATION_HELD_OUT = ((0, "patterned"), (3, "wide"), (5, "light"), (6, "dark"), (9, "low"))
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -221,15 +227,15 @@ def read(text: str, language: str) -> tuple[int | None, dict[str, str], list[str
     return (classes.pop() if len(classes) == 1 else None), words, unknown
 
 
-def held_out(label: int, words: dict[str, str]) -> bool:
-    return any(label == c and w in words.values() for c, w in HELD_OUT)
+def held_out(label: int, words: dict[str, str], combos=HELD_OUT) -> bool:
+    return any(label == c and w in words.values() for c, w in combos)
 
 
-def trainable(captions: list[Caption]) -> np.ndarray:
-    """True for the pictures a model may train on: those whose caption holds no held-out
-    combination (about a sixth of the training split is left out; the held-out test figures
-    come from the test split's pictures that do hold one)."""
-    return np.array([not held_out(cap.label, cap.words) for cap in captions], dtype=bool)
+def trainable(captions: list[Caption], combos=HELD_OUT) -> np.ndarray:
+    """True for the pictures a model may train on: those whose caption holds none of the
+    held-out combinations `combos` (HELD_OUT leaves out about a sixth of the training split;
+    the held-out test figures come from the test split's pictures that do hold one)."""
+    return np.array([not held_out(cap.label, cap.words, combos) for cap in captions], dtype=bool)
 
 
 def caption_split(images: np.ndarray, labels: np.ndarray, thresholds: dict) -> list[Caption]:

@@ -53,9 +53,12 @@ def prompt_language(text: str) -> str:
 class TextToImagePipeline(ImagePipeline):
     family, controls = TEXT_TO_IMAGE.name, TEXT_TO_IMAGE.controls
 
-    def __init__(self, model, vocab, thresholds: dict, *, name: str, checkpoint_sha256: str, device: str = "cpu"):
+    def __init__(self, model, vocab, thresholds: dict, *, name: str, checkpoint_sha256: str, device: str = "cpu",
+                 validation_held_out: tuple = ()):
         super().__init__(model, name=name, checkpoint_sha256=checkpoint_sha256, device=device)
         self.vocab, self.thresholds = vocab, thresholds
+        # the combinations its training held out to choose settings on (none for older checkpoints)
+        self.validation_held_out = validation_held_out
         self.lowercase = {t.lower(): t for t in vocab.tokens}  # "t-shirt" is the vocabulary's "T-shirt"
 
     @classmethod
@@ -67,8 +70,11 @@ class TextToImagePipeline(ImagePipeline):
         model = TextToImage(TextToImageConfig.from_dict(config["model"]))
         model.load_state_dict({k: v.float() for k, v in weights.items()})
         vocab = CaptionVocab(json.loads((folder / "vocab.json").read_text(encoding="utf-8")))
-        thresholds = {int(c): {a: tuple(v) for a, v in t.items()} for c, t in config["captions"]["thresholds"].items()}
-        return cls(model, vocab, thresholds, name=folder.name, checkpoint_sha256=sha, device=device)
+        captions = config["captions"]
+        thresholds = {int(c): {a: tuple(v) for a, v in t.items()} for c, t in captions["thresholds"].items()}
+        validation = tuple((int(c), w) for c, w in captions.get("validation_held_out", ()))
+        return cls(model, vocab, thresholds, name=folder.name, checkpoint_sha256=sha, device=device,
+                   validation_held_out=validation)
 
     # --- prompts ------------------------------------------------------------------------
 

@@ -204,11 +204,13 @@ def export(args, run: Run, config, vocab, thresholds: dict, truth: list, *, best
     print(f"exported {out}")
 
 
-def captions_block(truth: list, thresholds: dict) -> dict:
+def captions_block(truth: list, thresholds: dict, validation_held_out=()) -> dict:
     """config.json's "captions": the attribute thresholds (the app measures a picture with
-    them, without the dataset), the held-out combinations and the dataset card's figures."""
+    them, without the dataset), the held-out combinations (the test's, and those held out to
+    choose settings on, if any) and the dataset card's figures."""
     return {"note": cap.CAPTION_NOTE, "thresholds": {str(c): t for c, t in thresholds.items()},
             "held_out": [[c, w] for c, w in cap.HELD_OUT],
+            **({"validation_held_out": [[c, w] for c, w in validation_held_out]} if validation_held_out else {}),
             "card": {k: v for k, v in cap.card(truth, thresholds).items() if k in ("attributes", "frequency")}}
 
 

@@ -5,7 +5,9 @@ and their synthetic captions.
 
 The captions are the captioner's (data/captions.py, thresholds fitted on the training split),
 and so is the rule for held-out combinations: every training picture whose caption holds
-one is left out, so prompts naming them measure generalisation. Each time a picture is seen
+one is left out, so prompts naming them measure generalisation. Pictures of the validation
+combinations (captions.VALIDATION_HELD_OUT) are left out as well: the sampling settings are
+chosen on those (scripts/guidance_selection.py), never on the test's. Each time a picture is seen
 it is captioned in a language and a phrasing drawn from (seed, step), so a resumed run draws
 what one run would have.
 
@@ -87,7 +89,7 @@ def train_text_to_image(args) -> None:
     run = Run(args, ["loss", "lr", "fid_fmnist", "class_accuracy"])
     acc = run.accelerator
     images, truth, thresholds = captioned_split("train", args.data_dir)
-    trainable = np.flatnonzero(cap.trainable(truth))
+    trainable = np.flatnonzero(cap.trainable(truth, cap.HELD_OUT + cap.VALIDATION_HELD_OUT))
     usable = trainable[:args.limit]
     x = from_uint8(images)
     vocab = vocabulary()
@@ -131,5 +133,6 @@ def train_text_to_image(args) -> None:
         (args.out / VOCAB_FILE).write_text(json.dumps(vocab.tokens[len(SPECIALS):], ensure_ascii=False), encoding="utf-8")
         image_common.export_generative(
             args, run, config_dict=asdict(config), family="text_to_image", weights=ema.module.state_dict(),
-            extra_config={"data": DATA_NOTE, "captions": captions_block(truth, thresholds)},
+            extra_config={"data": DATA_NOTE + " (and those of a validation combination)",
+                          "captions": captions_block(truth, thresholds, cap.VALIDATION_HELD_OUT)},
             extra_training={"init": init_note} if init_note else None)

@@ -78,6 +78,17 @@ def test_held_out_combinations_never_reach_training(fixture_split):
     for cap, ok in zip(captions, keep):
         pairs = {(cap.label, w) for w in cap.words.values()}
         assert ok == (not pairs & set(c.HELD_OUT))
+    # the validation combinations (for choosing settings) are other pairs of the same kinds, left out too
+    assert not set(c.VALIDATION_HELD_OUT) & set(c.HELD_OUT)
+    assert not {label for label, _ in c.VALIDATION_HELD_OUT} & {label for label, _ in c.HELD_OUT}
+    def kinds(combos):
+        return sorted(next(a for a, pair in c.WORDS.items() if w in pair) for _, w in combos)
+
+    assert kinds(c.VALIDATION_HELD_OUT) == kinds(c.HELD_OUT)
+    both = c.trainable(captions, c.HELD_OUT + c.VALIDATION_HELD_OUT)
+    assert (both <= keep).all() and both.sum() < keep.sum()
+    for cap, ok in zip(captions, both):
+        assert ok == (not {(cap.label, w) for w in cap.words.values()} & set(c.HELD_OUT + c.VALIDATION_HELD_OUT))
 
 
 def test_reading_a_caption_gives_back_its_class_and_words():
