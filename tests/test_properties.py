@@ -140,9 +140,11 @@ def test_caption_image_never_crashes(studio, model, language, num_beams, image):
 @given(model=st.one_of(st.just("text_to_image"), anything),
        prompt=st.one_of(st.sampled_from(["a dark coat", "一件浅色的外套", "a red coat", "", "T恤"]), anything),
        negative=st.one_of(st.just(""), anything), n=st.one_of(st.integers(-1, 3), anything),
-       guidance=st.one_of(st.floats(-1, 12), anything), steps=st.one_of(st.integers(-1, 3), anything))
-def test_generate_image_from_text_never_crashes(studio, model, prompt, negative, n, guidance, steps):
-    out = answered(studio.generate_image_from_text, model, prompt, negative, n=n, seed=0, guidance=guidance, steps=steps)
+       guidance=st.one_of(st.floats(-1, 12), anything), steps=st.one_of(st.integers(-1, 3), anything),
+       class_guidance=st.one_of(st.floats(-1, 12), anything))
+def test_generate_image_from_text_never_crashes(studio, model, prompt, negative, n, guidance, steps, class_guidance):
+    out = answered(studio.generate_image_from_text, model, prompt, negative, n=n, seed=0, guidance=guidance, steps=steps,
+                   class_guidance=class_guidance)
     if out is not None:
         assert len(out.images) == len(out.verdicts) == out.meta["params"]["n"]
 

@@ -68,14 +68,17 @@ CAPTIONER = Family(
 MAX_PROMPT_CHARS = 120
 PROMPT_EXAMPLES = ("a dark, wide coat", "a light, patterned T-shirt", "a picture of a slim dress", "a high sneaker",
                    "一件深色、宽的外套", "一双高帮的运动鞋", "一个浅色、带花纹的包")
+CLASS_GUIDANCE = Control("class_guidance", 0.0, 0.0, 10.0, 0.1, "Class guidance (composable; 0 = off)",
+                         "an extra guidance term towards the class named alone (\"a coat\"), beside the prompt's "
+                         "(composable diffusion, Liu et al. 2022)")
 TEXT_TO_IMAGE = Family(
     "text_to_image", "image", "aigc_demo.pipelines.text_to_image:TextToImagePipeline",
-    controls=DIFFUSION.controls[:2], abilities=frozenset({"from_text"}),
+    controls=(*DIFFUSION.controls[:2], CLASS_GUIDANCE), abilities=frozenset({"from_text"}),
     summary="a text-to-image diffusion model (a small text encoder and a cross-attention UNet; classifier-free "
             "guidance, DDIM), English and Chinese prompts")
 FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP, CYCLEGAN, CAPTIONER, TEXT_TO_IMAGE)
 # the controls of drawing from a description (the Image tab's section, /generate_image_from_text)
-PROMPT_STEPS, PROMPT_GUIDANCE = TEXT_TO_IMAGE.controls
+PROMPT_STEPS, PROMPT_GUIDANCE, PROMPT_CLASS_GUIDANCE = TEXT_TO_IMAGE.controls
 
 # The arena shows humans' ranking of the image models beside this one (metrics/image.py).
 RANKED_BY = RankingMetric("fid_fmnist", "FID-FMNIST", higher_is_better=False)

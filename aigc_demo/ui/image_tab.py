@@ -15,8 +15,8 @@ import gradio as gr
 from .. import exports, plots
 from ..controls import MAX_SEED
 from ..families.image import (ALL_CLASSES, CAPTION_BEAMS, CAPTION_LANGUAGE, CAPTION_LANGUAGES, DIRECTION,
-                              INTERPOLATION_STEPS, LABEL, MAX_PROMPT_CHARS, N, PROMPT_EXAMPLES, PROMPT_GUIDANCE,
-                              PROMPT_STEPS)
+                              INTERPOLATION_STEPS, LABEL, MAX_PROMPT_CHARS, N, PROMPT_CLASS_GUIDANCE,
+                              PROMPT_EXAMPLES, PROMPT_GUIDANCE, PROMPT_STEPS)
 from ..studio import InputError
 from .common import bind, disabled_note, example_picker, not_trained, own_controls, seed_row, show_controls, widget
 
@@ -126,12 +126,18 @@ def caption_image(studio, model: str = "", image: str | None = None, language: s
         {**out.meta, "captions": out.captions, "measured": out.measured}
 
 
-STEPS, GUIDANCE = PROMPT_STEPS, PROMPT_GUIDANCE  # the sampler's controls, declared once (families)
+# the sampler's controls, declared once (families)
+STEPS, GUIDANCE, CLASS_GUIDANCE = PROMPT_STEPS, PROMPT_GUIDANCE, PROMPT_CLASS_GUIDANCE
 
 
 def _asked(asked: dict) -> str:
     words = ", ".join(asked["words"].values())
     return f"{asked['class'] or 'no single class'}" + (f" ({words})" if words else "")
+
+
+def _class_term(params: dict) -> str:
+    c = params.get("class_guidance", 0)
+    return f" + class {c}" if c else ""
 
 
 def _prompt_report(out) -> str:
@@ -145,7 +151,8 @@ def _prompt_report(out) -> str:
         rows.append(f"| {i + 1} | {v['class']} (p = {v['p']:.2f}) {ok} | {words} | {_asked(out.asked)} |")
     neg = f" · negative prompt *{m['params']['negative_prompt']}*" if m["params"]["negative_prompt"] else ""
     return (f"**{len(out.images)} pictures** of *{m['params']['prompt']}*{neg} from `{m['model']}` in "
-            f"**{m['seconds']:.3f} s** · guidance {m['params']['guidance']} · {m['params']['steps']} DDIM steps · "
+            f"**{m['seconds']:.3f} s** · guidance {m['params']['guidance']}{_class_term(m['params'])} · "
+            f"{m['params']['steps']} DDIM steps · "
             f"effective seed **{m['seed']}**\n\n" + "\n".join(rows)
             + "\n\nMeasured: the attribute words of the captions' functions on each picture (middle thirds "
               f"unsaid), for the class asked. *{m['note']}*")
@@ -160,18 +167,19 @@ def _prompt_gallery(out):
 
 def generate_image_from_text(studio, prompt: str = "", negative_prompt: str = "", model: str = "",
                              n: int = N.default, seed: int = -1, guidance: float = GUIDANCE.default,
-                             steps: int = STEPS.default):
+                             steps: int = STEPS.default, class_guidance: float = CLASS_GUIDANCE.default):
     """Draw Fashion-MNIST pictures of a typed description, in English or Chinese (at most
     {max_chars} characters), e.g. "a dark, wide coat" or "一件深色、宽的外套". The model
     knows only the words of its synthetic captions (the class plus tone, width, texture and
     shoe-height words); a prompt with other words is refused with the list of those it
     knows. negative_prompt (may be empty): what guidance steers away from. guidance: the
-    classifier-free guidance weight (1 = none); steps: DDIM steps. Returns the gallery
+    classifier-free guidance weight (1 = none); steps: DDIM steps; class_guidance: an extra
+    term towards the class named alone (composable guidance; 0 = off). Returns the gallery
     (each PNG carries the prompt and parameters), a report (per picture the project's
     classifier's verdict and the measured attributes beside what was asked), the metadata
     and a ZIP of the PNGs."""
     out = studio.generate_image_from_text(model, prompt, negative_prompt, n=n, seed=seed, guidance=guidance,
-                                          steps=steps)
+                                          steps=steps, class_guidance=class_guidance)
     meta = {**out.meta, "asked": out.asked, "verdicts": out.verdicts}
     return _prompt_gallery(out), _prompt_report(out), meta, str(exports.save_zip(out))
 
@@ -242,6 +250,7 @@ def build(studio) -> gr.Dropdown | None:
                     t2i_negative = gr.Textbox(value="", label="Negative prompt (optional)", lines=1,
                                               max_length=MAX_PROMPT_CHARS)
                     t2i_guidance, t2i_steps = widget(GUIDANCE), widget(STEPS)
+                    t2i_class_guidance = widget(CLASS_GUIDANCE)
                     t2i_n = widget(N)
                     t2i_seed = seed_row()
                     t2i_go = gr.Button("Draw", variant="primary", elem_id="t2i-go")
@@ -252,7 +261,8 @@ def build(studio) -> gr.Dropdown | None:
                     t2i_zip = gr.File(label="Download: PNGs with their prompt and parameters (ZIP)")
                     with gr.Accordion("Metadata", open=False):
                         t2i_meta = gr.JSON()
-        t2i_go.click(from_text, [t2i_prompt, t2i_negative, t2i_model, t2i_n, t2i_seed, t2i_guidance, t2i_steps],
+        t2i_go.click(from_text, [t2i_prompt, t2i_negative, t2i_model, t2i_n, t2i_seed, t2i_guidance, t2i_steps,
+                                 t2i_class_guidance],
                      [t2i_gallery, t2i_info, t2i_meta, t2i_zip], api_name="generate_image_from_text", concurrency_limit=2)
     else:
         gr.api(from_text, api_name="generate_image_from_text")

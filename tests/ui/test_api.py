@@ -347,7 +347,7 @@ def test_bad_harmonize_requests_are_refused_clearly(client, kwargs, message):
 def test_generate_image_from_text_with_the_prompt_in_each_png(client):
     api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert [p["parameter_name"] for p in api["/generate_image_from_text"]["parameters"]] == [
-        "prompt", "negative_prompt", "model", "n", "seed", "guidance", "steps"]
+        "prompt", "negative_prompt", "model", "n", "seed", "guidance", "steps", "class_guidance"]
     gallery, report, meta, zip_path = client.predict(prompt="一件深色的外套", negative_prompt="", model="text_to_image", n=2,
                                                      seed=5, guidance=2.0, steps=3, api_name="/generate_image_from_text")
     assert len(gallery) == 2 and "classifier sees" in report and "Coat" in report
@@ -358,7 +358,8 @@ def test_generate_image_from_text_with_the_prompt_in_each_png(client):
     for kwargs, message in ((dict(prompt=""), "empty"), (dict(prompt="x" * 121), "maximum|at most 120"),
                             (dict(prompt="a velvet coat"), "never saw: velvet"),
                             (dict(negative_prompt="a red coat"), "negative prompt"),
-                            (dict(model="dcgan"), "must be a text-to-image model"), (dict(steps=0), "steps")):
+                            (dict(model="dcgan"), "must be a text-to-image model"), (dict(steps=0), "steps"),
+                            (dict(class_guidance=-1), "class_guidance|minimum")):
         with pytest.raises(AppError, match=message):
             client.predict(**{"prompt": "a coat", "negative_prompt": "", "model": "text_to_image", "n": 1, "seed": 1,
                               "guidance": 2.0, "steps": 2, **kwargs}, api_name="/generate_image_from_text")
