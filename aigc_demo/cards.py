@@ -202,12 +202,17 @@ def _prompt_following_section(metrics: dict) -> list[str]:
     lines = ["", "## Prompt-following", "",
              f"{pf['requests']} requests (every class alone and with each attribute word; {per['seen']} pictures a "
              f"seen request, {per['held_out']} a held-out one: {', '.join(pf['held_out_combinations'])}), "
-             f"{pf['steps']} DDIM steps.", "",
+             f"{pf['steps']} DDIM steps." + (
+                 f" The model's training also held out {', '.join(pf['validation_held_out_combinations'])}, on which "
+                 "its sampling settings were chosen (validation_held_out: neither seen nor the test's held-out ones)."
+                 if pf.get("validation_held_out_combinations") else ""), "",
              "| setting | part | n | class accuracy | attribute hit | attribute error |", "|---|---|---|---|---|---|"]
     rows = list(pf["settings"].items()) + [(f"control: {k}" + (f" ({v['model']})" if "model" in v else ""), v)
                                            for k, v in pf["controls"].items()]
     for name, parts in rows:
-        for part in ("seen", "held_out"):
+        for part in ("seen", "held_out", "validation_held_out"):
+            if part not in parts:
+                continue
             f = parts[part]
             lines.append(f"| {name} | {part} | {f['n']} | {_fmt(f['class_accuracy'])} | {_fmt(f['attribute_hit'])} | "
                          f"{_fmt(f['attribute_error'])} |")

@@ -772,12 +772,21 @@ def caption_draw(pipe, n: int, seed: int, corpus_dir=None):
     return torch.cat([b[1] for b in batches]), torch.cat([b[0] for b in batches])
 
 
-def _parts(rows, requests_of) -> dict:
+def _parts(rows, requests_of, validation=()) -> dict:
+    """Figures of all requests, the seen ones, the test's held-out combinations and, for a
+    model that held some out to choose its settings on (`validation`), those apart: they are
+    neither seen nor the test's."""
+    from ..data.captions import HELD_OUT
     from ..metrics.prompts import is_held_out, summarise
 
     held = [is_held_out(label, word) for label, _, word in requests_of]
-    return {"all": summarise(rows), "seen": summarise([r for r, h in zip(rows, held) if not h]),
-            "held_out": summarise([r for r, h in zip(rows, held) if h])}
+    chose = [is_held_out(label, word, validation) for label, _, word in requests_of]
+    out = {"all": summarise(rows), "seen": summarise([r for r, h, v in zip(rows, held, chose) if not (h or v)]),
+           "held_out": summarise([r for r, h in zip(rows, held) if h])}
+    if validation:
+        assert not set(validation) & set(HELD_OUT)
+        out["validation_held_out"] = summarise([r for r, v in zip(rows, chose) if v])
+    return out
 
 
 def prompt_following_record(pipe, *, evaluator, seed: int, corpus_dir=None, label_only=None,
@@ -800,6 +809,8 @@ def prompt_following_record(pipe, *, evaluator, seed: int, corpus_dir=None, labe
     percentiles = pm.Percentiles(images, labels)
     default = pipe.check_params({})
     requests = pm.requests()
+    # combinations the model held out to choose its settings on: reported apart, not as seen
+    validation = getattr(pipe, "validation_held_out", ())
 
     def draw(prompt_of, counts, guidance):
         prompts, requests_of = [], []
@@ -818,7 +829,7 @@ def prompt_following_record(pipe, *, evaluator, seed: int, corpus_dir=None, labe
         pictures, predicted, requests_of = draw(
             lambda r: pipe.read_prompt(pm.prompt_text(*r, language))[0], counts, guidance)
         rows = scored_rows(pictures, predicted, requests_of, percentiles, pipe.thresholds)
-        settings[f"{language} guidance {guidance:g}"] = _parts(rows, requests_of)
+        settings[f"{language} guidance {guidance:g}"] = _parts(rows, requests_of, validation)
         if language == "en" and guidance == default["guidance"]:
             kept = pictures, predicted, requests_of
     default_setting = f"en guidance {default['guidance']:g}"
@@ -830,12 +841,13 @@ def prompt_following_record(pipe, *, evaluator, seed: int, corpus_dir=None, labe
 
     real_predicted = evaluator.predict(from_uint8(images[real_pictures])).argmax(-1).numpy()
     controls = {"real_pictures": _parts(scored_rows(images[real_pictures], real_predicted, real_requests, percentiles,
-                                                     pipe.thresholds), real_requests)}
+                                                     pipe.thresholds), real_requests, validation)}
     pictures, predicted, requests_of = kept
     rng = np.random.default_rng(seed)
     shift = {r: requests[(k + rng.integers(1, len(requests))) % len(requests)] for k, r in enumerate(requests)}
     controls["shuffled_requests"] = _parts(scored_rows(pictures, predicted, requests_of, percentiles, pipe.thresholds,
-                                                        against=[shift[r] for r in requests_of]), requests_of)
+                                                        against=[shift[r] for r in requests_of]), requests_of,
+                                           validation)
     if label_only is not None:
         per_class = min(LABEL_ONLY_PICTURES, per_held)
         ys = torch.arange(len(cap.CLASSES)).repeat_interleave(per_class)
@@ -847,15 +859,19 @@ def prompt_following_record(pipe, *, evaluator, seed: int, corpus_dir=None, labe
         controls["label_only_model"] = {
             "model": label_only.name,
             **_parts(scored_rows(lo_pictures[idx], lo_predicted[idx], requests_of, percentiles, pipe.thresholds),
-                     requests_of)}
+                     requests_of, validation)}
     return _finite({
         "requests": len(requests), "pictures_per_request": {"seen": per_seen, "held_out": per_held},
         "held_out_combinations": [f"{fashion_mnist.CLASSES[c]} + {w}" for c, w in cap.HELD_OUT],
+        **({"validation_held_out_combinations": [f"{fashion_mnist.CLASSES[c]} + {w}" for c, w in validation]}
+           if validation else {}),
         "steps": default["steps"], "default_setting": default_setting,
         "settings": settings, "controls": controls,
         "targets": pm.check_targets(settings[default_setting], controls["real_pictures"]["all"], default_setting),
         "definitions": {**pm.DEFINITIONS, "settings": "'<prompt language> guidance <w>': the requests' prompts "
                         "(a caption's first phrasing) drawn at that classifier-free guidance weight",
+                        "validation_held_out": "combinations the model's training also held out, on which its "
+                        "sampling settings were chosen (scripts/guidance_selection.py): neither seen nor the test's",
                         "controls": "real_pictures: real test pictures whose caption holds the request (the ceiling); "
                         "shuffled_requests: the default setting's pictures scored against another request; "
                         "label_only_model: a class-conditional model's pictures of the class, scored against the "

@@ -291,6 +291,7 @@ def test_captioner_training_resumes_where_it_stopped(tmp_path):
 
 
 def test_text_to_image_dry_run_exports_a_model_that_draws_prompts(tiny_image_checkpoints):
+    from aigc_demo.data import captions as cap
     from aigc_demo.families.image import PROMPT_GUIDANCE
     from aigc_demo.metrics.prompts import GUIDANCES
     from aigc_demo.studio import InputError, Studio
@@ -302,6 +303,8 @@ def test_text_to_image_dry_run_exports_a_model_that_draws_prompts(tiny_image_che
     config = ckpt.read_json(folder / "config.json")
     assert config["family"] == "text_to_image" and config["training"]["steps"] == 3
     assert set(config["captions"]["thresholds"]) == {str(c) for c in range(10)}
+    # the validation combinations were held out of training too, and the config says so
+    assert [tuple(p) for p in config["captions"]["validation_held_out"]] == list(cap.VALIDATION_HELD_OUT)
     metrics = ckpt.read_json(folder / "metrics.json")
     assert {"fid_fmnist", "class_accuracy"} <= set(metrics["generated"])  # drawn from the test pictures' captions
     assert [t["metric"] for t in metrics["targets"]] == ["fid_fmnist"]
@@ -312,7 +315,8 @@ def test_text_to_image_dry_run_exports_a_model_that_draws_prompts(tiny_image_che
     default = PROMPT_GUIDANCE.default  # every reported weight, the default among them, and Chinese at the default
     assert set(pf["settings"]) == {f"en guidance {g:g}" for g in (*GUIDANCES, default)} | {f"zh guidance {default:g}"}
     assert pf["default_setting"] == f"en guidance {default:g}"
-    assert set(pf["settings"][pf["default_setting"]]) == {"all", "seen", "held_out"}
+    assert set(pf["settings"][pf["default_setting"]]) == {"all", "seen", "held_out", "validation_held_out"}
+    assert len(pf["validation_held_out_combinations"]) == len(cap.VALIDATION_HELD_OUT)
     assert set(pf["controls"]) == {"real_pictures", "shuffled_requests", "label_only_model"}
     assert pf["controls"]["label_only_model"]["model"] == "diffusion"  # the tree's class-conditional model
     assert pf["controls"]["real_pictures"]["all"]["attribute_hit"] == 1.0
@@ -321,7 +325,7 @@ def test_text_to_image_dry_run_exports_a_model_that_draws_prompts(tiny_image_che
     assert set(metrics["per_class_fid"]) == set(fashion_mnist_classes())
     assert {"generated_median", "real_test_median"} <= set(metrics["nearest_training"])
     card = (folder / "README.md").read_text()
-    assert "## Prompt-following" in card and "## Captions" in card
+    assert "## Prompt-following" in card and "## Captions" in card and "| validation_held_out |" in card
 
     studio = Studio(tiny_image_checkpoints)
     assert studio.prompt_models() == ["text_to_image"] and "text_to_image" in studio.models("image")
