@@ -6,8 +6,10 @@ and their synthetic captions.
 The captions are the captioner's (data/captions.py, thresholds fitted on the training split),
 and so is the rule for held-out combinations: every training picture whose caption holds
 one is left out, so prompts naming them measure generalisation. Pictures of the validation
-combinations (captions.VALIDATION_HELD_OUT) are left out as well: the sampling settings are
-chosen on those (scripts/guidance_selection.py), never on the test's. Each time a picture is seen
+combinations (captions.VALIDATION_HELD_OUT) are left out as well, so that the sampling
+settings can be chosen on unseen combinations (scripts/guidance_selection.py) without the
+test's choosing anything: about 40,000 of the 60,000 training pictures remain (50,000 with
+the test's combinations alone). Each time a picture is seen
 it is captioned in a language and a phrasing drawn from (seed, step), so a resumed run draws
 what one run would have.
 
@@ -63,6 +65,11 @@ def start_from(args, model, acc, *, fresh_run: bool) -> str:
     if family == "text_to_image":
         if init_config["model"] != json.loads(json.dumps(asdict(model.config))):  # as config.json holds it
             raise SystemExit(f"--init {args.init}: a text-to-image model of another shape than --width {args.width}")
+        held = [tuple(p) for p in init_config.get("captions", {}).get("validation_held_out", [])]
+        if held != list(cap.VALIDATION_HELD_OUT):  # its weights saw what this model must not have seen
+            raise SystemExit(f"--init {args.init}: that model trained on pictures of the validation combinations "
+                             f"(its config holds out {held or 'none of them'}), which this model holds out; start "
+                             "from the class-conditional diffusion checkpoint instead")
         if fresh_run:
             model.load_state_dict({k: v.float() for k, v in ckpt.load_model_weights(folder).items()})
             acc.print(f"the whole model started from {args.init}")
@@ -87,6 +94,8 @@ def train_text_to_image(args) -> None:
     from . import image_common
 
     run = Run(args, ["loss", "lr", "fid_fmnist", "class_accuracy"])
+    # what the run may never train on: a resume must not change it
+    run.pin(held_out=[list(p) for p in cap.HELD_OUT], validation_held_out=[list(p) for p in cap.VALIDATION_HELD_OUT])
     acc = run.accelerator
     images, truth, thresholds = captioned_split("train", args.data_dir)
     trainable = np.flatnonzero(cap.trainable(truth, cap.HELD_OUT + cap.VALIDATION_HELD_OUT))
