@@ -136,15 +136,14 @@ class TextToImage(nn.Module):
         b = len(ids)
         if negative is None:
             negative = torch.full((b, 1), EOS, dtype=torch.long)
-        prompts = [ids, negative]
+        prompts = [ids.to(device), negative.to(device)]
         if class_guidance:
             if classes is None:
                 raise ValueError("class_guidance needs the class-alone prompts (classes)")
-            prompts.append(classes)
+            prompts.append(classes.to(device))
         # the prompts of each picture go through the encoder once, padded to one length
         width = max(p.shape[1] for p in prompts)
-        states, pad, pooled = self.text(torch.cat([F.pad(p, (0, width - p.shape[1]), value=PAD)
-                                                   for p in prompts]).to(device))
+        states, pad, pooled = self.text(torch.cat([F.pad(p, (0, width - p.shape[1]), value=PAD) for p in prompts]))
         k = len(prompts)
 
         def predict(x, t):

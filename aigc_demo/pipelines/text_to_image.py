@@ -145,8 +145,11 @@ class TextToImagePipeline(ImagePipeline):
         neg = None if negative is None else prompt_ids([negative] * len(prompts), limit).to(self.device)
         classes = None
         if class_guidance:
-            classes = prompt_ids([self.class_prompt_of(p) or negative or EMPTY_PROMPT for p in prompts], limit)
-            classes = classes.to(self.device)
+            alone = [self.class_prompt_of(p) for p in prompts]
+            if any(alone):  # a prompt naming no single class gets no class term (its class prompt is the baseline)
+                classes = prompt_ids([a or negative or EMPTY_PROMPT for a in alone], limit).to(self.device)
+            else:  # none names one: no third pass for a term that adds nothing
+                class_guidance = 0.0
         return self.model.sample(ids.to(self.device), generator, steps=steps, guidance=guidance, negative=neg,
                                  classes=classes, class_guidance=class_guidance).cpu()
 
@@ -190,5 +193,8 @@ class TextToImagePipeline(ImagePipeline):
         meta = Meta(model=self.name, family=self.family, checkpoint_sha256=self.checkpoint_sha256, seed=seed,
                     params={"prompt": text, "negative_prompt": " ".join((negative_prompt or "").split()), "n": n,
                             **params}, device=self.device, seconds=t.seconds)
+        notes = {}
+        if params.get("class_guidance") and label is None:
+            notes["class_guidance_note"] = "the prompt names no single class, so the class term added nothing"
         return TextImageOutput(to_pil(images), [asked["class"] or "no class named"] * n, asked, self.measure(images, label),
-                               {**meta.to_dict(), "note": cap.CAPTION_NOTE})
+                               {**meta.to_dict(), "note": cap.CAPTION_NOTE, **notes})

@@ -135,9 +135,11 @@ def _asked(asked: dict) -> str:
     return f"{asked['class'] or 'no single class'}" + (f" ({words})" if words else "")
 
 
-def _class_term(params: dict) -> str:
-    c = params.get("class_guidance", 0)
-    return f" + class {c}" if c else ""
+def _class_term(meta: dict) -> str:
+    c = meta["params"].get("class_guidance", 0)
+    if not c:
+        return ""
+    return f" + class {c}" + (" (no single class named: no class term)" if meta.get("class_guidance_note") else "")
 
 
 def _prompt_report(out) -> str:
@@ -151,7 +153,7 @@ def _prompt_report(out) -> str:
         rows.append(f"| {i + 1} | {v['class']} (p = {v['p']:.2f}) {ok} | {words} | {_asked(out.asked)} |")
     neg = f" · negative prompt *{m['params']['negative_prompt']}*" if m["params"]["negative_prompt"] else ""
     return (f"**{len(out.images)} pictures** of *{m['params']['prompt']}*{neg} from `{m['model']}` in "
-            f"**{m['seconds']:.3f} s** · guidance {m['params']['guidance']}{_class_term(m['params'])} · "
+            f"**{m['seconds']:.3f} s** · guidance {m['params']['guidance']}{_class_term(m)} · "
             f"{m['params']['steps']} DDIM steps · "
             f"effective seed **{m['seed']}**\n\n" + "\n".join(rows)
             + "\n\nMeasured: the attribute words of the captions' functions on each picture (middle thirds "

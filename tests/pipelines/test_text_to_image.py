@@ -47,3 +47,18 @@ def test_class_guidance_composes_with_the_prompts(tiny_image_checkpoints):
     # the class alone as the prompt: its term adds to the prompt's, as one larger weight (up to float
     # rounding: the batched passes group their sums differently)
     assert torch.allclose(draw("a coat", guidance=2.0, class_guidance=1.5), draw("a coat", guidance=3.5), atol=1e-3)
+
+
+def test_class_guidance_with_a_negative_prompt_or_no_class_named(tiny_image_checkpoints):
+    from aigc_demo.registry import load_pipeline, read_entry
+
+    pipe = load_pipeline(read_entry(tiny_image_checkpoints / "image" / "text_to_image", "image"))
+    plain = pipe.from_text("a dark coat", "a light coat", n=2, seed=3, steps=3, guidance=2.0)
+    composed = pipe.from_text("a dark coat", "a light coat", n=2, seed=3, steps=3, guidance=2.0, class_guidance=1.0)
+    assert [a.tobytes() for a in plain.images] != [b.tobytes() for b in composed.images]
+    assert composed.meta["params"]["class_guidance"] == 1.0 and "class_guidance_note" not in composed.meta
+    # a prompt naming no single class: the term adds nothing, and the output says so
+    vague = pipe.from_text("a dark coat, a dark bag", n=2, seed=3, steps=3, guidance=2.0, class_guidance=1.0)
+    again = pipe.from_text("a dark coat, a dark bag", n=2, seed=3, steps=3, guidance=2.0)
+    assert [a.tobytes() for a in vague.images] == [b.tobytes() for b in again.images]
+    assert vague.asked["class"] is None and "no single class" in vague.meta["class_guidance_note"]
