@@ -203,8 +203,9 @@ def _prompt_following_section(metrics: dict) -> list[str]:
              f"{pf['requests']} requests (every class alone and with each attribute word; {per['seen']} pictures a "
              f"seen request, {per['held_out']} a held-out one: {', '.join(pf['held_out_combinations'])}), "
              f"{pf['steps']} DDIM steps." + (
-                 f" The model's training also held out {', '.join(pf['validation_held_out_combinations'])}, on which "
-                 "its sampling settings were chosen (validation_held_out: neither seen nor the test's held-out ones)."
+                 f" The model's training also held out {', '.join(pf['validation_held_out_combinations'])}, so that "
+                 "its sampling settings can be chosen on them (validation_held_out: neither seen nor the test's "
+                 "held-out ones)."
                  if pf.get("validation_held_out_combinations") else ""), "",
              "| setting | part | n | class accuracy | attribute hit | attribute error |", "|---|---|---|---|---|---|"]
     rows = list(pf["settings"].items()) + [(f"control: {k}" + (f" ({v['model']})" if "model" in v else ""), v)

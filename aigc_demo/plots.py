@@ -101,7 +101,9 @@ def metrics_table(entries: list[ModelEntry]) -> pd.DataFrame:
                          "samples": names["n"]})
         pf = m.get("prompt_following") or {}  # a text-to-image model's, beside real pictures of the same caption
         for setting, parts in pf.get("settings", {}).items():
-            for part in ("seen", "held_out"):
+            for part in ("seen", "held_out", "validation_held_out"):
+                if part not in parts:  # a model that held no validation combination out
+                    continue
                 real = pf["controls"]["real_pictures"][part]
                 rows += [_row(e, f"{k} ({setting}, {part})", v, real.get(k), m) for k, v in parts[part].items() if k != "n"]
         speech = m.get("speech") or {}  # an audio model's independent instruments, and their negative controls

@@ -4,7 +4,7 @@ never the test's held-out ones), other seeds than the record's, attribute percen
 against the *training* split, so the test figures in metrics.json play no part.
 
     python scripts/guidance_selection.py checkpoints/image/text_to_image --guidances 1.5 2 3 4
-    python scripts/guidance_selection.py checkpoints/image/text_to_image --guidances 2 1.5+0.5 1+1 2+1
+    python scripts/guidance_selection.py checkpoints/image/text_to_image --guidances 2 2+0.5 2+1 1.5+0.5
 
 A setting is a classifier-free guidance weight w, or w+c: w on the prompt and c on the class
 named alone (composable guidance, models/text_to_image.py).
@@ -48,9 +48,12 @@ def setting(text: str) -> tuple[float, float]:
     """"2" -> (2.0, 0.0); "1.5+0.5" -> (1.5, 0.5): prompt and class guidance."""
     try:
         w, _, c = text.partition("+")
-        return float(w), float(c or 0)
+        w, c = float(w), float(c or 0)
     except ValueError:
         raise argparse.ArgumentTypeError(f"a setting is w or w+c (numbers), not {text!r}") from None
+    if not (0 <= w <= 10 and 0 <= c <= 10):  # the controls' range (families/image.py)
+        raise argparse.ArgumentTypeError(f"guidance weights lie in [0, 10], not {text!r}")
+    return w, c
 
 
 def main() -> None:
@@ -60,7 +63,7 @@ def main() -> None:
                    help="settings w (prompt guidance) or w+c (and class guidance c)")
     p.add_argument("--per-request", type=int, default=4, help="pictures per seen request at each setting")
     p.add_argument("--per-validation-request", type=int, default=40,
-                   help="pictures per validation-combination request (the record draws 40 per held-out one)")
+                   help="pictures per validation-combination request (the record draws 40 per unseen one)")
     p.add_argument("--fid-n", type=int, default=1000, help="pictures of training captions for the FID")
     p.add_argument("--corpus-dir")
     args = p.parse_args()
@@ -88,7 +91,8 @@ def main() -> None:
         f", {len(held)} validation combinations ({', '.join(f'{fashion_mnist.CLASSES[c]} + {w}' for c, w in validation)})"
         f" x {args.per_validation_request}" if held else ", no validation combinations (the model trained on them)")
         + f"; FID on {args.fid_n} training captions against the training split; steps {steps}; real training "
-        f"pictures: attribute error {real_scores['attribute_error']:.3f}")
+        f"pictures: attribute error {real_scores['attribute_error']:.3f} "
+        f"(bar {real_scores['attribute_error'] + pm.ATTRIBUTE_MARGIN:.3f})")
 
     counts = [(r, args.per_request) for r in seen] + [(r, args.per_validation_request) for r in held]
     requests_of = [r for r, k in counts for _ in range(k)]

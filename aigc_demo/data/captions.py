@@ -227,11 +227,11 @@ def read(text: str, language: str) -> tuple[int | None, dict[str, str], list[str
     return (classes.pop() if len(classes) == 1 else None), words, unknown
 
 
-def held_out(label: int, words: dict[str, str], combos=HELD_OUT) -> bool:
+def held_out(label: int, words: dict[str, str], combos: tuple[tuple[int, str], ...] = HELD_OUT) -> bool:
     return any(label == c and w in words.values() for c, w in combos)
 
 
-def trainable(captions: list[Caption], combos=HELD_OUT) -> np.ndarray:
+def trainable(captions: list[Caption], combos: tuple[tuple[int, str], ...] = HELD_OUT) -> np.ndarray:
     """True for the pictures a model may train on: those whose caption holds none of the
     held-out combinations `combos` (HELD_OUT leaves out about a sixth of the training split;
     the held-out test figures come from the test split's pictures that do hold one)."""

@@ -772,7 +772,7 @@ def caption_draw(pipe, n: int, seed: int, corpus_dir=None):
     return torch.cat([b[1] for b in batches]), torch.cat([b[0] for b in batches])
 
 
-def _parts(rows, requests_of, validation=()) -> dict:
+def _parts(rows, requests_of, validation: tuple[tuple[int, str], ...] = ()) -> dict:
     """Figures of all requests, the seen ones, the test's held-out combinations and, for a
     model that held some out to choose its settings on (`validation`), those apart: they are
     neither seen nor the test's."""
@@ -812,27 +812,32 @@ def prompt_following_record(pipe, *, evaluator, seed: int, corpus_dir=None, labe
     # combinations the model held out to choose its settings on: reported apart, not as seen
     validation = getattr(pipe, "validation_held_out", ())
 
+    # the sampler's other controls at their defaults (composable class guidance: named in the setting if on)
+    others = {k: v for k, v in default.items() if k != "guidance"}
+    class_term = f" + class {others['class_guidance']:g}" if others.get("class_guidance") else ""
+
     def draw(prompt_of, counts, guidance):
         prompts, requests_of = [], []
         for request, k in zip(requests, counts):
             prompts += [prompt_of(request)] * k
             requests_of += [request] * k
         g = torch.Generator().manual_seed(seed)
-        pictures = torch.cat([pipe.draw(prompts[i:i + DRAW_BATCH], g, steps=default["steps"], guidance=guidance)
+        pictures = torch.cat([pipe.draw(prompts[i:i + DRAW_BATCH], g, guidance=guidance, **others)
                               for i in tqdm(range(0, len(prompts), DRAW_BATCH), desc=f"prompts, guidance {guidance}")])
         return to_uint8(pictures), evaluator.predict(pictures).argmax(-1).numpy(), requests_of
 
-    counts = [per_held if pm.is_held_out(c, w) else per_seen for c, _, w in requests]
+    # every unseen combination (the test's, and any validation ones) drawn as often
+    counts = [per_held if pm.is_held_out(c, w, cap.HELD_OUT + validation) else per_seen for c, _, w in requests]
     settings, kept = {}, None
     guidances = sorted({*pm.GUIDANCES, default["guidance"]})  # the default is always among them
     for language, guidance in [("en", g) for g in guidances] + [("zh", default["guidance"])]:
         pictures, predicted, requests_of = draw(
             lambda r: pipe.read_prompt(pm.prompt_text(*r, language))[0], counts, guidance)
         rows = scored_rows(pictures, predicted, requests_of, percentiles, pipe.thresholds)
-        settings[f"{language} guidance {guidance:g}"] = _parts(rows, requests_of, validation)
+        settings[f"{language} guidance {guidance:g}{class_term}"] = _parts(rows, requests_of, validation)
         if language == "en" and guidance == default["guidance"]:
             kept = pictures, predicted, requests_of
-    default_setting = f"en guidance {default['guidance']:g}"
+    default_setting = f"en guidance {default['guidance']:g}{class_term}"
 
     # controls: real pictures of each request's caption; another request's pictures; a label-only model
     real_pictures, real_requests = real_request_pictures(cap.caption_split(images, labels, pipe.thresholds), requests,
@@ -870,8 +875,8 @@ def prompt_following_record(pipe, *, evaluator, seed: int, corpus_dir=None, labe
         "targets": pm.check_targets(settings[default_setting], controls["real_pictures"]["all"], default_setting),
         "definitions": {**pm.DEFINITIONS, "settings": "'<prompt language> guidance <w>': the requests' prompts "
                         "(a caption's first phrasing) drawn at that classifier-free guidance weight",
-                        "validation_held_out": "combinations the model's training also held out, on which its "
-                        "sampling settings were chosen (scripts/guidance_selection.py): neither seen nor the test's",
+                        "validation_held_out": "combinations the model's training also held out so that its sampling "
+                        "settings can be chosen on them (scripts/guidance_selection.py): neither seen nor the test's",
                         "controls": "real_pictures: real test pictures whose caption holds the request (the ceiling); "
                         "shuffled_requests: the default setting's pictures scored against another request; "
                         "label_only_model: a class-conditional model's pictures of the class, scored against the "

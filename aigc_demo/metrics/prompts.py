@@ -58,7 +58,7 @@ def prompt_text(label: int, attribute: str | None, word: str | None, language: s
     return written.en[0] if language == "en" else written.zh[0]
 
 
-def is_held_out(label: int, word: str | None, combos=cap.HELD_OUT) -> bool:
+def is_held_out(label: int, word: str | None, combos: tuple[tuple[int, str], ...] = cap.HELD_OUT) -> bool:
     return word is not None and cap.held_out(label, {"_": word}, combos)
 
 

@@ -204,7 +204,7 @@ def export(args, run: Run, config, vocab, thresholds: dict, truth: list, *, best
     print(f"exported {out}")
 
 
-def captions_block(truth: list, thresholds: dict, validation_held_out=()) -> dict:
+def captions_block(truth: list, thresholds: dict, validation_held_out: tuple[tuple[int, str], ...] = ()) -> dict:
     """config.json's "captions": the attribute thresholds (the app measures a picture with
     them, without the dataset), the held-out combinations (the test's, and those held out to
     choose settings on, if any) and the dataset card's figures."""

@@ -81,6 +81,7 @@ def test_held_out_combinations_never_reach_training(fixture_split):
     # the validation combinations (for choosing settings) are other pairs of the same kinds, left out too
     assert not set(c.VALIDATION_HELD_OUT) & set(c.HELD_OUT)
     assert not {label for label, _ in c.VALIDATION_HELD_OUT} & {label for label, _ in c.HELD_OUT}
+
     def kinds(combos):
         return sorted(next(a for a, pair in c.WORDS.items() if w in pair) for _, w in combos)
 
