@@ -46,6 +46,11 @@ class DCGANConfig:
         """(rows, columns) of the pictures."""
         return self.image_height or self.image_size, self.image_size
 
+    @property
+    def row_multiple(self) -> int:
+        """What image_height must be a multiple of: G doubles its rows at each stride-2 step."""
+        return 2 ** _steps(self.image_size)[1]
+
 
 def _steps(image_size: int) -> tuple[int, int]:
     """(side of G's first feature map, number of stride-2 steps to full size)."""

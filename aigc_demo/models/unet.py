@@ -33,6 +33,11 @@ class UNetConfig:
     context_dim: int = 0  # > 0: cross-attention to text states of this size
     text_levels: tuple[int, ...] = (1, 2)  # levels (0 = 28x28) with cross-attention; the middle always has it
 
+    @property
+    def size_multiple(self) -> int:
+        """What the picture's sides must be multiples of: every level but the last halves them."""
+        return 2 ** (len(self.mults) - 1)
+
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     """Sinusoidal embedding of integer steps t (B,) -> (B, dim), as in the Transformer."""

@@ -104,16 +104,24 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    "(default: evaluators/digit-classifier in the checkpoints tree of --out)")
 
 
-# what each model's pictures need of their rows: the GAN's four stride-2 steps, the UNet's
-# three (MEL_UNET_MULTS); the classifier is the metrics' fixed reader
-MEL_BANDS_MULTIPLE = {"specgan": 16, "mel_diffusion": 8, "wavenet": 1, "istft_wavenet": 1}
+def mel_bands_multiple(model: str) -> int:
+    """What a model's log-mels need of their rows, asked of the model's own config: the GAN's
+    stride-2 steps, the UNet's levels (MEL_UNET_MULTS); the vocoders read any number of bands."""
+    from ..models.dcgan import DCGANConfig
+    from ..models.unet import UNetConfig
+
+    if model == "specgan":
+        return DCGANConfig(image_size=N_FRAMES).row_multiple
+    if model == "mel_diffusion":
+        return UNetConfig(mults=MEL_UNET_MULTS).size_multiple
+    return 1
 
 
 def resolve(args):
     fill_defaults(args, {**COMMON_DEFAULTS, **DEFAULTS[args.model], **(DRY_RUN if args.dry_run else {})})
     if args.model == "classifier" and args.mel_bands != N_MELS:
         raise SystemExit(f"--mel-bands: the digit classifier reads the {N_MELS}-band log-mels the metrics are defined on")
-    multiple = MEL_BANDS_MULTIPLE.get(args.model, 1)
+    multiple = mel_bands_multiple(args.model)
     if not 16 <= args.mel_bands <= 256 or args.mel_bands % multiple:
         raise SystemExit(f"--mel-bands must be 16-256{f' and a multiple of {multiple}' if multiple > 1 else ''} for "
                          f"{args.model}, not {args.mel_bands}")

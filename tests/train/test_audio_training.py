@@ -238,6 +238,7 @@ def test_a_finer_representation_trains_and_pairs_only_with_vocoders_of_its_bands
     sf.write(path, clip[0], spoken_digits.SAMPLE_RATE)
     assert 0 < studio.vocode(str(path), "istft80")["scores"]["stoi"] <= 1
 
-    for model, bands, why in (("specgan", "72", "multiple of 16"), ("classifier", "80", "digit classifier reads")):
+    for model, bands, why in (("specgan", "72", "multiple of 16"), ("mel_diffusion", "84", "multiple of 8"),
+                              ("classifier", "80", "digit classifier reads")):
         with pytest.raises(SystemExit, match=why):
             train("audio", "--model", model, "--dry-run", "--data-dir", str(digits_corpus), "--mel-bands", bands)
