@@ -75,7 +75,8 @@ class ImagePipeline:
 
     def sample(self, labels: torch.Tensor, generator: torch.Generator, **params) -> torch.Tensor:
         """(B,) class indices -> (B, 1, 28, 28) in [-1, 1]. Tensors in, tensors out: used by
-        the metrics; people call the pipeline itself."""
+        the metrics; people call the pipeline itself. The controls not given are at their
+        defaults (check_params), so the metrics draw as the app does."""
         raise NotImplementedError
 
     def check_params(self, params: dict) -> dict:
@@ -153,7 +154,8 @@ class DCGANPipeline(ImagePipeline):
     def decode(self, z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return self.model.generator(z.to(self.device), labels.to(self.device)).cpu()
 
-    def sample(self, labels, generator, truncation=0.0):
+    def sample(self, labels, generator, **params):
+        truncation = self.check_params(params)["truncation"]
         return self.model.sample(labels.to(self.device), generator, truncation or None).cpu()
 
 
@@ -206,8 +208,8 @@ class VAEPipeline(ImagePipeline):
                     params={"label": CLASSES[class_index], "task": "reconstruction"}, device=self.device, seconds=t.seconds)
         return ImageOutput([small, *to_pil(recon)], ["input (28x28)", "reconstruction"], meta.to_dict())
 
-    def sample(self, labels, generator, temperature=1.0):
-        return self.model.sample(labels.to(self.device), generator, temperature).cpu()
+    def sample(self, labels, generator, **params):
+        return self.model.sample(labels.to(self.device), generator, self.check_params(params)["temperature"]).cpu()
 
 
 class DiffusionPipeline(ImagePipeline):
@@ -222,8 +224,8 @@ class DiffusionPipeline(ImagePipeline):
         model.load_state_dict(weights)
         return cls(model, name=folder.name, checkpoint_sha256=sha, device=device)
 
-    def sample(self, labels, generator, steps=25, guidance=2.0, sampler="ddim"):
-        return self.model.sample(labels.to(self.device), generator, steps=steps, guidance=guidance, sampler=sampler).cpu()
+    def sample(self, labels, generator, **params):
+        return self.model.sample(labels.to(self.device), generator, **self.check_params(params)).cpu()
 
 
 def picture_to_tensor(image) -> tuple[torch.Tensor, bool]:

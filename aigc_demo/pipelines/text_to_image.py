@@ -171,11 +171,10 @@ class TextToImagePipeline(ImagePipeline):
         label, _, _ = cap.read(self.vocab.decode(ids[1:], language), language)
         return None if label is None else self.class_prompt(label, language)
 
-    def sample(self, labels, generator, steps=25, guidance=2.0, class_guidance=0.0):
+    def sample(self, labels, generator, **params):
         """Class-conditional use: each class's name alone as the prompt ("a coat"; there the
-        class term adds to the prompt's guidance)."""
-        return self.draw([self.class_prompt(int(y)) for y in labels], generator, steps=steps, guidance=guidance,
-                         class_guidance=class_guidance)
+        class term adds to the prompt's guidance); the controls not given at their defaults."""
+        return self.draw([self.class_prompt(int(y)) for y in labels], generator, **self.check_params(params))
 
     def measure(self, images: torch.Tensor, label: int | None) -> list[dict]:
         """The attribute words measured on each picture for class `label` ({} without one)."""

@@ -108,3 +108,18 @@ def test_compare_runs_every_model_on_one_seed(studio):
     outs = studio.compare_images(label="Dress", n=3, seed=5)
     assert [o.meta["model"] for o in outs] == ["dcgan", "diffusion", "text_to_image", "vae"]
     assert {o.meta["seed"] for o in outs} == {5}
+
+
+@pytest.mark.parametrize("model", [*MODELS, "text_to_image"])
+def test_the_metrics_draw_what_the_app_shows_at_its_defaults(studio, model):
+    """pipe.sample (what the metrics score, no controls given) draws at the family's declared
+    defaults, as a request of the app does: the records' "sampling_controls" are then true."""
+    import torch
+
+    from aigc_demo.images import to_pil
+    from aigc_demo.pipelines.image import labels_for
+
+    pipe = studio._pipeline("image", model)
+    shown = pixels(pipe(label="Sneaker", n=2, seed=7))
+    scored = pipe.sample(labels_for(7, 2), torch.Generator().manual_seed(7))
+    assert np.array_equal(shown, np.stack([np.asarray(im) for im in to_pil(scored)]))
