@@ -29,6 +29,7 @@ MODALITIES = ("text", "image", "audio", "music")
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 TRAIN_LOG_FILE = "train_log.csv"
+VOCAB_FILE = "vocab.json"  # the token list of a model with its own vocabulary (poet, captioner, text-to-image)
 CARD_FILE = "README.md"
 
 

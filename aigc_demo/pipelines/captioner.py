@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from .. import checkpoint as ckpt
 from ..controls import check_inputs
 from ..data import captions as cap
 from ..data.fashion_mnist import CLASSES
@@ -58,7 +59,7 @@ class CaptionerPipeline:
         folder, config, weights, sha = read_checkpoint(folder, cls.family)
         model = Captioner(CaptionerConfig(**config["model"]))
         model.load_state_dict({k: v.float() for k, v in weights.items()})
-        vocab = CaptionVocab(json.loads((folder / "vocab.json").read_text(encoding="utf-8")))
+        vocab = CaptionVocab(json.loads((folder / ckpt.VOCAB_FILE).read_text(encoding="utf-8")))
         thresholds = {int(c): {a: tuple(v) for a, v in t.items()} for c, t in config["captions"]["thresholds"].items()}
         return cls(model, vocab, thresholds, name=folder.name, checkpoint_sha256=sha, device=device, folder=folder)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch
 
+from .. import checkpoint as ckpt
 from ..controls import check_inputs, resolve_seed
 from ..families.text import SEQ2SEQ, check_poem_line
 from .base import Meta, Timer, read_checkpoint
@@ -42,7 +43,7 @@ class PoetPipeline:
         folder, config, weights, sha = read_checkpoint(folder, cls.family)
         model = Seq2Seq(Seq2SeqConfig(**config["model"]))
         model.load_state_dict({k: v.float() for k, v in weights.items()})
-        vocab = CharVocab(json.loads((folder / "vocab.json").read_text(encoding="utf-8")))
+        vocab = CharVocab(json.loads((folder / ckpt.VOCAB_FILE).read_text(encoding="utf-8")))
         return cls(model, vocab, name=folder.name, checkpoint_sha256=sha, device=device)
 
     def check_inputs(self, line, params: dict) -> tuple[str, dict]:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import torch
 
+from .. import checkpoint as ckpt
 from ..controls import InputError, resolve_seed
 from ..data import captions as cap
 from ..data.fashion_mnist import CLASSES
@@ -69,7 +70,7 @@ class TextToImagePipeline(ImagePipeline):
         folder, config, weights, sha = cls._read(folder)
         model = TextToImage(TextToImageConfig.from_dict(config["model"]))
         model.load_state_dict({k: v.float() for k, v in weights.items()})
-        vocab = CaptionVocab(json.loads((folder / "vocab.json").read_text(encoding="utf-8")))
+        vocab = CaptionVocab(json.loads((folder / ckpt.VOCAB_FILE).read_text(encoding="utf-8")))
         captions = config["captions"]
         thresholds = {int(c): {a: tuple(v) for a, v in t.items()} for c, t in captions["thresholds"].items()}
         validation = tuple((int(c), w) for c, w in captions.get("validation_held_out", ()))

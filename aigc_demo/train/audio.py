@@ -26,12 +26,12 @@ import torch
 from .. import checkpoint as ckpt
 from ..audio import N_FRAMES, N_MELS
 from ..data import spoken_digits
+from ..metrics.features import REFERENCE_FILE
 from ..paths import CHECKPOINTS_DIR, RUNS_DIR, evaluator_dir, tree_of
 from .common import (Run, add_common_arguments, cli_args, fill_defaults, measure_or_card, train_classifier_epochs,
                      training_block)
 
 MODELS = ("classifier", "specgan", "mel_diffusion", "wavenet", "istft_wavenet")
-REFERENCE_FILE = "reference_features.safetensors"
 DEFAULTS = {
     "classifier": dict(epochs=15, lr=2e-3, width=32, batch_size=64),
     "specgan": dict(epochs=120, lr=2e-4, width=32, batch_size=64),

@@ -33,7 +33,6 @@ from ..images import from_uint8
 from ..pipelines.captioner import EXAMPLES_FILE
 from .common import Run, copy_log_and_samples, measure_or_card, training_block
 
-VOCAB_FILE = "vocab.json"
 VALID_PICTURES = 2500
 SAMPLE_PICTURES = 8  # validation pictures whose greedy captions are written at each epoch
 LANGUAGES = ("en", "zh")
@@ -189,7 +188,7 @@ def export(args, run: Run, config, vocab, thresholds: dict, truth: list, *, best
         # the attribute thresholds travel with the model: the app measures a picture without the dataset
         "captions": captions_block(truth, thresholds),
         "training": block})
-    (out / VOCAB_FILE).write_text(json.dumps(vocab.tokens[len(SPECIALS):], ensure_ascii=False), encoding="utf-8")
+    (out / ckpt.VOCAB_FILE).write_text(json.dumps(vocab.tokens[len(SPECIALS):], ensure_ascii=False), encoding="utf-8")
     write_examples(out, args.data_dir, thresholds)
     copy_log_and_samples(run, out)
     from ..registry import load_pipeline, read_entry

@@ -36,7 +36,7 @@ import torch
 from .. import checkpoint as ckpt
 from ..data import captions as cap
 from ..images import from_uint8
-from .captioner import DATA_NOTE, LANGUAGES, VOCAB_FILE, captioned_split, captions_block, vocabulary
+from .captioner import DATA_NOTE, LANGUAGES, captioned_split, captions_block, vocabulary
 from .common import Run
 
 
@@ -139,7 +139,7 @@ def train_text_to_image(args) -> None:
 
     if acc.is_main_process:
         args.out.mkdir(parents=True, exist_ok=True)
-        (args.out / VOCAB_FILE).write_text(json.dumps(vocab.tokens[len(SPECIALS):], ensure_ascii=False), encoding="utf-8")
+        (args.out / ckpt.VOCAB_FILE).write_text(json.dumps(vocab.tokens[len(SPECIALS):], ensure_ascii=False), encoding="utf-8")
         image_common.export_generative(
             args, run, config_dict=asdict(config), family="text_to_image", weights=ema.module.state_dict(),
             extra_config={"data": DATA_NOTE + " (and those of a validation combination)",

@@ -6,7 +6,7 @@ import gradio as gr
 import pandas as pd
 from PIL import Image
 
-from .. import exports, plots
+from .. import checkpoint as ckpt, exports, plots
 from ..arena import MODALITIES, ArenaUnavailable
 from .common import bind, open_rows_in_their_tabs, user_errors
 
@@ -20,7 +20,7 @@ def build(studio, demo: gr.Blocks, tabs: gr.Tabs | None = None, pickers: dict | 
     _comparison(studio, demo, tabs, pickers or {})
     if arena is not None:
         _human_ranking(arena, demo)
-    entries = [e for e in studio.entries if (e.path / "train_log.csv").is_file()]
+    entries = [e for e in studio.entries if (e.path / ckpt.TRAIN_LOG_FILE).is_file()]
     if not entries:
         gr.Markdown("**No training log yet.** Curves appear here once a model folder holds its `train_log.csv`.")
         return
