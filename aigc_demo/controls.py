@@ -52,7 +52,8 @@ class Control:
     def describe(self) -> str:
         """One line for an API docstring: name, range or choices, default, help."""
         what = f"one of {', '.join(map(str, self.choices))}" if self.choices else f"{self.lo}–{self.hi}"
-        return f"{self.name} ({what}, default {self.default}){': ' + self.help if self.help else ''}"
+        default = "the model's own" if self.default is None else self.default
+        return f"{self.name} ({what}, default {default}){': ' + self.help if self.help else ''}"
 
 
 def check_inputs(owner: str, controls: Sequence[Control], params: dict) -> dict:

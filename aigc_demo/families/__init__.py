@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import importlib
 import pkgutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..controls import Control
 
@@ -79,9 +79,14 @@ def of_modality(modality: str, role: str | None = None) -> list[Family]:
 
 
 def union_of_controls(families: list[Family]) -> list[Control]:
-    """The controls of several families, each name once, in the families' order."""
+    """The controls of several families, each name once, in the families' order. A name the
+    families give different defaults (guidance: 2 for the diffusion model, the text-to-image
+    model's own) has none in the union: a request that leaves it out gets the picked model's
+    default (Control.check), never another family's."""
     seen: dict[str, Control] = {}
     for family in families:
         for c in family.controls:
-            seen.setdefault(c.name, c)
+            first = seen.setdefault(c.name, c)
+            if first.default is not None and c.default != first.default:
+                seen[c.name] = replace(first, default=None)
     return list(seen.values())

@@ -113,8 +113,12 @@ def show_controls(studio, modality: str, model: str, names: list[str]):
 
 def control_parameters(controls: list[Control]) -> list[inspect.Parameter]:
     """Keyword parameters, with their declared defaults, for the given controls."""
+    def annotation(c):
+        kind = str if c.choices else (int if c.integer else float)
+        return kind if c.default is not None else kind | None  # None: the picked model's default
+
     return [inspect.Parameter(c.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=c.default,
-                              annotation=str if c.choices else (int if c.integer else float)) for c in controls]
+                              annotation=annotation(c)) for c in controls]
 
 
 MAX_RADIO_CHOICES = 12  # beyond this a radio fills the column (the music keys: 36)
@@ -122,8 +126,14 @@ MAX_RADIO_CHOICES = 12  # beyond this a radio fills the column (the music keys: 
 
 def widget(c: Control, **kwargs):
     """The widget of a declared control: a radio for a few choices, a dropdown for many, else
-    a slider over its range."""
+    a slider over its range. A number control without a default (one the families of a tab
+    default differently: union_of_controls) is a box left empty, so that the picked model's
+    own default applies; a slider cannot be empty, and the API would take its value as the
+    default for every model."""
     label = c.label or c.name
+    if c.default is None and not c.choices:
+        return gr.Number(None, minimum=c.lo, maximum=c.hi, step=c.step, label=label,
+                         info=f"{c.help + '; ' if c.help else ''}empty: the model's own default", **kwargs)
     if len(c.choices) > MAX_RADIO_CHOICES:
         return gr.Dropdown(list(c.choices), value=c.default, label=label, info=c.help or None, **kwargs)
     if c.choices:

@@ -9,7 +9,7 @@ from aigc_demo import families
 from aigc_demo.controls import InputError
 from aigc_demo.studio import Studio
 from tests.conftest import free_port
-from tests.families.toy_family import TOY, write_checkpoint
+from tests.families.toy_family import BRIGHT_TOY, TOY, write_checkpoint
 
 
 @pytest.fixture()
@@ -49,3 +49,40 @@ def test_its_control_is_in_the_tab_and_on_the_api(toy_studio):
         assert np.asarray(Image.open(gallery[0]["image"])).max() == 0 and meta["params"]["brightness"] == 0.0
     finally:
         demo.close()
+
+
+def test_a_control_two_families_default_differently_takes_the_picked_models_own(tmp_path):
+    """The tab's and the API's one `brightness` has no default of its own: each model draws
+    at its family's (as text-to-image's guidance differs from the diffusion model's)."""
+    import gradio as gr
+    from gradio_client import Client
+
+    from aigc_demo.ui.app import build_demo, launch
+
+    write_checkpoint(tmp_path / "image" / "toy")
+    write_checkpoint(tmp_path / "image" / "bright_toy", family="bright_toy")
+    families.register(TOY)
+    families.register(BRIGHT_TOY)
+    try:
+        studio = Studio(tmp_path)
+        shared = {c.name: c for c in studio.controls("image")}["brightness"]
+        assert shared.default is None and "default the model's own" in shared.describe()
+        demo = build_demo(studio)
+        boxes = [b for b in demo.blocks.values() if getattr(b, "label", None) == "Brightness"]
+        assert len(boxes) == 1 and isinstance(boxes[0], gr.Number) and boxes[0].value is None  # empty: the model's own
+        launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True)
+        try:
+            client = Client(demo.local_url, verbose=False)
+            api = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/generate_image"]
+            assert {p["parameter_name"]: p for p in api["parameters"]}["brightness"]["parameter_default"] is None
+            for model, brightness, gray in (("toy", 0.5, 128), ("bright_toy", 0.8, 204)):
+                gallery, _, meta, _ = client.predict(model=model, n=1, seed=1, api_name="/generate_image")
+                assert meta["params"]["brightness"] == brightness
+                assert abs(int(np.asarray(Image.open(gallery[0]["image"])).max()) - gray) <= 1
+            gallery, _, meta, _ = client.predict(model="bright_toy", n=1, seed=1, brightness=0.0, api_name="/generate_image")
+            assert np.asarray(Image.open(gallery[0]["image"])).max() == 0 and meta["params"]["brightness"] == 0.0
+        finally:
+            demo.close()
+    finally:
+        families.unregister(TOY.name)
+        families.unregister(BRIGHT_TOY.name)

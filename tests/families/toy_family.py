@@ -3,6 +3,8 @@ and a pipeline class; a model module and a training entry besides), with no edit
 aigc_demo/ui/ or to the registry. Its one control sets the gray level of every pixel, so
 its effect can be read straight off the pictures."""
 
+from dataclasses import replace
+
 import torch
 
 from aigc_demo.controls import Control
@@ -10,9 +12,12 @@ from aigc_demo.families import Family
 from aigc_demo.pipelines.base import read_checkpoint
 from aigc_demo.pipelines.image import ImagePipeline
 
-TOY = Family("toy", "image", "tests.families.toy_family:ToyPipeline",
-             controls=(Control("brightness", 0.5, 0.0, 1.0, 0.05, "Brightness", "the gray level of every pixel"),),
+BRIGHTNESS = Control("brightness", 0.5, 0.0, 1.0, 0.05, "Brightness", "the gray level of every pixel")
+TOY = Family("toy", "image", "tests.families.toy_family:ToyPipeline", controls=(BRIGHTNESS,),
              summary="a toy: flat gray pictures")
+# a second family with the same control at another default (as text-to-image's guidance is)
+BRIGHT_TOY = Family("bright_toy", "image", "tests.families.toy_family:BrightToyPipeline",
+                    controls=(replace(BRIGHTNESS, default=0.8),), summary="a toy: lighter flat gray pictures")
 
 
 class ToyPipeline(ImagePipeline):
@@ -25,13 +30,18 @@ class ToyPipeline(ImagePipeline):
         model.load_state_dict(weights)
         return cls(model, name=folder.name, checkpoint_sha256=sha, device=device)
 
-    def sample(self, labels, generator, brightness=0.5):
+    def sample(self, labels, generator, **params):
+        brightness = self.check_params(params)["brightness"]  # a control not given: its declared default
         return torch.full((len(labels), 1, 28, 28), 2 * brightness - 1)
 
 
-def write_checkpoint(folder) -> None:
+class BrightToyPipeline(ToyPipeline):
+    family, controls = BRIGHT_TOY.name, BRIGHT_TOY.controls
+
+
+def write_checkpoint(folder, family: str = "toy") -> None:
     from aigc_demo import checkpoint as ckpt
 
     folder.mkdir(parents=True)
-    ckpt.write_json(folder / ckpt.CONFIG_FILE, {"modality": "image", "family": "toy", "model": {}})
+    ckpt.write_json(folder / ckpt.CONFIG_FILE, {"modality": "image", "family": family, "model": {}})
     ckpt.save_model_weights(folder, {"weight": torch.ones(1, 1)})
