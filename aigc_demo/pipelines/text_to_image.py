@@ -1,7 +1,7 @@
 """The text-to-image pipeline: a prompt in English or Chinese in, Fashion-MNIST pictures out.
 
     pipe = TextToImagePipeline.from_checkpoint("checkpoints/image/text_to_image")
-    out = pipe.from_text("a dark, wide coat", negative_prompt="", n=8, seed=0, guidance=2.0, steps=25)
+    out = pipe.from_text("a dark, wide coat", negative_prompt="", n=8, seed=0, steps=25)  # guidance: the default
     out.images    # 28x28 PIL pictures
     out.asked     # what the prompt asks for, as the captions' reader sees it: class, attribute words
     out.measured  # per picture, the attribute words measured on it (for the class asked)
@@ -135,12 +135,15 @@ class TextToImagePipeline(ImagePipeline):
     # --- drawing ------------------------------------------------------------------------
 
     def draw(self, prompts: list[list[int]], generator: torch.Generator, *, negative: list[int] | None = None,
-             steps: int = 25, guidance: float = 2.0, class_guidance: float = 0.0) -> torch.Tensor:
+             **params) -> torch.Tensor:
         """Token-id prompts (one per picture) -> (B, 1, 28, 28) in [-1, 1]: the metrics' entry.
+        The controls (steps, guidance, class_guidance) not given are at their declared defaults;
         class_guidance > 0 adds composable guidance towards each prompt's class named alone
         (models/text_to_image.py)."""
         from ..models.text_to_image import EMPTY_PROMPT, prompt_ids
 
+        params = self.check_params(params)
+        class_guidance = params["class_guidance"]
         limit = self.model.config.max_tokens
         ids = prompt_ids(prompts, limit)
         neg = None if negative is None else prompt_ids([negative] * len(prompts), limit).to(self.device)
@@ -151,8 +154,8 @@ class TextToImagePipeline(ImagePipeline):
                 classes = prompt_ids([a or negative or EMPTY_PROMPT for a in alone], limit).to(self.device)
             else:  # none names one: no third pass for a term that adds nothing
                 class_guidance = 0.0
-        return self.model.sample(ids.to(self.device), generator, steps=steps, guidance=guidance, negative=neg,
-                                 classes=classes, class_guidance=class_guidance).cpu()
+        return self.model.sample(ids.to(self.device), generator, steps=params["steps"], guidance=params["guidance"],
+                                 negative=neg, classes=classes, class_guidance=class_guidance).cpu()
 
     def class_prompt(self, label: int, language: str = "en") -> list[int]:
         """The class's name alone as a prompt: "a coat", "一件外套"."""
@@ -175,7 +178,7 @@ class TextToImagePipeline(ImagePipeline):
     def sample(self, labels, generator, **params):
         """Class-conditional use: each class's name alone as the prompt ("a coat"; there the
         class term adds to the prompt's guidance); the controls not given at their defaults."""
-        return self.draw([self.class_prompt(int(y)) for y in labels], generator, **self.check_params(params))
+        return self.draw([self.class_prompt(int(y)) for y in labels], generator, **params)
 
     def measure(self, images: torch.Tensor, label: int | None) -> list[dict]:
         """The attribute words measured on each picture for class `label` ({} without one)."""
