@@ -30,6 +30,10 @@ CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
 TRAIN_LOG_FILE = "train_log.csv"
 VOCAB_FILE = "vocab.json"  # the token list of a model with its own vocabulary (poet, captioner, text-to-image)
+TOKENIZER_FILE = "tokenizer.json"  # a trained Hugging Face tokenizer (the GPTs)
+# what the app offers to try a model on, kept beside it: held-out test pictures (captioner,
+# CycleGAN) and held-out first lines (the poet)
+EXAMPLE_PICTURES_FILE, EXAMPLE_LINES_FILE = "examples.npz", "examples.json"
 CARD_FILE = "README.md"
 
 

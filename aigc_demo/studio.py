@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from . import checkpoint as ckpt
 from . import families, registry
 from .controls import Control, InputError, resolve_seed
 from .data.fashion_mnist import CLASSES
@@ -138,7 +139,7 @@ class Studio:
         from PIL import Image
 
         entry = self._translator_entry(model)
-        path, c = entry.path / "examples.npz", entry.config["model"]
+        path, c = entry.path / ckpt.EXAMPLE_PICTURES_FILE, entry.config["model"]
         if not path.is_file():
             return []
         with np.load(path) as z:
@@ -179,7 +180,7 @@ class Studio:
         from .data.captions import load_examples
 
         return [(Image.fromarray(a, mode="L"), en) for a, en, _ in load_examples(self._describer_entry(model).path
-                                                                                 / "examples.npz")]
+                                                                                 / ckpt.EXAMPLE_PICTURES_FILE)]
 
     def caption_image(self, model: str, image, language: str = "both", num_beams: int | None = None):
         """Captions of a picture (CaptionOutput: greedy and beam search, in English, Chinese or
@@ -297,7 +298,7 @@ class Studio:
         """First lines of the held-out poems (the poet never saw them), from its folder."""
         import json
 
-        path = self._translator_entry(model, "text").path / "examples.json"
+        path = self._translator_entry(model, "text").path / ckpt.EXAMPLE_LINES_FILE
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
 
     # --- audio ---------------------------------------------------------------------------

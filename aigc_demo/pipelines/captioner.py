@@ -30,8 +30,6 @@ from ..images import from_uint8, to_pil, to_uint8
 from .base import Meta, Timer, read_checkpoint
 from .image import picture_to_tensor
 
-EXAMPLES_FILE = "examples.npz"
-
 
 @dataclass
 class CaptionOutput:

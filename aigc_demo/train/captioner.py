@@ -30,7 +30,6 @@ from .. import checkpoint as ckpt
 from ..data import captions as cap
 from ..data import fashion_mnist
 from ..images import from_uint8
-from ..pipelines.captioner import EXAMPLES_FILE
 from .common import Run, copy_log_and_samples, measure_or_card, training_block
 
 VALID_PICTURES = 2500
@@ -195,7 +194,7 @@ def export(args, run: Run, config, vocab, thresholds: dict, truth: list, *, best
 
     pipe = load_pipeline(read_entry(out, "image"))
     lines = []
-    for picture, real_en, real_zh in cap.load_examples(out / EXAMPLES_FILE)[::3]:
+    for picture, real_en, real_zh in cap.load_examples(out / ckpt.EXAMPLE_PICTURES_FILE)[::3]:
         said = pipe(picture, language="both", num_beams=3).captions
         lines.append(f"{said['en']['beam']} / {said['zh']['beam']}   (real: {real_en} / {real_zh})")
     (out / "preview.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -222,7 +221,7 @@ def write_examples(out, data_dir, thresholds: dict) -> None:
         picked += [i for i, t in enumerate(truth) if t.label == c and not cap.held_out(t.label, t.words)][:2]
     for c, word in cap.HELD_OUT:
         picked += [i for i, t in enumerate(truth) if t.label == c and word in t.words.values()][:1]
-    cap.save_examples(out / EXAMPLES_FILE, images[picked], [truth[i] for i in picked])
+    cap.save_examples(out / ckpt.EXAMPLE_PICTURES_FILE, images[picked], [truth[i] for i in picked])
 
 
 def _cli(args) -> list[str]:

@@ -538,7 +538,6 @@ def train_cyclegan(args) -> None:
         export_translator(args, run, config, acc.unwrap_model(g_ab), acc.unwrap_model(g_ba), a_test, b_test, draw_grid)
 
 
-EXAMPLES_FILE = "examples.npz"  # a few held-out test images of each domain, for the app to offer
 
 
 def export_translator(args, run: Run, config, g_ab, g_ba, a_test, b_test, draw_grid) -> None:
@@ -559,7 +558,7 @@ def export_translator(args, run: Run, config, g_ab, g_ba, a_test, b_test, draw_g
                 f"{fashion_mnist.CLASSES[config.domain_b]} only, unpaired (MIT licence)",
         "training": training_block(args, run),
     })
-    np.savez_compressed(out / EXAMPLES_FILE, a=to_uint8(a_test[-16:]), b=to_uint8(b_test[-16:]))
+    np.savez_compressed(out / ckpt.EXAMPLE_PICTURES_FILE, a=to_uint8(a_test[-16:]), b=to_uint8(b_test[-16:]))
     copy_log_and_samples(run, out)
     draw_grid(out / "preview.png")
     measure_or_card(out, args.final_eval_n, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)

@@ -130,7 +130,7 @@ def main(args: argparse.Namespace) -> None:
     print("config:", json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()}, indent=1))
     texts = folk.splits(args.corpus_dir, args.limit)
     folder = args.run_dir / "tokenizer"
-    if (folder / "tokenizer.json").is_file():  # a resumed run reads the tokens it started with
+    if (folder / ckpt.TOKENIZER_FILE).is_file():  # a resumed run reads the tokens it started with
         from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(str(folder))

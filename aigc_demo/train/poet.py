@@ -24,7 +24,6 @@ from .. import checkpoint as ckpt
 from ..data import poems
 from .common import Run, copy_log_and_samples, measure_or_card, training_block
 
-EXAMPLES_FILE = "examples.json"
 DATA_NOTE = "adjacent line pairs of the Tang and Song poems in Debian's fortunes-zh (tang300, song100), train split"
 SAMPLE_LINES = 6  # validation lines whose greedy next line is written at each epoch
 
@@ -126,7 +125,7 @@ def export(args, run: Run, config, vocab, pairs, *, stopped_early: bool, best: f
     (out / ckpt.VOCAB_FILE).write_text(json.dumps(vocab.chars[4:], ensure_ascii=False), encoding="utf-8")
     # the first line of each held-out poem: examples the app offers (never trained on)
     firsts = list(dict.fromkeys(p.line for p in _first_of_each_poem(pairs["test"])))
-    (out / EXAMPLES_FILE).write_text(json.dumps(firsts, ensure_ascii=False, indent=0), encoding="utf-8")
+    (out / ckpt.EXAMPLE_LINES_FILE).write_text(json.dumps(firsts, ensure_ascii=False, indent=0), encoding="utf-8")
     copy_log_and_samples(run, out)
     from ..registry import load_pipeline, read_entry
 

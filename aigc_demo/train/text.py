@@ -114,7 +114,7 @@ def get_tokenizer(args, train_texts: list[str]):
     from transformers import AutoTokenizer
 
     folder = args.run_dir / "tokenizer" if args.dry_run or args.limit else RUNS_DIR / "text" / f"tokenizer-{args.vocab_size}"
-    if (folder / "tokenizer.json").is_file():
+    if (folder / ckpt.TOKENIZER_FILE).is_file():
         return AutoTokenizer.from_pretrained(str(folder))
     tok = train_tokenizer(train_texts, args.vocab_size)
     tok.save_pretrained(str(folder))
@@ -279,7 +279,7 @@ def train_lm(args, texts: dict[str, list[str]], tokenizer, samples) -> tuple[Run
         run.save({"model": net}, {"opt": opt}, extra=_extra(best, bad_evals, stopped_early))
     if stopped_early:
         acc.print(f"stopped early: no improvement in {args.patience} validation measurements")
-    if not (best_dir / "config.json").is_file():  # e.g. a dry run shorter than one measurement
+    if not (best_dir / ckpt.CONFIG_FILE).is_file():  # e.g. a dry run shorter than one measurement
         evaluate_and_keep_best()
     return run, stopped_early
 
