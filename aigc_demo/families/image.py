@@ -1,6 +1,8 @@
 """The image families (class-conditional Fashion-MNIST generators) and the inputs every image
 pipeline shares. The pipelines themselves are in pipelines/image.py."""
 
+from dataclasses import replace
+
 from ..controls import Control
 from ..data.fashion_mnist import CLASSES
 from . import DESCRIBER, TRANSLATOR, Family, RankingMetric
@@ -24,12 +26,12 @@ VAE = Family(
     "vae", "image", "aigc_demo.pipelines.image:VAEPipeline",
     controls=(Control("temperature", 1.0, 0.0, 3.0, 0.05, "Temperature", "the spread of z: 0 gives each class's mean image"),),
     abilities=frozenset({"interpolate", "reconstruct"}), summary="a conditional VAE")
+SAMPLING_STEPS = Control("steps", 25, 1, 1000, 1, "Sampling steps")
+GUIDANCE = Control("guidance", 2.0, 0.0, 10.0, 0.1, "Guidance scale (1 = none)",
+                   "classifier-free guidance: 0 unconditional, 1 plain conditional")
 DIFFUSION = Family(
     "diffusion", "image", "aigc_demo.pipelines.image:DiffusionPipeline",
-    controls=(Control("steps", 25, 1, 1000, 1, "Sampling steps"),
-              Control("guidance", 2.0, 0.0, 10.0, 0.1, "Guidance scale (1 = none)",
-                      "classifier-free guidance: 0 unconditional, 1 plain conditional"),
-              Control("sampler", "ddim", choices=("ddim", "ancestral"), label="Sampler")),
+    controls=(SAMPLING_STEPS, GUIDANCE, Control("sampler", "ddim", choices=("ddim", "ancestral"), label="Sampler")),
     summary="a conditional diffusion model (DDPM training, DDIM or ancestral sampling)")
 WGAN_GP = Family(
     "wgan_gp", "image", "aigc_demo.pipelines.image:WGANGPPipeline",
@@ -63,7 +65,8 @@ CAPTIONER = Family(
     role=DESCRIBER, abilities=frozenset({"describe"}),
     summary="a Show-Attend-and-Tell captioner (a CNN encoder and an attention GRU decoder), English and Chinese")
 # Words -> picture: a prompt in English or Chinese, in the captions' closed vocabulary. The
-# sampler's controls are the diffusion model's (the same DDIM steps and guidance); the
+# sampler's controls are the diffusion model's (the same DDIM steps and guidance scale, at its
+# own default guidance); the
 # prompts are the request's own inputs, declared here once for the pipeline, UI and API; class
 # guidance (composable) is its own.
 MAX_PROMPT_CHARS = 120
@@ -73,9 +76,13 @@ CLASS_GUIDANCE = Control("class_guidance", 0.0, 0.0, 10.0, 0.1, "Class guidance 
                          "an extra guidance term towards the class named alone (\"a coat\"), beside the prompt's "
                          "(composable diffusion, Liu et al. 2022); where the prompt is the class alone (the class "
                          "picker) it simply adds to the guidance")
+# Its guidance weight is its own: chosen on validation draws (the seen requests and the
+# validation combinations, scripts/guidance_selection.py; README "Validation combinations").
+PROMPT_GUIDANCE_DEFAULT = 4.0
 TEXT_TO_IMAGE = Family(
     "text_to_image", "image", "aigc_demo.pipelines.text_to_image:TextToImagePipeline",
-    controls=(*DIFFUSION.controls[:2], CLASS_GUIDANCE), abilities=frozenset({"from_text"}),
+    controls=(SAMPLING_STEPS, replace(GUIDANCE, default=PROMPT_GUIDANCE_DEFAULT), CLASS_GUIDANCE),
+    abilities=frozenset({"from_text"}),
     summary="a text-to-image diffusion model (a small text encoder and a cross-attention UNet; classifier-free "
             "guidance, DDIM), English and Chinese prompts")
 FAMILIES = (DCGAN, VAE, DIFFUSION, WGAN_GP, CYCLEGAN, CAPTIONER, TEXT_TO_IMAGE)
