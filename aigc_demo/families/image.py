@@ -65,10 +65,9 @@ CAPTIONER = Family(
     role=DESCRIBER, abilities=frozenset({"describe"}),
     summary="a Show-Attend-and-Tell captioner (a CNN encoder and an attention GRU decoder), English and Chinese")
 # Words -> picture: a prompt in English or Chinese, in the captions' closed vocabulary. The
-# sampler's controls are the diffusion model's (the same DDIM steps and guidance scale, at its
-# own default guidance); the
-# prompts are the request's own inputs, declared here once for the pipeline, UI and API; class
-# guidance (composable) is its own.
+# sampler's controls are the diffusion model's (the same DDIM steps and guidance scale, at a
+# default of its own); the prompts are the request's own inputs, declared here once for the
+# pipeline, UI and API; class guidance (composable) is its own.
 MAX_PROMPT_CHARS = 120
 PROMPT_EXAMPLES = ("a dark, wide coat", "a light, patterned T-shirt", "a picture of a slim dress", "a high sneaker",
                    "一件深色、宽的外套", "一双高帮的运动鞋", "一个浅色、带花纹的包")
@@ -76,8 +75,8 @@ CLASS_GUIDANCE = Control("class_guidance", 0.0, 0.0, 10.0, 0.1, "Class guidance 
                          "an extra guidance term towards the class named alone (\"a coat\"), beside the prompt's "
                          "(composable diffusion, Liu et al. 2022); where the prompt is the class alone (the class "
                          "picker) it simply adds to the guidance")
-# Its guidance weight is its own: chosen on validation draws (the seen requests and the
-# validation combinations, scripts/guidance_selection.py; README "Validation combinations").
+# Its default guidance was chosen on validation draws (the seen requests and the validation
+# combinations, scripts/guidance_selection.py; README "The text-to-image model", held out twice).
 PROMPT_GUIDANCE_DEFAULT = 4.0
 TEXT_TO_IMAGE = Family(
     "text_to_image", "image", "aigc_demo.pipelines.text_to_image:TextToImagePipeline",
