@@ -319,9 +319,26 @@ def write_previews(folder: str | Path, *, data_dir=None) -> None:
 
 
 def _digit_evaluator(args):
+    """The digit classifier that scores a spectrogram generator's epochs, or None when no
+    figures are asked for."""
     from ..metrics.audio import DigitEvaluator
 
-    return DigitEvaluator.load(args.evaluator) if (args.eval_n or args.final_eval_n) else None
+    if not (args.eval_n or args.final_eval_n):
+        return None
+    evaluator = DigitEvaluator.load(args.evaluator)
+    if args.mel_bands != N_MELS:
+        evaluator.reference[evaluator.REAL_KEY] = rebanded_reference(evaluator, args.mel_bands, args.data_dir)
+    return evaluator
+
+
+def rebanded_reference(evaluator, n_mels: int, data_dir=None) -> torch.Tensor:
+    """The held-out real clips' features as a generator of n_mels bands is scored per epoch:
+    its own mels re-banded to the classifier's 64 (DigitEvaluator.prepare). The real clips go
+    through the same conversion, so the conversion's error sits on both sides of the FD
+    instead of being counted against the generator (the classifier's stored reference is of
+    64-band mels). The same clips in the same order as that reference (valid, then test)."""
+    audio = np.concatenate([spoken_digits.load(split, data_dir)[0] for split in ("valid", "test")])
+    return evaluator.features(log_mels(audio, n_mels))
 
 
 def train_specgan(args) -> None:

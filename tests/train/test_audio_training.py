@@ -190,6 +190,28 @@ def test_the_vocoder_options_are_checked_before_any_work(tmp_path, options, mess
     assert not (tmp_path / "run").exists()
 
 
+def test_a_finer_generator_is_scored_per_epoch_against_real_clips_converted_the_same_way(digits_corpus,
+                                                                                       tiny_audio_checkpoints):
+    """An 80-band generator's epochs are scored on its mels re-banded to the classifier's 64;
+    the real reference goes through the same conversion, so real 80-band clips score an FD of
+    about 0, where against the classifier's stored (64-band) reference the conversion alone
+    costs them a distance."""
+    from argparse import Namespace
+
+    from aigc_demo.data import spoken_digits
+    from aigc_demo.train.audio import _digit_evaluator, log_mels
+
+    args = Namespace(eval_n=20, final_eval_n=20, mel_bands=80, data_dir=digits_corpus,
+                     evaluator=tiny_audio_checkpoints / "evaluators" / "digit-classifier")
+    per_epoch = _digit_evaluator(args)
+    stored = _digit_evaluator(Namespace(**{**vars(args), "mel_bands": 64}))
+    audio, digits = zip(*(spoken_digits.load(split, digits_corpus)[:2] for split in ("valid", "test")))
+    real = log_mels(np.concatenate(audio), 80)
+    labels = torch.from_numpy(np.concatenate(digits))
+    fd = {name: ev.score(real, labels)["generated"]["fd_digits"] for name, ev in [("per_epoch", per_epoch), ("stored", stored)]}
+    assert abs(fd["per_epoch"]) < 1e-3 * fd["stored"] and fd["stored"] > 0, fd
+
+
 def test_a_finer_representation_trains_and_pairs_only_with_vocoders_of_its_bands(digits_corpus, tiny_audio_checkpoints,
                                                                                   tmp_path):
     """--mel-bands 80 (issue #17: the 64 bands cap the voicing Griffin-Lim keeps): a diffusion
