@@ -10,7 +10,7 @@
         train_log.csv       step, epoch, wall seconds, losses, eval figures
         metrics.json        evaluation figures: {"headline": {...}, "metrics": {...}, ...}
         README.md           model card
-        preview.png|.wav|.txt
+        preview.png|.wav|.txt|.abc   what a person looks at first (PREVIEW_*_FILE)
 
 Every write goes to a temporary file first and is renamed into place, so an interrupted
 process never leaves a half-written file behind.
@@ -35,6 +35,10 @@ TOKENIZER_FILE = "tokenizer.json"  # a trained Hugging Face tokenizer (the GPTs)
 # CycleGAN) and held-out first lines (the poet)
 EXAMPLE_PICTURES_FILE, EXAMPLE_LINES_FILE = "examples.npz", "examples.json"
 CARD_FILE = "README.md"
+# the preview the training writes: a grid of pictures or spectrograms, a clip, lines of text
+# (samples, captions, next lines, folk tunes), or a chorale in ABC
+PREVIEW_PICTURE_FILE, PREVIEW_SOUND_FILE, PREVIEW_TEXT_FILE, PREVIEW_ABC_FILE = (
+    "preview.png", "preview.wav", "preview.txt", "preview.abc")
 
 
 class CheckpointError(Exception):

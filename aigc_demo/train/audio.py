@@ -306,16 +306,16 @@ def write_previews(folder: str | Path, *, data_dir=None) -> None:
     if not entry.is_vocoder:
         pipe = load_pipeline(entry)
         labels = torch.arange(10).repeat_interleave(10)
-        mel_grid(pipe.mels(labels, torch.Generator().manual_seed(0)), folder / "preview.png")
+        mel_grid(pipe.mels(labels, torch.Generator().manual_seed(0)), folder / ckpt.PREVIEW_PICTURE_FILE)
         out = pipe("0123456789", seed=0)
-        sf.write(folder / "preview.wav", out.audio, out.sample_rate, subtype="PCM_16")
+        sf.write(folder / ckpt.PREVIEW_SOUND_FILE, out.audio, out.sample_rate, subtype="PCM_16")
     else:
         vocoder = load_pipeline(entry)
         audio, digit, _ = spoken_digits.load("test", data_dir)
         pick = [int(np.flatnonzero(digit == d)[0]) for d in range(10)]
         mels = LogMel(vocoder.n_mels)(torch.from_numpy(audio[pick]))
         waves = vocoder.vocode(mels, torch.Generator().manual_seed(0)).numpy()
-        sf.write(folder / "preview.wav", join_digits(list(waves)), spoken_digits.SAMPLE_RATE, subtype="PCM_16")
+        sf.write(folder / ckpt.PREVIEW_SOUND_FILE, join_digits(list(waves)), spoken_digits.SAMPLE_RATE, subtype="PCM_16")
 
 
 def _digit_evaluator(args):

@@ -197,7 +197,7 @@ def export(args, run: Run, config, vocab, thresholds: dict, truth: list, *, best
     for picture, real_en, real_zh in cap.load_examples(out / ckpt.EXAMPLE_PICTURES_FILE)[::3]:
         said = pipe(picture, language="both", num_beams=3).captions
         lines.append(f"{said['en']['beam']} / {said['zh']['beam']}   (real: {real_en} / {real_zh})")
-    (out / "preview.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (out / ckpt.PREVIEW_TEXT_FILE).write_text("\n".join(lines) + "\n", encoding="utf-8")
     measure_or_card(out, args.final_eval_n, corpus_dir=args.data_dir)
     print(f"exported {out}")
 

@@ -190,7 +190,7 @@ def export(args, run: Run, config: ChoraleConfig, chorales: list[data.Chorale], 
     copy_log_and_samples(run, out)
     net = ChoraleNet(config)
     net.load_state_dict(state)
-    write_sample(net, out / "preview.abc")
+    write_sample(net, out / ckpt.PREVIEW_ABC_FILE)
     measure_or_card(out, args.final_eval_n, corpus_dir=args.chorale_dir)
     print(f"exported {out}")
 

@@ -560,7 +560,7 @@ def export_translator(args, run: Run, config, g_ab, g_ba, a_test, b_test, draw_g
     })
     np.savez_compressed(out / ckpt.EXAMPLE_PICTURES_FILE, a=to_uint8(a_test[-16:]), b=to_uint8(b_test[-16:]))
     copy_log_and_samples(run, out)
-    draw_grid(out / "preview.png")
+    draw_grid(out / ckpt.PREVIEW_PICTURE_FILE)
     measure_or_card(out, args.final_eval_n, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)
     print(f"exported {out}")
 

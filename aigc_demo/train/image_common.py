@@ -72,7 +72,7 @@ def export_generative(args, run: Run, *, config_dict: dict, family: str, weights
     # the preview comes from the exported folder through the app's own pipeline, defaults and all
     from ..registry import load_pipeline, read_entry
 
-    epoch_grid(load_pipeline(read_entry(out, "image")).sample, out / "preview.png")
+    epoch_grid(load_pipeline(read_entry(out, "image")).sample, out / ckpt.PREVIEW_PICTURE_FILE)
     measure_or_card(out, args.final_eval_n, evaluator_dir=args.evaluator, corpus_dir=args.data_dir)
     print(f"exported {out}")
 

@@ -110,7 +110,7 @@ def export(args, run: Run, tokenizer, stopped_early: bool) -> None:
     model.save_pretrained(str(out), max_shard_size=f"{ckpt.MAX_SHARD_BYTES // 2**20}MB")
     tokenizer.save_pretrained(str(out))
     copy_log_and_samples(run, out)
-    write_samples(model, tokenizer, out / "preview.txt")
+    write_samples(model, tokenizer, out / ckpt.PREVIEW_TEXT_FILE)
     measure_or_card(out, args.final_eval_n, corpus_dir=args.corpus_dir)
     print(f"exported {out}")
 

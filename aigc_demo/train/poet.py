@@ -130,8 +130,8 @@ def export(args, run: Run, config, vocab, pairs, *, stopped_early: bool, best: f
     from ..registry import load_pipeline, read_entry
 
     pipe = load_pipeline(read_entry(out, "text"))
-    (out / "preview.txt").write_text("\n".join(f"{line} -> {pipe(line, num_beams=4).text}" for line in firsts[:8]) + "\n",
-                                     encoding="utf-8")
+    preview = "".join(f"{line} -> {pipe(line, num_beams=4).text}\n" for line in firsts[:8])
+    (out / ckpt.PREVIEW_TEXT_FILE).write_text(preview, encoding="utf-8")
     measure_or_card(out, args.final_eval_n, corpus_dir=args.corpus_dir, limit=args.limit)
     print(f"exported {out}")
 

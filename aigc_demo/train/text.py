@@ -323,7 +323,7 @@ def export(args, run: Run, tokenizer, stopped_early: bool) -> None:
         offset = prepend_history(args.run_dir / "init" / ckpt.TRAIN_LOG_FILE, out / ckpt.TRAIN_LOG_FILE)
         merge_samples(args.run_dir / "init" / "samples", out / "samples", offset)
     # the preview comes from the exported folder through the app's own pipeline
-    write_samples(TextPipeline.from_checkpoint(out), out / "preview.txt")
+    write_samples(TextPipeline.from_checkpoint(out), out / ckpt.PREVIEW_TEXT_FILE)
     measure_or_card(out, args.final_eval_n, corpus_dir=args.corpus_dir, limit=args.limit)
     print(f"exported {out}")
 
