@@ -7,14 +7,15 @@ representation. Griffin-Lim keeps a voiced share of about 0.51 from 64 bands aga
 0.66 for the originals (scripts/griffin_lim_iterations.py), and 0.67 from the linear
 spectrogram; this finds the band count at which the voicing comes back.
 
-With --fd N it also asks what Griffin-Lim alone costs a generator's FD-digits: N real
-*training* clips (digit-balanced; the ideal generator: FD-digits of the clips themselves is the
-real reference a generator's bar is a multiple of) re-made through Griffin-Lim from N bands and
-scored by the digit classifier against the held-out reference, as the evaluate command scores
-a generator. A generator voiced by Griffin-Lim cannot score below that row.
+With --fd N it asks instead what Griffin-Lim alone costs a generator's FD-digits: N real
+*training* clips (digit-balanced: what an ideal generator would draw; their FD-digits is the
+real reference a generator's bar is a multiple of) re-made through Griffin-Lim from each band
+count and scored by the digit classifier against the held-out reference, as the evaluate
+command scores a generator. A generator voiced by Griffin-Lim cannot expect to score below
+that row.
 
     python scripts/mel_bands.py --n 100 --bands 64 80 96 128
-    python scripts/mel_bands.py --n 100 --bands 64 80 --fd 1000
+    python scripts/mel_bands.py --bands 64 80 128 --fd 1000
 """
 
 import argparse
@@ -35,8 +36,10 @@ def main() -> None:
     p.add_argument("--bands", type=int, nargs="+", default=[64, 80, 96, 128])
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--fd", type=int, default=0, metavar="N",
-                   help="also FD-digits of N training clips re-made through Griffin-Lim (default: not measured)")
+                   help="instead: FD-digits of N training clips (a multiple of 10) re-made through Griffin-Lim")
     args = p.parse_args()
+    if args.fd < 0 or args.fd % 10:
+        p.error(f"--fd takes a positive multiple of 10 (every digit alike), not {args.fd}")
     if args.fd:
         fd_through_griffin_lim(args.fd, args.bands, args.seed)
         return
@@ -59,6 +62,7 @@ def fd_through_griffin_lim(n: int, bands: list[int], seed: int) -> None:
     from aigc_demo.metrics.audio import DigitEvaluator
 
     audio, digits, _ = spoken_digits.load("train")
+    # the evaluate command's digit-balanced pick, here from the training split
     clips, labels = held_out_pick((torch.from_numpy(audio), torch.from_numpy(digits)), n, torch_generator(seed))
     evaluator = DigitEvaluator.load(evaluator_dir("audio"))
     print(f"{n} training clips scored against the held-out reference (the digit classifier's)")
